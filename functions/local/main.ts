@@ -1,0 +1,36 @@
+/** `npm start`: the local registry on 127.0.0.1:8080 with data in ./.mreg (flags and env as in the README). */
+import { parseArgs } from 'node:util';
+import { startLocalServer } from './server.js';
+
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string' },
+    'data-dir': { type: 'string' },
+    host: { type: 'string' },
+  },
+});
+
+const port = Number(values.port ?? process.env.PORT ?? 8080);
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  console.error(`invalid port: ${values.port ?? process.env.PORT}`);
+  process.exit(2);
+}
+const token = process.env.MREG_TOKEN || undefined;
+
+try {
+  const server = await startLocalServer({
+    port,
+    host: values.host ?? process.env.MREG_HOST ?? '127.0.0.1',
+    dataDir: values['data-dir'] ?? process.env.MREG_DATA_DIR ?? '.mreg',
+    ...(token ? { token } : {}),
+  });
+  console.log(`mreg listening on ${server.url} (data: ${values['data-dir'] ?? process.env.MREG_DATA_DIR ?? '.mreg'})`);
+  console.log(`API reference: ${server.url}/docs`);
+  if (!token) console.warn('MREG_TOKEN is not set: anyone on this machine can use the registry (loopback only).');
+  const stop = () => void server.close().then(() => process.exit(0));
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+} catch (e) {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+}

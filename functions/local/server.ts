@@ -1,0 +1,88 @@
+/** The local registry: one Node process, artifacts on disk, metadata in SQLite. */
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import { serve } from '@hono/node-server';
+import { createApp } from '../../shared/http/app.js';
+import { type RegistryPorts, RegistryService } from '../../shared/service/registry-service.js';
+import { swaggerUiAssets } from './docs-assets.js';
+import { FileObjectStore } from './file-object-store.js';
+import { localAuthenticator } from './local-auth.js';
+import { mountObjectRoutes } from './object-routes.js';
+import { SqliteMetadataStore } from './sqlite-metadata-store.js';
+import { UrlSigner } from './url-signer.js';
+
+export interface LocalServerOptions {
+  dataDir: string;
+  port: number;
+  host: string;
+  token?: string;
+  /** How often the sweeper runs (ms); 0 turns it off. */
+  sweepIntervalMs?: number;
+  settings?: RegistryPorts['settings'];
+}
+
+export interface LocalServer {
+  url: string;
+  registry: RegistryService;
+  objects: FileObjectStore;
+  close(): Promise<void>;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+/** The signing key lives in the data dir, created once with owner-only permissions. */
+async function signingKey(dataDir: string): Promise<Buffer> {
+  const file = join(dataDir, 'signing.key');
+  try {
+    return Buffer.from(await readFile(file, 'utf8'), 'base64');
+  } catch {
+    const key = randomBytes(32);
+    await writeFile(file, key.toString('base64'), { mode: 0o600, flag: 'wx' }).catch(() => undefined);
+    return Buffer.from(await readFile(file, 'utf8'), 'base64');
+  }
+}
+
+export async function startLocalServer(options: LocalServerOptions): Promise<LocalServer> {
+  if (!options.token && !LOOPBACK.has(options.host))
+    throw new Error(`refusing to listen on ${options.host} without MREG_TOKEN: set a token or bind 127.0.0.1`);
+  const dataDir = resolve(options.dataDir);
+  await mkdir(dataDir, { recursive: true });
+  const signer = new UrlSigner(await signingKey(dataDir));
+  let baseUrl = '';
+  const objects = new FileObjectStore(join(dataDir, 'artifacts'), signer, () => baseUrl);
+  const metadata = new SqliteMetadataStore(join(dataDir, 'registry.db'));
+  const registry = new RegistryService({ metadata, objects, settings: options.settings ?? {} });
+  const app = createApp({
+    registry,
+    authenticate: localAuthenticator(options.token),
+    docsAssets: swaggerUiAssets(),
+    extend: (a) => mountObjectRoutes(a, objects, signer),
+  });
+  const server = await new Promise<ReturnType<typeof serve>>((ready, fail) => {
+    const s = serve({ fetch: app.fetch, port: options.port, hostname: options.host }, () => ready(s));
+    s.once('error', fail);
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  baseUrl = `http://${host}:${address.port}`;
+  const sweeper =
+    options.sweepIntervalMs === 0
+      ? undefined
+      : setInterval(
+          () => void registry.sweep().catch((e) => console.error('sweep failed', e)),
+          options.sweepIntervalMs ?? 60_000,
+        );
+  sweeper?.unref();
+  return {
+    url: baseUrl,
+    registry,
+    objects,
+    close: async () => {
+      if (sweeper) clearInterval(sweeper);
+      await new Promise<void>((done) => server.close(() => done()));
+      metadata.close();
+    },
+  };
+}

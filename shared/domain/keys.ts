@@ -1,0 +1,66 @@
+/**
+ * The row-key layout (DESIGN.md "suggested key layout"). Numbers are zero-padded and, where
+ * newest-first order is needed, inverted, because every store reads ascending only.
+ */
+const WIDTH = 12;
+const MAX = 10 ** WIDTH - 1;
+
+export const pad = (n: number, width = WIDTH): string => String(n).padStart(width, '0');
+export const invert = (n: number): string => pad(MAX - n);
+export const uninvert = (s: string): number => MAX - Number(s);
+
+export const keys = {
+  catalog: 'MODELS',
+  model: (name: string) => `M#${name}`,
+  meta: 'META',
+  counter: 'CTR',
+  version: (n: number) => `V#${invert(n)}`,
+  versionPrefix: 'V#',
+  /** READY, non-archived versions only: `latest` and `-k` read k rows. */
+  ready: (n: number) => `R#${invert(n)}`,
+  readyPrefix: 'R#',
+  /** Transient versions, oldest first, for the per-model cap. */
+  transient: (n: number) => `T#${pad(n)}`,
+  transientPrefix: 'T#',
+  files: (n: number, i: number) => `F#${invert(n)}#${pad(i, 6)}`,
+  filesPrefix: (n: number) => `F#${invert(n)}#`,
+  alias: (alias: string) => `A#${alias}`,
+  aliasPrefix: 'A#',
+  aliasHistory: (alias: string, id: string) => `AH#${alias}#${id}`,
+  aliasHistoryPrefix: (alias: string) => `AH#${alias}#`,
+  label: (label: string) => `L#${label}`,
+  idempotency: (key: string) => `I#${key}`,
+  history: (id: string) => `H#${id}`,
+  historyPrefix: 'H#',
+  blob: (sha256: string) => `BLOB#${sha256}`,
+  blobRef: (model: string, version: number) => `REF#${model}#${pad(version)}`,
+  blobRefPrefix: 'REF#',
+  /** Due index of transient versions, sharded by hour so no partition takes every write. */
+  due: (expiresAt: string) => `DUE#${expiresAt.slice(0, 13)}`,
+  dueRow: (expiresAt: string, model: string, version: number) => `${expiresAt}#${model}#${pad(version)}`,
+} as const;
+
+export const objectKeys = (prefix: string) => ({
+  blob: (sha256: string) => `${prefix}blobs/sha256/${sha256}`,
+  blobPrefix: `${prefix}blobs/sha256/`,
+  staging: (uploadId: string, index: number) => `${prefix}uploads/${uploadId}/${index}`,
+  stagingPrefix: `${prefix}uploads/`,
+});
+
+export const runKeys = {
+  experiments: 'EXPERIMENTS',
+  experimentName: (name: string) => `N#${name}`,
+  experiment: (id: string) => `X#${id}`,
+  experimentPrefix: 'X#',
+  experimentRuns: (experimentId: string) => `EXP#${experimentId}`,
+  runRow: (runId: string) => `R#${runId}`,
+  runRowPrefix: 'R#',
+  run: (runId: string) => `RUN#${runId}`,
+  latestMetric: (key: string) => `LM#${key}`,
+  latestMetricPrefix: 'LM#',
+  runVersion: (model: string, version: number) => `MV#${model}#${pad(version)}`,
+  runVersionPrefix: 'MV#',
+  metricSeries: (runId: string, key: string) => `RUN#${runId}#${key}`,
+  /** Steps may be negative in MLflow; offset them so they sort as text. */
+  metricPoint: (step: number, timestamp: number) => `${pad(step + 10 ** 15, 20)}#${pad(timestamp, 15)}`,
+} as const;

@@ -1,0 +1,86 @@
+/** The registry's records as clients see them (the shapes in DESIGN.md). */
+export type ModelState = 'LIVE' | 'ARCHIVED';
+export type VersionState = 'PENDING' | 'READY' | 'FAILED' | 'ARCHIVED';
+export type Approval = 'NONE' | 'PENDING' | 'APPROVED' | 'REJECTED';
+export type Retention = 'archived' | 'transient';
+export type JsonObject = { [key: string]: unknown };
+
+export interface Model {
+  name: string;
+  description: string;
+  owner: string;
+  maintainers: string[];
+  tags: Record<string, string>;
+  properties: JsonObject;
+  state: ModelState;
+  latestVersion: number;
+  aliases: Record<string, number>;
+  protectedAliases: string[];
+  maxTransientVersions: number;
+  createdAt: string;
+  createdBy: string;
+  updatedAt: string;
+  etag: string;
+}
+
+export interface VersionFile {
+  path: string;
+  size: number;
+  sha256: string;
+  contentType: string;
+}
+
+export interface Verification {
+  status: 'RUNNING' | 'FAILED' | 'DONE';
+  reasons: string[];
+}
+
+export interface ModelVersion {
+  model: string;
+  version: number;
+  label?: string;
+  description: string;
+  state: VersionState;
+  approval: Approval;
+  files: VersionFile[];
+  tags: Record<string, string>;
+  properties: JsonObject;
+  runId?: string;
+  format?: string;
+  signature?: JsonObject;
+  retention: Retention;
+  expiresAt?: string;
+  createdAt: string;
+  createdBy: string;
+  updatedAt: string;
+  etag: string;
+  verification?: Verification;
+}
+
+export type UploadInstruction =
+  | { path: string; method: 'PUT'; url: string; headers: Record<string, string>; expiresAt: string }
+  | { path: string; multipart: { uploadId: string; partSize: number; partCount: number } };
+
+export interface HistoryEntry {
+  id: string;
+  at: string;
+  actor: string;
+  action: string;
+  target: string;
+  before: unknown;
+  after: unknown;
+}
+
+export interface AliasMove {
+  id: string;
+  alias: string;
+  at: string;
+  actor: string;
+  from: number | null;
+  to: number | null;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextPageToken: string | null;
+}

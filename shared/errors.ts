@@ -1,0 +1,70 @@
+/**
+ * Typed errors of the registry. The HTTP layer maps each `kind` to a status and a
+ * problem+json `type`; adapters wrap their SDK errors into these with `cause` kept.
+ */
+export type ErrorKind =
+  | 'validation'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not-found'
+  | 'conflict'
+  | 'precondition-failed'
+  | 'payload-too-large'
+  | 'unavailable';
+
+export interface FieldIssue {
+  /** Dotted path of the failing field, e.g. `files.0.sha256` or `header.if-match`. */
+  field: string;
+  message: string;
+}
+
+export class RegistryError extends Error {
+  readonly kind: ErrorKind;
+  readonly issues: FieldIssue[];
+  readonly retryAfterSeconds?: number;
+
+  constructor(
+    kind: ErrorKind,
+    message: string,
+    options: { issues?: FieldIssue[]; cause?: unknown; retryAfterSeconds?: number } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.name = 'RegistryError';
+    this.kind = kind;
+    this.issues = options.issues ?? [];
+    if (options.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds;
+  }
+}
+
+export const invalid = (field: string, message: string): RegistryError =>
+  new RegistryError('validation', `${field}: ${message}`, { issues: [{ field, message }] });
+
+export const notFound = (what: string): RegistryError => new RegistryError('not-found', `${what} not found`);
+
+export const conflict = (message: string): RegistryError => new RegistryError('conflict', message);
+
+export const staleEtag = (what: string): RegistryError =>
+  new RegistryError('precondition-failed', `${what} changed since it was read (If-Match does not match)`, {
+    issues: [{ field: 'header.if-match', message: 'stale etag' }],
+  });
+
+export const forbidden = (message: string): RegistryError => new RegistryError('forbidden', message);
+
+/** Raised by a MetadataStore when a conditional write does not hold. */
+export class ConditionFailedError extends Error {
+  /** Index of the failing operation in the batch, when the store reports it. */
+  readonly index: number | undefined;
+  constructor(message: string, options: { index?: number; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = 'ConditionFailedError';
+    this.index = options.index;
+  }
+}
+
+/** A store's transient failure (throttling, contention): callers may retry. */
+export class RetryableStoreError extends Error {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = 'RetryableStoreError';
+  }
+}

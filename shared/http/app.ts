@@ -1,0 +1,170 @@
+/**
+ * The registry's HTTP app: `fetch(Request) -> Response`. Every runtime (Lambda, Azure
+ * Functions, the local Node server) is a thin adapter around it.
+ */
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { ZodError } from 'zod';
+import { RegistryError } from '../errors.js';
+import type { Authenticator, Principal } from '../ports/auth.js';
+import type { RegistryService } from '../service/registry-service.js';
+import { type DocsAssets, docsPage } from './docs.js';
+import { buildOpenApi } from './openapi.js';
+import { checkModelParam, decodeRestOfPath, decodeSegment } from './path-params.js';
+import { errorResponse, problemOf, problemResponse } from './problem.js';
+import type { RouteDef } from './route-table.js';
+import { registryRoutes } from './routes.js';
+
+export const MAX_JSON_BODY_BYTES = 1024 * 1024;
+
+export interface AppOptions {
+  registry: RegistryService;
+  authenticate: Authenticator;
+  /** Serves the docs viewer's assets where the runtime has them (the local server does). */
+  docsAssets?: DocsAssets;
+  log?: (message: string, error: unknown) => void;
+  /** Extra routes a runtime adds (the local server's signed object URLs). */
+  extend?: (app: Hono) => void;
+}
+
+const honoPath = (path: string): string =>
+  path.replace(/\{([A-Za-z]+)\+\}/g, ':$1{.+}').replace(/\{([A-Za-z]+)\}/g, ':$1');
+
+/** Path parameters read from the raw (still encoded) path, decoded exactly once here. */
+function rawParams(template: string, url: URL): Record<string, string> {
+  const parts = template.split('/');
+  const raw = url.pathname.split('/');
+  const params: Record<string, string> = {};
+  for (const [i, part] of parts.entries()) {
+    const rest = /^\{([A-Za-z]+)\+\}$/.exec(part);
+    if (rest?.[1]) {
+      params[rest[1]] = decodeRestOfPath(raw.slice(i).join('/'), rest[1]);
+      break;
+    }
+    const one = /^\{([A-Za-z]+)\}$/.exec(part);
+    if (one?.[1]) params[one[1]] = decodeSegment(raw[i] ?? '', one[1]);
+  }
+  if (params.model !== undefined) checkModelParam(params.model);
+  return params;
+}
+
+function zodProblem(error: ZodError): RegistryError {
+  const issues = error.issues.flatMap((issue) => {
+    const base = issue.path.map(String);
+    // An unknown field is named itself, not its parent object.
+    if (issue.code === 'unrecognized_keys')
+      return issue.keys.map((key) => ({ field: [...base, key].join('.'), message: 'unknown field' }));
+    return [{ field: base.length > 0 ? base.join('.') : 'body', message: issue.message }];
+  });
+  return new RegistryError(
+    'validation',
+    `invalid request body: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`,
+    {
+      issues,
+    },
+  );
+}
+
+async function parseBody(route: RouteDef, request: Request): Promise<unknown> {
+  if (!route.body) return undefined;
+  const text = await request.text();
+  if (text.trim() === '')
+    throw new RegistryError('validation', 'a JSON body is required', {
+      issues: [{ field: 'body', message: 'missing' }],
+    });
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new RegistryError('validation', 'the body is not valid JSON', {
+      issues: [{ field: 'body', message: 'malformed JSON' }],
+      cause: e,
+    });
+  }
+  const parsed = route.body.safeParse(value);
+  if (!parsed.success) throw zodProblem(parsed.error);
+  return parsed.data;
+}
+
+export function createApp(options: AppOptions): Hono {
+  const log = options.log ?? ((message, error) => console.error(message, error));
+  const routes = registryRoutes(options.registry);
+  const app = new Hono();
+
+  app.onError((error) => errorResponse(error, log));
+  app.notFound((c) =>
+    problemResponse(problemOf('not-found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`)),
+  );
+
+  app.use(
+    '/v1/*',
+    bodyLimit({
+      maxSize: MAX_JSON_BODY_BYTES,
+      onError: () =>
+        problemResponse(
+          problemOf('payload-too-large', `JSON bodies are limited to ${MAX_JSON_BODY_BYTES} bytes`, [
+            { field: 'body', message: 'too large' },
+          ]),
+        ),
+    }),
+  );
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  const openapi = buildOpenApi(routes);
+  app.get('/v1/openapi.json', (c) => c.json(openapi));
+  app.get('/docs', (c) => c.html(docsPage('/v1/openapi.json', '/docs/assets')));
+  app.get('/docs/assets/:name', async (c) => {
+    const asset = await options.docsAssets?.(c.req.param('name'));
+    return asset ?? problemResponse(problemOf('not-found', 'no such asset'));
+  });
+  options.extend?.(app);
+
+  for (const route of routes) {
+    app.on(route.method, honoPath(route.path), async (c) => {
+      const request = c.req.raw;
+      const url = new URL(request.url);
+      let principal: Principal | undefined;
+      if (route.scope !== null) {
+        principal = await options.authenticate(request);
+        if (!principal) throw new RegistryError('unauthorized', 'a valid bearer token is required');
+        if (!principal.scopes.has(route.scope))
+          throw new RegistryError('forbidden', `this route needs the scope ${route.scope}`);
+      }
+      const params = rawParams(route.path, url);
+      const body = await parseBody(route, request);
+      return route.handle({
+        principal: principal ?? { subject: 'anonymous', scopes: new Set() },
+        params,
+        query: url.searchParams,
+        headers: request.headers,
+        body,
+        url,
+      });
+    });
+  }
+
+  // A known path with the wrong method is 405, not 404.
+  app.all('/v1/*', (c) => {
+    const path = new URL(c.req.url).pathname;
+    const allowed = routes.filter((r) => new RegExp(`^${routeRegex(r.path)}$`).test(path)).map((r) => r.method);
+    if (allowed.length === 0) return problemResponse(problemOf('not-found', `no route for ${path}`));
+    return problemResponse(
+      {
+        type: 'urn:mreg:problem:method-not-allowed',
+        title: 'Method not allowed',
+        status: 405,
+        detail: `use ${allowed.join(', ')}`,
+      },
+      { allow: allowed.join(', ') },
+    );
+  });
+  return app;
+}
+
+const routeRegex = (path: string): string =>
+  path
+    .replace(/[.*?^$()|[\]\\]/g, '\\$&')
+    .replace(/\{[A-Za-z]+\+\}/g, '.+')
+    .replace(/\{[A-Za-z]+\}/g, '[^/]+');
+
+export type { RouteDef };

@@ -1,0 +1,82 @@
+/** The OpenAPI 3.1 document, generated from the route table and its zod schemas (never written by hand). */
+import { z } from 'zod';
+import type { RouteDef } from './route-table.js';
+
+type JsonSchema = Record<string, unknown>;
+const COMPONENTS = '#/components/schemas/';
+
+/** A schema with an id becomes a `$ref`; others are inlined, their named parts pointing into components. */
+function schemaRef(schema: z.ZodType): JsonSchema {
+  const id = (schema.meta() as { id?: string } | undefined)?.id;
+  if (id) return { $ref: `${COMPONENTS}${id}` };
+  const { $schema: _ignored, $defs: _defs, ...rest } = z.toJSONSchema(schema, { unrepresentable: 'any' }) as JsonSchema;
+  return JSON.parse(JSON.stringify(rest).replaceAll('"#/$defs/', `"${COMPONENTS}`)) as JsonSchema;
+}
+
+function componentSchemas(): Record<string, JsonSchema> {
+  const out = z.toJSONSchema(z.globalRegistry, { unrepresentable: 'any', uri: (id: string) => `${COMPONENTS}${id}` });
+  const schemas: Record<string, JsonSchema> = {};
+  for (const [id, schema] of Object.entries(out.schemas)) {
+    const { $schema: _s, $id: _i, ...rest } = schema as JsonSchema;
+    schemas[id] = rest;
+  }
+  return schemas;
+}
+
+export function buildOpenApi(routes: RouteDef[]): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of routes) {
+    const parameters: JsonSchema[] = [];
+    for (const match of route.path.matchAll(/\{([A-Za-z]+)\+?\}/g))
+      parameters.push({ name: match[1], in: 'path', required: true, schema: { type: 'string' } });
+    for (const q of route.query ?? [])
+      parameters.push({
+        name: q.name,
+        in: 'query',
+        required: false,
+        description: q.description,
+        schema: { type: 'string' },
+      });
+    for (const h of route.headers ?? [])
+      parameters.push({
+        name: h.name,
+        in: 'header',
+        required: false,
+        description: h.description,
+        schema: { type: 'string' },
+      });
+    const responses: Record<string, unknown> = {};
+    for (const r of route.responses) {
+      const mediaType = r.status >= 400 ? 'application/problem+json' : 'application/json';
+      responses[String(r.status)] = r.schema
+        ? { description: r.description, content: { [mediaType]: { schema: schemaRef(r.schema) } } }
+        : { description: r.description };
+    }
+    if (route.scope !== null) {
+      responses['401'] ??= { description: 'no valid credentials' };
+      responses['403'] ??= { description: `lacks ${route.scope}` };
+    }
+    const operation: Record<string, unknown> = {
+      operationId: route.id,
+      summary: route.summary,
+      tags: [route.tag],
+      parameters,
+      responses,
+    };
+    if (route.body)
+      operation.requestBody = { required: true, content: { 'application/json': { schema: schemaRef(route.body) } } };
+    if (route.scope !== null) operation.security = [{ bearer: [route.scope] }];
+    paths[route.path] ??= {};
+    (paths[route.path] as Record<string, unknown>)[route.method.toLowerCase()] = operation;
+  }
+  return {
+    openapi: '3.1.0',
+    info: { title: 'mreg model registry', version: '1', description: 'A serverless model registry.' },
+    servers: [{ url: '/' }],
+    paths,
+    components: {
+      schemas: componentSchemas(),
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+    },
+  };
+}

@@ -1,0 +1,43 @@
+/**
+ * The route table: method, path, required scope, schemas and handler of every API route.
+ * The Hono app, the OpenAPI document and the auth matrix tests are all generated from it,
+ * so a new route cannot miss validation, documentation or authorization.
+ */
+import type { z } from 'zod';
+import type { Principal, Scope } from '../ports/auth.js';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface RouteRequest<B> {
+  principal: Principal;
+  /** Path parameters, each already checked against the route's parameter rule. */
+  params: Record<string, string>;
+  query: URLSearchParams;
+  headers: Headers;
+  body: B;
+  url: URL;
+}
+
+export interface ResponseSpec {
+  status: number;
+  description: string;
+  schema?: z.ZodType;
+}
+
+export interface RouteDef<B = unknown> {
+  id: string;
+  method: HttpMethod;
+  /** OpenAPI-style path: `{name}` for one segment, `{path+}` for the rest of the path. */
+  path: string;
+  /** `null`: no authentication (health, docs). */
+  scope: Scope | null;
+  summary: string;
+  tag: string;
+  body?: z.ZodType<B>;
+  query?: Array<{ name: string; description: string }>;
+  headers?: Array<{ name: string; description: string }>;
+  responses: ResponseSpec[];
+  handle(request: RouteRequest<B>): Promise<Response>;
+}
+
+export const defineRoute = <B>(route: RouteDef<B>): RouteDef<unknown> => route as RouteDef<unknown>;

@@ -1,0 +1,50 @@
+/**
+ * The metadata port: the semantics DynamoDB, Azure Table and SQLite share.
+ * Items live in partitions (`pk`) ordered by row key (`sk`), read ascending only.
+ * `etag` is the store's own concurrency token for an item; conditional writes use it.
+ */
+export type ItemData = Record<string, unknown>;
+
+export interface Item<T extends ItemData = ItemData> {
+  pk: string;
+  sk: string;
+  data: T;
+  etag: string;
+}
+
+/** A write's precondition: the row must be absent, present, or at exactly this etag. */
+export type WriteCondition = { absent: true } | { exists: true } | { etag: string };
+
+export type WriteOp =
+  | { op: 'put'; sk: string; data: ItemData; if?: WriteCondition }
+  | { op: 'delete'; sk: string; if?: WriteCondition };
+
+export interface QueryOptions {
+  /** Only rows whose key starts with this. */
+  prefix?: string;
+  /** Only rows whose key sorts strictly after this. */
+  after?: string;
+  /** At most this many rows (the store may return fewer). */
+  limit: number;
+}
+
+export interface QueryPage<T extends ItemData = ItemData> {
+  items: Item<T>[];
+  /** Set when more rows may follow; pass as `after` to continue. */
+  lastKey?: string;
+}
+
+/** The most writes one `batch` may carry (DynamoDB and Azure Table both allow 100). */
+export const MAX_BATCH_WRITES = 100;
+
+export interface MetadataStore {
+  get<T extends ItemData = ItemData>(pk: string, sk: string): Promise<Item<T> | undefined>;
+  query<T extends ItemData = ItemData>(pk: string, options: QueryOptions): Promise<QueryPage<T>>;
+  /**
+   * Atomically applies every write, all in partition `pk`, or none.
+   * Throws `ConditionFailedError` when a condition does not hold.
+   */
+  batch(pk: string, writes: WriteOp[]): Promise<void>;
+  /** Adds `by` to the numeric field `field` of row (pk, sk), creating it at 0, and returns the new value. */
+  increment(pk: string, sk: string, field: string, by?: number): Promise<number>;
+}

@@ -1,0 +1,49 @@
+/** What every registry operation runs against: the ports, the clock and the settings. */
+import type { Principal } from '../ports/auth.js';
+import type { Clock } from '../ports/clock.js';
+import type { MetadataStore } from '../ports/metadata-store.js';
+import type { ObjectStore } from '../ports/object-store.js';
+
+export interface RegistrySettings {
+  /** Key prefix inside the bucket or container, e.g. `mreg/` (ends with `/`, or empty). */
+  prefix: string;
+  uploadUrlSeconds: number;
+  downloadUrlSeconds: number;
+  /** Files up to this size are hashed inside `commit`; bigger ones verify asynchronously. */
+  inlineHashMaxBytes: number;
+  /** Files above this size are offered as multipart uploads. */
+  multipartThresholdBytes: number;
+  /** A blob no version references is collected only after this long. */
+  blobGraceSeconds: number;
+  defaultMaxTransientVersions: number;
+  /** A PENDING version untouched this long is failed by the sweeper. */
+  pendingTimeoutSeconds: number;
+}
+
+export const defaultSettings: RegistrySettings = {
+  prefix: 'mreg/',
+  uploadUrlSeconds: 3600,
+  downloadUrlSeconds: 900,
+  inlineHashMaxBytes: 256 * 1024 * 1024,
+  multipartThresholdBytes: 100 * 1024 * 1024,
+  blobGraceSeconds: 3600,
+  defaultMaxTransientVersions: 20,
+  pendingTimeoutSeconds: 7 * 86400,
+};
+
+/** Hands a PENDING version to asynchronous verification (in-process, a queue, a function). */
+export interface VerificationQueue {
+  enqueue(model: string, version: number): Promise<void>;
+}
+
+export interface RegistryContext {
+  metadata: MetadataStore;
+  objects: ObjectStore;
+  clock: Clock;
+  settings: RegistrySettings;
+  verification: VerificationQueue;
+  /** A new sortable unique id (ULID). */
+  newId(): string;
+}
+
+export type Actor = Principal;

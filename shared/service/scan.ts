@@ -1,0 +1,35 @@
+/** Reads one partition page by page, keeping the rows `accept` maps, within a bounded amount of work. */
+import type { Item, ItemData, MetadataStore } from '../ports/metadata-store.js';
+
+export interface ScanResult<R> {
+  items: R[];
+  /** The last row key examined, when rows may remain. */
+  resumeAfter: string | undefined;
+}
+
+export async function scanPartition<T extends ItemData, R>(
+  store: MetadataStore,
+  pk: string,
+  options: { prefix: string; after: string | undefined; want: number; budget: number },
+  accept: (item: Item<T>) => R | undefined,
+): Promise<ScanResult<R>> {
+  const items: R[] = [];
+  let after = options.after;
+  let budget = options.budget;
+  while (budget > 0) {
+    const page = await store.query<T>(pk, { prefix: options.prefix, after, limit: Math.min(budget, 1000) });
+    budget -= Math.max(page.items.length, 1);
+    for (const [i, item] of page.items.entries()) {
+      after = item.sk;
+      const kept = accept(item);
+      if (kept !== undefined) items.push(kept);
+      if (items.length === options.want) {
+        const more = i < page.items.length - 1 || page.lastKey !== undefined;
+        return { items, resumeAfter: more ? after : undefined };
+      }
+    }
+    if (page.lastKey === undefined) return { items, resumeAfter: undefined };
+    after = page.lastKey;
+  }
+  return { items, resumeAfter: after };
+}

@@ -1,0 +1,79 @@
+/**
+ * The sweeper: what each platform's timer calls. Removes expired transient versions through
+ * the normal path, deletes stale staged uploads, and collects unreferenced blobs.
+ */
+import { keys, objectKeys } from '../domain/keys.js';
+import { RegistryError } from '../errors.js';
+import { collectBlobs } from './blobs.js';
+import type { RegistryContext } from './context.js';
+import type { ModelRow } from './records.js';
+import { removeExpiredOrEvicted } from './versions.js';
+
+export interface SweepReport {
+  expiredVersions: number;
+  staleUploads: number;
+  blobs: { examined: number; collected: number; kept: number };
+}
+
+const HOUR_MS = 3600_000;
+/** How far back the due index is read; a sweeper that was down longer than this catches up by TTL backstop only. */
+const LOOKBACK_HOURS = 24 * 14;
+
+export async function sweep(ctx: RegistryContext, options: { blobLimit?: number } = {}): Promise<SweepReport> {
+  const expiredVersions = await expireTransientVersions(ctx);
+  const staleUploads = await deleteStaleUploads(ctx);
+  const blobs = await collectBlobs(ctx, { limit: options.blobLimit ?? 10_000 });
+  return { expiredVersions, staleUploads, blobs };
+}
+
+export async function expireTransientVersions(ctx: RegistryContext): Promise<number> {
+  const now = ctx.clock.now();
+  const nowIso = now.toISOString();
+  let removed = 0;
+  for (let h = LOOKBACK_HOURS; h >= 0; h--) {
+    const hour = new Date(now.getTime() - h * HOUR_MS).toISOString();
+    const pk = keys.due(hour);
+    let after: string | undefined;
+    let done = false;
+    while (!done) {
+      const page = await ctx.metadata.query<{ model: string; version: number }>(pk, { after, limit: 500 });
+      for (const due of page.items) {
+        if (due.sk > nowIso) {
+          done = true;
+          break;
+        }
+        const model = await ctx.metadata.get<ModelRow>(keys.model(due.data.model), keys.meta);
+        if (model) {
+          try {
+            await removeExpiredOrEvicted(ctx, model.data, due.data.version);
+            removed++;
+          } catch (e) {
+            if (!(e instanceof RegistryError && e.kind === 'not-found')) throw e;
+          }
+        }
+        await ctx.metadata.batch(pk, [{ op: 'delete', sk: due.sk }]);
+      }
+      if (page.lastKey === undefined) done = true;
+      else after = page.lastKey;
+    }
+  }
+  return removed;
+}
+
+/** Staged uploads older than the pending timeout belong to abandoned versions. */
+async function deleteStaleUploads(ctx: RegistryContext): Promise<number> {
+  const prefix = objectKeys(ctx.settings.prefix).stagingPrefix;
+  const cutoff = ctx.clock.now().getTime() - ctx.settings.pendingTimeoutSeconds * 1000;
+  let deleted = 0;
+  let after: string | undefined;
+  do {
+    const page = await ctx.objects.list(prefix, { after, limit: 1000 });
+    for (const object of page.items)
+      if (Date.parse(object.lastModified) < cutoff) {
+        await ctx.objects.delete(object.key);
+        deleted++;
+      }
+    after = page.lastKey;
+  } while (after !== undefined);
+  return deleted;
+}
