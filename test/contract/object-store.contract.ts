@@ -1,0 +1,188 @@
+/**
+ * The ObjectStore contract: one suite, run unchanged against every adapter (local files,
+ * s3rver, Azurite Blob). Bytes move through the signed URLs with plain `fetch`, as clients do.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { ObjectChangedError, type ObjectStore, type SignedRequest } from '../../shared/ports/object-store.js';
+import { digestStream } from '../../shared/service/blobs.js';
+
+export interface ObjectStoreHarness {
+  store: ObjectStore;
+  /** Whether the server behind the signed URLs rejects a tampered signature (s3rver does not). */
+  checksSignatures: boolean;
+  /** Key prefix for this run, so suites can share a bucket. */
+  prefix: string;
+}
+
+const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+export async function sendSigned(signed: SignedRequest, body?: Uint8Array): Promise<Response> {
+  return fetch(signed.url, {
+    method: signed.method,
+    headers: signed.headers,
+    ...(body ? { body: new Uint8Array(body) } : {}),
+  });
+}
+
+async function bytesOf(stream: ReadableStream<Uint8Array>): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  const reader = stream.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(Buffer.from(value));
+  }
+  return Buffer.concat(chunks);
+}
+
+let n = 0;
+
+export function describeObjectStoreContract(name: string, harness: () => ObjectStoreHarness): void {
+  describe(`ObjectStore contract: ${name}`, () => {
+    const h = () => harness();
+    const key = (leaf: string) => `${h().prefix}c${n++}/${leaf}`;
+
+    async function upload(k: string, bytes: Uint8Array): Promise<void> {
+      const signed = await h().store.presignPut(k, {
+        size: bytes.length,
+        sha256: sha(bytes),
+        contentType: 'application/octet-stream',
+        expiresInSeconds: 300,
+      });
+      expect(signed.method).toBe('PUT');
+      expect(Date.parse(signed.expiresAt)).toBeGreaterThan(Date.now());
+      const res = await sendSigned(signed, bytes);
+      expect(res.status, await res.clone().text()).toBeLessThan(300);
+    }
+
+    it('uploads through a signed PUT and reads back size, bytes and ranges', async () => {
+      const bytes = randomBytes(100_000);
+      const k = key('model.bin');
+      await upload(k, bytes);
+      const info = await h().store.head(k);
+      expect(info?.size).toBe(bytes.length);
+      expect(info?.etag).toBeTruthy();
+      if (info?.sha256 !== undefined) expect(info.sha256).toBe(sha(bytes));
+      expect(await bytesOf(await h().store.read(k))).toEqual(bytes);
+      const part = await bytesOf(await h().store.read(k, { range: { start: 10, end: 1009 } }));
+      expect(part).toEqual(bytes.subarray(10, 1010));
+      const digest = await digestStream(await h().store.read(k));
+      expect(digest).toEqual({ sha256: sha(bytes), size: bytes.length });
+    });
+
+    it('downloads through a signed GET with the file name', async () => {
+      const bytes = randomBytes(5000);
+      const k = key('weights.safetensors');
+      await upload(k, bytes);
+      const signed = await h().store.presignGet(k, { expiresInSeconds: 300, filename: 'weights.safetensors' });
+      const res = await sendSigned(signed);
+      expect(res.status).toBe(200);
+      expect(Buffer.from(await res.arrayBuffer())).toEqual(bytes);
+    });
+
+    it('head of a missing object is undefined; deleting a missing object is fine', async () => {
+      expect(await h().store.head(key('missing'))).toBeUndefined();
+      await h().store.delete(key('missing'));
+    });
+
+    it('copies server-side and deletes', async () => {
+      const bytes = randomBytes(2048);
+      const from = key('from');
+      const to = key('to/blob');
+      await upload(from, bytes);
+      await h().store.copy(from, to);
+      expect(await bytesOf(await h().store.read(to))).toEqual(bytes);
+      await h().store.delete(from);
+      expect(await h().store.head(from)).toBeUndefined();
+      expect((await h().store.head(to))?.size).toBe(2048);
+    });
+
+    it('a read pinned to a stale etag fails with ObjectChangedError', async () => {
+      const k = key('pinned');
+      await upload(k, randomBytes(10));
+      const first = await h().store.head(k);
+      await upload(k, randomBytes(11));
+      await expect(h().store.read(k, { ifMatch: first?.etag ?? '' })).rejects.toBeInstanceOf(ObjectChangedError);
+    });
+
+    it('lists by prefix in key order, page by page, with odd keys intact', async () => {
+      const base = key('list');
+      const leaves = ['a b.bin', 'c+d.bin', 'e%20f.bin', 'ünï/模型.bin', 'z/deep/er.bin'];
+      for (const leaf of leaves) await upload(`${base}/${leaf}`, randomBytes(3));
+      await upload(`${base}-sibling`, randomBytes(3));
+      const seen: string[] = [];
+      let after: string | undefined;
+      do {
+        const page = await h().store.list(`${base}/`, { after, limit: 2 });
+        expect(page.items.length).toBeLessThanOrEqual(2);
+        for (const item of page.items) {
+          expect(item.size).toBe(3);
+          expect(Number.isNaN(Date.parse(item.lastModified))).toBe(false);
+        }
+        seen.push(...page.items.map((i) => i.key));
+        after = page.lastKey;
+      } while (after !== undefined);
+      expect(seen).toEqual(leaves.map((l) => `${base}/${l}`).sort());
+    });
+
+    it('multipart: parts through signed URLs, listed, completed into one object', async () => {
+      const k = key('big.bin');
+      const partSize = h().store.multipart.minPartBytes;
+      const part1 = randomBytes(partSize);
+      const part2 = randomBytes(1234);
+      const { uploadId } = await h().store.createMultipart(k, {});
+      for (const [i, bytes] of [part1, part2].entries()) {
+        const signed = await h().store.presignPart(k, uploadId, i + 1, 300);
+        const res = await sendSigned(signed, bytes);
+        expect(res.status, await res.clone().text()).toBeLessThan(300);
+      }
+      const parts = await h().store.listParts(k, uploadId);
+      expect(parts.map((p) => [p.partNumber, p.size])).toEqual([
+        [1, part1.length],
+        [2, part2.length],
+      ]);
+      await h().store.completeMultipart(k, uploadId, parts);
+      const whole = Buffer.concat([part1, part2]);
+      expect((await h().store.head(k))?.size).toBe(whole.length);
+      expect((await digestStream(await h().store.read(k))).sha256).toBe(sha(whole));
+    });
+
+    it('an aborted multipart upload leaves nothing', async () => {
+      const k = key('aborted.bin');
+      const { uploadId } = await h().store.createMultipart(k, {});
+      const signed = await h().store.presignPart(k, uploadId, 1, 300);
+      await sendSigned(signed, randomBytes(100));
+      await h().store.abortMultipart(k, uploadId);
+      expect(await h().store.head(k)).toBeUndefined();
+    });
+
+    it('rejects a tampered signature where the server checks them', async () => {
+      if (!h().checksSignatures) return;
+      const bytes = randomBytes(10);
+      const k = key('tamper');
+      const signed = await h().store.presignPut(k, { size: 10, sha256: sha(bytes), expiresInSeconds: 300 });
+      const url = new URL(signed.url);
+      const sigParam = [...url.searchParams.keys()].find((p) => /sig/i.test(p)) ?? 'sig';
+      url.searchParams.set(sigParam, `x${url.searchParams.get(sigParam)?.slice(1) ?? ''}`);
+      const res = await fetch(url, { method: 'PUT', headers: signed.headers, body: bytes });
+      expect(res.status).toBe(403);
+      expect(await h().store.head(k)).toBeUndefined();
+      // A URL signed for one key does not write another.
+      const other = new URL(signed.url.replace('/tamper', '/tamper2'));
+      const res2 = await fetch(other, { method: 'PUT', headers: signed.headers, body: bytes });
+      expect(res2.status).toBe(403);
+    });
+
+    it('rejects an expired URL where the server checks signatures', async () => {
+      if (!h().checksSignatures) return;
+      const k = key('expired');
+      const bytes = randomBytes(10);
+      await upload(k, bytes);
+      const signed = await h().store.presignGet(k, { expiresInSeconds: 1 });
+      await new Promise((r) => setTimeout(r, 2100));
+      const res = await sendSigned(signed);
+      expect(res.status).toBe(403);
+    });
+  });
+}
