@@ -273,9 +273,10 @@ export class FileObjectStore implements ObjectStore {
     return Readable.toWeb(createReadStream(this.objectPath(key), range)) as ReadableStream<Uint8Array>;
   }
 
-  async copy(fromKey: string, toKey: string): Promise<void> {
+  async copy(fromKey: string, toKey: string, options: { ifMatch?: string } = {}): Promise<void> {
     const meta = await this.sidecar(fromKey);
-    if (!meta) throw new ObjectChangedError(`object ${fromKey} does not exist`);
+    if (!meta || (options.ifMatch !== undefined && options.ifMatch !== meta.etag))
+      throw new ObjectChangedError(`object ${fromKey} is gone or changed`);
     const temp = this.tempPath();
     await mkdir(dirname(temp), { recursive: true });
     await copyFile(this.objectPath(fromKey), temp);

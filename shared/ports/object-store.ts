@@ -66,7 +66,8 @@ export interface ObjectStore {
   ): Promise<SignedRequest>;
   head(key: string): Promise<ObjectInfo | undefined>;
   read(key: string, options?: ReadOptions): Promise<ReadableStream<Uint8Array>>;
-  copy(fromKey: string, toKey: string): Promise<void>;
+  /** Server-side copy; with `ifMatch`, fails with `ObjectChangedError` unless the source still has that etag. */
+  copy(fromKey: string, toKey: string, options?: { ifMatch?: string }): Promise<void>;
   delete(key: string): Promise<void>;
   list(
     prefix: string,
