@@ -35,6 +35,13 @@ export const keys = {
   blob: (sha256: string) => `BLOB#${sha256}`,
   blobRef: (model: string, version: number) => `REF#${model}#${pad(version)}`,
   blobRefPrefix: 'REF#',
+  /** Which version a staging upload belongs to (partition `UPLOAD#<uploadId>`), for object-created events. */
+  upload: (uploadId: string) => `UPLOAD#${uploadId}`,
+  /** Drop-ins seen per model (partition `DROP#<model>`, row per path): orders overwrites by sequencer. */
+  dropIns: (model: string) => `DROP#${model}`,
+  dropIn: (path: string) => `K#${path}`,
+  /** How far the outbox publisher has read a model's history. */
+  published: 'PUB',
   /** Due index of transient versions, sharded by hour so no partition takes every write. */
   due: (expiresAt: string) => `DUE#${expiresAt.slice(0, 13)}`,
   dueRow: (expiresAt: string, model: string, version: number) => `${expiresAt}#${model}#${pad(version)}`,
@@ -46,6 +53,9 @@ export const objectKeys = (prefix: string) => ({
   staging: (uploadId: string, index: number) => `${prefix}uploads/${uploadId}/${index}`,
   stagingPrefix: `${prefix}uploads/`,
 });
+
+/** Where drop-ins land: outside the registry's prefix, as users write them. */
+export const INCOMING_PREFIX = 'incoming/';
 
 export const runKeys = {
   experiments: 'EXPERIMENTS',

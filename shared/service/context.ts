@@ -18,6 +18,8 @@ export interface RegistrySettings {
   defaultMaxTransientVersions: number;
   /** A PENDING version untouched this long is failed by the sweeper. */
   pendingTimeoutSeconds: number;
+  /** When set, only these principals' drop-ins under `incoming/` register. */
+  dropInPrincipals?: string[];
 }
 
 export const defaultSettings: RegistrySettings = {

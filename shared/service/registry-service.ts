@@ -2,12 +2,15 @@
 import { ulid } from 'ulid';
 import type { Clock } from '../ports/clock.js';
 import { systemClock } from '../ports/clock.js';
+import type { EventSink } from '../ports/event-sink.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import * as aliases from './aliases.js';
 import { defaultSettings, type RegistryContext, type RegistrySettings, type VerificationQueue } from './context.js';
 import { deleteModel } from './model-deletion.js';
 import * as models from './models.js';
+import { type ObjectCreatedEvent, objectCreated } from './object-created.js';
+import { drainHistory } from './outbox.js';
 import * as runs from './runs.js';
 import { sweep } from './sweeper.js';
 import * as versions from './versions.js';
@@ -105,5 +108,15 @@ export class RegistryService {
 
   sweep(options?: { blobLimit?: number }) {
     return sweep(this.context, options);
+  }
+
+  /** An object-created notification from the platform (S3, Event Grid). */
+  objectCreated(event: ObjectCreatedEvent) {
+    return objectCreated(this.context, event);
+  }
+
+  /** Publishes history rows not yet published to `sink` (at least once). */
+  drainHistory(sink: EventSink, options?: { maxModels?: number }) {
+    return drainHistory(this.context, sink, options);
   }
 }

@@ -184,6 +184,10 @@ async function createReservedVersion(
     pending.push(upload);
   }
 
+  if (pending.length > 0)
+    await ctx.metadata.batch(keys.upload(uploadId), [
+      { op: 'put', sk: keys.meta, data: { model: model.name, version: n }, if: { absent: true } },
+    ]);
   const now = ctx.clock.now();
   const files: VersionFile[] = input.files.map((f) => ({
     path: f.path,
