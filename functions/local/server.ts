@@ -21,6 +21,8 @@ export interface LocalServerOptions {
   /** How often the sweeper runs (ms); 0 turns it off. */
   sweepIntervalMs?: number;
   settings?: RegistryPorts['settings'];
+  /** Tests move time (transient expiry, URL expiry). */
+  clock?: RegistryPorts['clock'];
 }
 
 export interface LocalServer {
@@ -51,9 +53,20 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   await mkdir(dataDir, { recursive: true });
   const signer = new UrlSigner(await signingKey(dataDir));
   let baseUrl = '';
-  const objects = new FileObjectStore(join(dataDir, 'artifacts'), signer, () => baseUrl);
+  const clock = options.clock;
+  const objects = new FileObjectStore(
+    join(dataDir, 'artifacts'),
+    signer,
+    () => baseUrl,
+    clock ? () => clock.now() : undefined,
+  );
   const metadata = new SqliteMetadataStore(join(dataDir, 'registry.db'));
-  const registry = new RegistryService({ metadata, objects, settings: options.settings ?? {} });
+  const registry = new RegistryService({
+    metadata,
+    objects,
+    settings: options.settings ?? {},
+    ...(clock ? { clock } : {}),
+  });
   const app = createApp({
     registry,
     authenticate: localAuthenticator(options.token),
