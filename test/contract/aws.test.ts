@@ -1,0 +1,26 @@
+/** The contract suites against the AWS adapters: DynamoDB Local and s3rver, started here on free ports. */
+import { afterAll, beforeAll } from 'vitest';
+import { DynamoMetadataStore } from '../../functions/aws/dynamo-metadata-store.js';
+import { S3ObjectStore } from '../../functions/aws/s3-object-store.js';
+import { type DynamoLocalHandle, type S3rverHandle, startDynamoLocal, startS3rver } from '../support/aws/servers.js';
+import { describeMetadataStoreContract } from './metadata-store.contract.js';
+import { describeObjectStoreContract } from './object-store.contract.js';
+
+let dynamo: DynamoLocalHandle;
+let s3: S3rverHandle;
+let metadata: DynamoMetadataStore;
+let objects: S3ObjectStore;
+
+beforeAll(async () => {
+  [dynamo, s3] = await Promise.all([startDynamoLocal(), startS3rver()]);
+  const tableName = await dynamo.createTable('mreg-contract');
+  metadata = new DynamoMetadataStore({ client: dynamo.client, tableName });
+  objects = new S3ObjectStore({ client: s3.client, bucket: s3.bucket });
+});
+
+afterAll(async () => {
+  await Promise.all([dynamo?.stop(), s3?.stop()]);
+});
+
+describeMetadataStoreContract('DynamoDB Local', () => ({ store: metadata }));
+describeObjectStoreContract('s3rver', () => ({ store: objects, checksSignatures: false, prefix: 'mreg/' }));
