@@ -237,8 +237,9 @@ export class FileObjectStore implements ObjectStore {
     await mkdir(dirname(target), { recursive: true });
     await mkdir(dirname(this.sidecarPath(key)), { recursive: true });
     // Sidecar first, then the bytes: a reader that finds the bytes finds their metadata.
-    await writeFile(`${this.sidecarPath(key)}.tmp`, JSON.stringify(full));
-    await rename(`${this.sidecarPath(key)}.tmp`, this.sidecarPath(key));
+    const sidecarTemp = `${this.sidecarPath(key)}.${etag}.tmp`;
+    await writeFile(sidecarTemp, JSON.stringify(full));
+    await rename(sidecarTemp, this.sidecarPath(key));
     await rename(temp, target);
     return etag;
   }

@@ -128,7 +128,9 @@ async function dropIn(ctx: RegistryContext, event: ObjectCreatedEvent): Promise<
   } catch (e) {
     if (e instanceof ObjectChangedError)
       return { kind: 'ignored', reason: 'overwritten while reading: the newer write registers' };
-    if (e instanceof RegistryError && e.kind !== 'unavailable') return { kind: 'rejected', reason: e.message };
+    // Retryable outcomes (contention, a duplicate still in flight) go back to the platform to redeliver.
+    if (e instanceof RegistryError && e.kind !== 'unavailable' && e.retryAfterSeconds === undefined)
+      return { kind: 'rejected', reason: e.message };
     throw e;
   }
   if (outcome.kind === 'registered') await recordDropIn(ctx, model, path, event, outcome.version);
