@@ -185,10 +185,10 @@ describe('references, pages and routes', () => {
     );
     await expectProblem(await h.request('GET', `/v1/models?pageToken=${forged}`), 400, 'pageToken');
     // Right listing, but a row key outside the listing's range.
-    const escape = Buffer.from(JSON.stringify({ v: 1, r: 'versions', p: 'M#fraud', f: '', a: 'A#x' })).toString(
+    const outside = Buffer.from(JSON.stringify({ v: 1, r: 'versions', p: 'M#fraud', f: '', a: 'A#x' })).toString(
       'base64url',
     );
-    await expectProblem(await h.request('GET', `/v1/models/fraud/versions?pageToken=${escape}`), 400, 'pageToken');
+    await expectProblem(await h.request('GET', `/v1/models/fraud/versions?pageToken=${outside}`), 400, 'pageToken');
   });
 
   it('rejects bad filters', async () => {
