@@ -1,5 +1,5 @@
 /** The registry's operations bound to one set of ports: what the HTTP app and the event handlers call. */
-import { ulid } from 'ulid';
+import { monotonicFactory } from 'ulid';
 import type { Clock } from '../ports/clock.js';
 import { systemClock } from '../ports/clock.js';
 import type { EventSink } from '../ports/event-sink.js';
@@ -39,7 +39,8 @@ export class RegistryService {
       objects: ports.objects,
       clock: ports.clock ?? systemClock,
       settings,
-      newId: () => ulid(),
+      // Monotonic within a process, so history rows written in one millisecond keep their order.
+      newId: monotonicFactory(),
       verification: ports.verification ?? {
         enqueue: async (model, version) => {
           // In-process fallback: verify after the response; failures stay visible on the version.

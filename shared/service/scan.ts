@@ -16,8 +16,12 @@ export async function scanPartition<T extends ItemData, R>(
   const items: R[] = [];
   let after = options.after;
   let budget = options.budget;
+  // Ask for what is still wanted; when rows get filtered out, widen the next read.
+  let widen = 1;
   while (budget > 0) {
-    const page = await store.query<T>(pk, { prefix: options.prefix, after, limit: Math.min(budget, 1000) });
+    const limit = Math.min(budget, 1000, (options.want - items.length) * widen);
+    widen *= 4;
+    const page = await store.query<T>(pk, { prefix: options.prefix, after, limit });
     budget -= Math.max(page.items.length, 1);
     for (const [i, item] of page.items.entries()) {
       after = item.sk;

@@ -157,3 +157,24 @@ describe('local registry, end to end', () => {
     expect((await asset.text()).length).toBeGreaterThan(100_000);
   });
 });
+
+describe('local server security', () => {
+  it('with MREG_TOKEN, only the bearer token gets in', async () => {
+    const guarded = await startTestRegistry({ token: 's3cret-token' });
+    try {
+      expect((await guarded.call('GET', '/v1/models')).status).toBe(401);
+      expect(
+        (await guarded.call('GET', '/v1/models', undefined, { authorization: 'Bearer wrong-token!' })).status,
+      ).toBe(401);
+      const ok = await guarded.call('GET', '/v1/models', undefined, { authorization: 'Bearer s3cret-token' });
+      expect(ok.status).toBe(200);
+      expect((await guarded.call('GET', '/healthz')).status).toBe(200);
+    } finally {
+      await guarded.stop();
+    }
+  });
+
+  it('refuses to listen beyond loopback without a token', async () => {
+    await expect(startTestRegistry({ host: '0.0.0.0' })).rejects.toThrow(/MREG_TOKEN/);
+  });
+});

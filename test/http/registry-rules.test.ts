@@ -362,3 +362,52 @@ describe('experiments, runs and metrics', () => {
     expect(filtered.body.items).toHaveLength(1);
   });
 });
+
+describe('asynchronous verification', () => {
+  it('commit answers 202 for files too large to hash inline, then the version turns READY', async () => {
+    const slow = await createAppHarness({ inlineHashMaxBytes: 1000 });
+    try {
+      await slow.json('POST', '/v1/models', { body: { name: 'huge' } });
+      const bytes = randomBytes(5000);
+      const created = await slow.json<Created>('POST', '/v1/models/huge/versions', {
+        body: { files: [{ path: 'w.bin', size: bytes.length, sha256: sha(bytes) }] },
+      });
+      const upload = created.body.uploads[0];
+      await slow.signed(upload?.url ?? '', {
+        method: 'PUT',
+        headers: upload?.headers ?? {},
+        body: new Uint8Array(bytes),
+      });
+      const committed = await slow.json('POST', '/v1/models/huge/versions/1/commit');
+      expect(committed.status).toBe(202);
+      expect(committed.body).toMatchObject({ state: 'PENDING', verification: { status: 'RUNNING' } });
+      let state = 'PENDING';
+      for (let i = 0; i < 100 && state === 'PENDING'; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        state = String((await slow.json('GET', '/v1/models/huge/versions/1')).body.state);
+      }
+      expect(state).toBe('READY');
+      expect((await slow.json('GET', '/v1/models/huge/versions/1')).body.verification).toEqual({
+        status: 'DONE',
+        reasons: [],
+      });
+    } finally {
+      await slow.close();
+    }
+  });
+});
+
+describe('the OpenAPI document', () => {
+  it('documents every route with its scope, and every named schema resolves', async () => {
+    const spec = await h.json<{
+      paths: Record<string, Record<string, { security?: unknown }>>;
+      components: { schemas: object };
+    }>('GET', '/v1/openapi.json');
+    const operations = Object.values(spec.body.paths).flatMap((p) => Object.values(p));
+    expect(operations.length).toBeGreaterThanOrEqual(30);
+    const text = JSON.stringify(spec.body);
+    for (const ref of text.matchAll(/"#\/components\/schemas\/([^"]+)"/g))
+      expect(Object.keys(spec.body.components.schemas), ref[1]).toContain(ref[1]);
+    expect(spec.body.paths['/v1/models']?.post?.security).toEqual([{ bearer: ['registry.write'] }]);
+  });
+});
