@@ -1,5 +1,6 @@
 /** `npm start`: the local registry on 127.0.0.1:8080 with data in ./.mreg (flags and env as in the README). */
 import { parseArgs } from 'node:util';
+import { jwtAuthenticator } from '../../shared/auth/jwt-authenticator.js';
 import { startLocalServer } from './server.js';
 
 const { values } = parseArgs({
@@ -16,6 +17,15 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.exit(2);
 }
 const token = process.env.MREG_TOKEN || undefined;
+const issuer = process.env.MREG_OIDC_ISSUER;
+// With an OIDC issuer configured, bearer tokens are access-token JWTs verified against its keys.
+const authenticate = issuer
+  ? jwtAuthenticator({
+      issuer,
+      audience: process.env.MREG_OIDC_AUDIENCE ?? 'mreg',
+      keys: new URL(process.env.MREG_OIDC_JWKS_URL ?? `${issuer.replace(/\/$/, '')}/.well-known/jwks.json`),
+    })
+  : undefined;
 
 try {
   const server = await startLocalServer({
@@ -23,10 +33,12 @@ try {
     host: values.host ?? process.env.MREG_HOST ?? '127.0.0.1',
     dataDir: values['data-dir'] ?? process.env.MREG_DATA_DIR ?? '.mreg',
     ...(token ? { token } : {}),
+    ...(authenticate ? { authenticate } : {}),
   });
   console.log(`mreg listening on ${server.url} (data: ${values['data-dir'] ?? process.env.MREG_DATA_DIR ?? '.mreg'})`);
   console.log(`API reference: ${server.url}/docs`);
-  if (!token) console.warn('MREG_TOKEN is not set: anyone on this machine can use the registry (loopback only).');
+  if (!token && !authenticate)
+    console.warn('MREG_TOKEN is not set: anyone on this machine can use the registry (loopback only).');
   const stop = () => void server.close().then(() => process.exit(0));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import { createApp } from '../../shared/http/app.js';
+import type { Authenticator } from '../../shared/ports/auth.js';
 import { type RegistryPorts, RegistryService } from '../../shared/service/registry-service.js';
 import { swaggerUiAssets } from './docs-assets.js';
 import { FileObjectStore } from './file-object-store.js';
@@ -18,6 +19,8 @@ export interface LocalServerOptions {
   port: number;
   host: string;
   token?: string;
+  /** Replaces the token check (e.g. OIDC bearer JWTs verified against the issuer's keys). */
+  authenticate?: Authenticator;
   /** How often the sweeper runs (ms); 0 turns it off. */
   sweepIntervalMs?: number;
   settings?: RegistryPorts['settings'];
@@ -47,7 +50,7 @@ async function signingKey(dataDir: string): Promise<Buffer> {
 }
 
 export async function startLocalServer(options: LocalServerOptions): Promise<LocalServer> {
-  if (!options.token && !LOOPBACK.has(options.host))
+  if (!options.token && !options.authenticate && !LOOPBACK.has(options.host))
     throw new Error(`refusing to listen on ${options.host} without MREG_TOKEN: set a token or bind 127.0.0.1`);
   const dataDir = resolve(options.dataDir);
   await mkdir(dataDir, { recursive: true });
@@ -69,7 +72,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   });
   const app = createApp({
     registry,
-    authenticate: localAuthenticator(options.token),
+    authenticate: options.authenticate ?? localAuthenticator(options.token),
     docsAssets: swaggerUiAssets(),
     extend: (a) => mountObjectRoutes(a, objects, signer),
   });

@@ -31,6 +31,9 @@ export class SqliteMetadataStore implements MetadataStore {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
+    // A registry's hot rows (latest versions, aliases) stay cached as the table grows.
+    this.db.pragma('cache_size = -65536');
+    this.db.pragma('mmap_size = 268435456');
     this.db.exec(`CREATE TABLE IF NOT EXISTS items (
       pk TEXT NOT NULL, sk TEXT NOT NULL, data TEXT NOT NULL, etag TEXT NOT NULL,
       PRIMARY KEY (pk, sk)) WITHOUT ROWID`);
