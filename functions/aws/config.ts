@@ -1,0 +1,62 @@
+/** The AWS functions' configuration, read once from the environment the stack sets. */
+export interface AwsConfig {
+  tableName: string;
+  bucket: string;
+  /** Registry key prefix inside the bucket (ends with `/`). */
+  prefix: string;
+  /** Event bus for registry events (the publisher); unset: the default bus. */
+  eventBusName?: string;
+  /** Principals allowed to register `incoming/` drop-ins; unset: anyone who can write there. */
+  dropInPrincipals?: string[];
+  inlineHashMaxBytes?: number;
+  /** Endpoint overrides for local servers (s3rver, DynamoDB Local); never set in the cloud. */
+  endpoints: { s3?: string; dynamodb?: string; events?: string };
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function required(env: Env, name: string): string {
+  const value = env[name];
+  if (!value) throw new ConfigError(`${name} is not set`);
+  return value;
+}
+
+export function configFromEnv(env: Env = process.env): AwsConfig {
+  const prefix = env.MREG_PREFIX ?? 'mreg/';
+  if (prefix !== '' && !prefix.endsWith('/')) throw new ConfigError('MREG_PREFIX must end with "/"');
+  const config: AwsConfig = {
+    tableName: required(env, 'MREG_TABLE_NAME'),
+    bucket: required(env, 'MREG_BUCKET'),
+    prefix,
+    endpoints: {},
+  };
+  if (env.MREG_EVENT_BUS_NAME) config.eventBusName = env.MREG_EVENT_BUS_NAME;
+  if (env.MREG_DROP_IN_PRINCIPALS)
+    config.dropInPrincipals = env.MREG_DROP_IN_PRINCIPALS.split(',')
+      .map((p) => p.trim())
+      .filter(Boolean);
+  if (env.MREG_INLINE_HASH_MAX_BYTES) {
+    const bytes = Number(env.MREG_INLINE_HASH_MAX_BYTES);
+    if (!Number.isSafeInteger(bytes) || bytes < 0) throw new ConfigError('MREG_INLINE_HASH_MAX_BYTES is not a size');
+    config.inlineHashMaxBytes = bytes;
+  }
+  if (env.MREG_S3_ENDPOINT) config.endpoints.s3 = env.MREG_S3_ENDPOINT;
+  if (env.MREG_DYNAMODB_ENDPOINT) config.endpoints.dynamodb = env.MREG_DYNAMODB_ENDPOINT;
+  if (env.MREG_EVENTS_ENDPOINT) config.endpoints.events = env.MREG_EVENTS_ENDPOINT;
+  return config;
+}
+
+/** The publisher needs only where events go. */
+export function eventsConfigFromEnv(env: Env = process.env): { eventBusName?: string; endpoint?: string } {
+  const out: { eventBusName?: string; endpoint?: string } = {};
+  if (env.MREG_EVENT_BUS_NAME) out.eventBusName = env.MREG_EVENT_BUS_NAME;
+  if (env.MREG_EVENTS_ENDPOINT) out.endpoint = env.MREG_EVENTS_ENDPOINT;
+  return out;
+}

@@ -1,0 +1,49 @@
+/** The `api` function: API Gateway HTTP API events through the core's HTTP app. */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type {
+  APIGatewayProxyEventV2,
+  APIGatewayProxyEventV2WithJWTAuthorizer,
+  APIGatewayProxyStructuredResultV2,
+  Context,
+} from 'aws-lambda';
+import { createApp } from '../../../shared/http/app.js';
+import type { Principal } from '../../../shared/ports/auth.js';
+import type { RegistryService } from '../../../shared/service/registry-service.js';
+import { requestOf, resultOf } from '../api-gateway.js';
+import { principalFromAuthorizer } from '../jwt-principal.js';
+import type { Logger } from '../logger.js';
+
+/** `/healthz` has no authorizer, so its events carry no `authorizer` at all. */
+export type ApiEvent = Omit<APIGatewayProxyEventV2WithJWTAuthorizer, 'requestContext'> & {
+  requestContext: Omit<APIGatewayProxyEventV2WithJWTAuthorizer['requestContext'], 'authorizer'> & {
+    authorizer?: APIGatewayProxyEventV2WithJWTAuthorizer['requestContext']['authorizer'];
+  };
+};
+
+export type ApiHandler = (event: ApiEvent, context?: Context) => Promise<APIGatewayProxyStructuredResultV2>;
+
+export function createApiHandler(deps: { registry: RegistryService; logger: Logger }): ApiHandler {
+  const { logger } = deps;
+  // The principal of the request in flight: the app's authenticator reads it back.
+  const principals = new AsyncLocalStorage<Principal | undefined>();
+  const app = createApp({
+    registry: deps.registry,
+    authenticate: async () => principals.getStore(),
+    log: (message, error) => logger.error(message, error instanceof Error ? error : String(error)),
+  });
+  return async (event, context) => {
+    logger.resetKeys();
+    if (context) logger.addContext(context);
+    logger.setCorrelationId(event.headers?.['x-correlation-id'] ?? event.requestContext.requestId);
+    const principal = principalFromAuthorizer(event.requestContext.authorizer);
+    const request = requestOf(event as APIGatewayProxyEventV2);
+    const response = await principals.run(principal, () => app.fetch(request));
+    logger.info('request', {
+      method: request.method,
+      path: new URL(request.url).pathname,
+      status: response.status,
+      subject: principal?.subject,
+    });
+    return resultOf(response);
+  };
+}
