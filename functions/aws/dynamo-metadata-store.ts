@@ -66,8 +66,8 @@ function conditionOf(condition: WriteCondition | undefined): ConditionParts | un
   };
 }
 
-/** Wraps SDK errors the port names; anything else passes through unchanged. */
-function translate(error: unknown, what: string): unknown {
+/** Wraps the SDK errors the port names (conditions, contention); anything else passes through unchanged. */
+export function storeErrorOf(error: unknown, what: string): unknown {
   if (error instanceof ConditionalCheckFailedException)
     return new ConditionFailedError(`condition on ${what} does not hold`, { index: 0, cause: error });
   if (error instanceof TransactionCanceledException) {
@@ -103,7 +103,7 @@ export class DynamoMetadataStore implements MetadataStore {
       );
       return out.Item ? decodeItem<T>(out.Item) : undefined;
     } catch (e) {
-      throw translate(e, `${pk}/${sk}`);
+      throw storeErrorOf(e, `${pk}/${sk}`);
     }
   }
 
@@ -124,7 +124,7 @@ export class DynamoMetadataStore implements MetadataStore {
           }),
         )
         .catch((e: unknown) => {
-          throw translate(e, `query ${pk}`);
+          throw storeErrorOf(e, `query ${pk}`);
         });
       for (const record of out.Items ?? []) {
         const item = decodeItem<T>(record);
@@ -204,7 +204,7 @@ export class DynamoMetadataStore implements MetadataStore {
       else
         await this.client.send(new TransactWriteItemsCommand({ TransactItems: writes.map((w) => this.txItem(pk, w)) }));
     } catch (e) {
-      throw translate(e, `partition ${pk}`);
+      throw storeErrorOf(e, `partition ${pk}`);
     }
   }
 
@@ -247,7 +247,7 @@ export class DynamoMetadataStore implements MetadataStore {
       if (value === undefined) throw new Error(`increment of ${pk}/${sk}.${field} returned no value`);
       return Number(value);
     } catch (e) {
-      throw translate(e, `${pk}/${sk}`);
+      throw storeErrorOf(e, `${pk}/${sk}`);
     }
   }
 }

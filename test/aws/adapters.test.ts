@@ -1,0 +1,192 @@
+/**
+ * What the AWS adapters do beyond the shared contract: the presigned URL's signed headers, the
+ * checksum S3 reports, DynamoDB's item layout (ADD-able counters, TTL backstop) and error
+ * mapping. Against s3rver and DynamoDB Local, except the pure error mapping.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  GetItemCommand,
+  ProvisionedThroughputExceededException,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoMetadataStore, storeErrorOf } from '../../functions/aws/dynamo-metadata-store.js';
+import { fullObjectSha256, S3ObjectStore } from '../../functions/aws/s3-object-store.js';
+import { ConditionFailedError, RetryableStoreError } from '../../shared/errors.js';
+import { ObjectChangedError } from '../../shared/ports/object-store.js';
+import { type DynamoLocalHandle, type S3rverHandle, startDynamoLocal, startS3rver } from '../support/aws/servers.js';
+
+let dynamo: DynamoLocalHandle;
+let s3: S3rverHandle;
+let metadata: DynamoMetadataStore;
+let objects: S3ObjectStore;
+const TABLE = 'mreg-adapters';
+
+beforeAll(async () => {
+  [dynamo, s3] = await Promise.all([startDynamoLocal(), startS3rver()]);
+  await dynamo.createTable(TABLE);
+  metadata = new DynamoMetadataStore({ client: dynamo.client, tableName: TABLE });
+  objects = new S3ObjectStore({ client: s3.client, bucket: s3.bucket });
+});
+
+afterAll(async () => {
+  await Promise.all([dynamo?.stop(), s3?.stop()]);
+});
+
+const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+describe('S3ObjectStore', () => {
+  it('signs content-length and x-amz-checksum-sha256 into the PUT URL and returns them as headers', async () => {
+    const bytes = randomBytes(64);
+    const signed = await objects.presignPut('mreg/uploads/u1/0', {
+      size: bytes.length,
+      sha256: sha(bytes),
+      contentType: 'application/octet-stream',
+      expiresInSeconds: 600,
+    });
+    const url = new URL(signed.url);
+    expect(url.searchParams.get('X-Amz-SignedHeaders')?.split(';')).toEqual([
+      'content-length',
+      'host',
+      'x-amz-checksum-sha256',
+    ]);
+    expect(url.searchParams.get('X-Amz-Expires')).toBe('600');
+    // WHEN_REQUIRED: no checksum of an empty body, no algorithm the client did not choose.
+    expect([...url.searchParams.keys()].filter((k) => /crc|checksum|sdk-checksum/i.test(k))).toEqual([]);
+    expect(signed.headers).toEqual({
+      'content-length': '64',
+      'x-amz-checksum-sha256': Buffer.from(sha(bytes), 'hex').toString('base64'),
+      'content-type': 'application/octet-stream',
+    });
+    const res = await fetch(signed.url, { method: 'PUT', headers: signed.headers, body: bytes });
+    expect(res.status).toBe(200);
+    expect((await objects.head('mreg/uploads/u1/0'))?.size).toBe(64);
+  });
+
+  it('puts the file name into the GET URL as content-disposition, UTF-8 names included', async () => {
+    const signed = await objects.presignGet('mreg/blobs/sha256/abc', {
+      expiresInSeconds: 60,
+      filename: 'módel "v1".onnx',
+      contentType: 'application/octet-stream',
+    });
+    const disposition = new URL(signed.url).searchParams.get('response-content-disposition');
+    expect(disposition).toBe(`attachment; filename="m_del _v1_.onnx"; filename*=UTF-8''m%C3%B3del%20%22v1%22.onnx`);
+    expect(new URL(signed.url).searchParams.get('response-content-type')).toBe('application/octet-stream');
+  });
+
+  it('reports only a full-object SHA-256, never a multipart composite', () => {
+    const hex = sha(Buffer.from('hello'));
+    const b64 = Buffer.from(hex, 'hex').toString('base64');
+    expect(fullObjectSha256(b64, 'FULL_OBJECT')).toBe(hex);
+    expect(fullObjectSha256(b64, undefined)).toBe(hex);
+    expect(fullObjectSha256(`${b64}-3`, 'COMPOSITE')).toBeUndefined();
+    expect(fullObjectSha256(b64, 'COMPOSITE')).toBeUndefined();
+    expect(fullObjectSha256(undefined, undefined)).toBeUndefined();
+  });
+
+  it('user metadata comes back with the head; a copy pinned to a stale etag fails', async () => {
+    const key = 'incoming/fraud/model.onnx';
+    const put = async (body: Buffer) => {
+      const signed = await objects.presignPut(key, { size: body.length, sha256: sha(body), expiresInSeconds: 60 });
+      await fetch(signed.url, {
+        method: 'PUT',
+        headers: { ...signed.headers, 'x-amz-meta-mreg_intent': 'create_model' },
+        body: new Uint8Array(body),
+      });
+    };
+    await put(randomBytes(20));
+    const first = await objects.head(key);
+    expect(first?.metadata).toMatchObject({ mreg_intent: 'create_model' });
+    await put(randomBytes(21));
+    await expect(objects.copy(key, 'mreg/uploads/x/0', { ifMatch: first?.etag ?? '' })).rejects.toBeInstanceOf(
+      ObjectChangedError,
+    );
+    const current = await objects.head(key);
+    await objects.copy(key, 'mreg/uploads/x/0', { ifMatch: current?.etag ?? '' });
+    expect((await objects.head('mreg/uploads/x/0'))?.size).toBe(21);
+    await expect(objects.read('missing/key')).rejects.toBeInstanceOf(ObjectChangedError);
+  });
+
+  it('lists no parts of an unknown upload', async () => {
+    expect(await objects.listParts('mreg/uploads/none/0', 'deadbeef')).toEqual([]);
+  });
+});
+
+describe('DynamoMetadataStore', () => {
+  it('keeps each field its own attribute: integers as numbers, the rest as JSON; expiresAt sets a TTL backstop', async () => {
+    const expiresAt = '2030-01-01T00:00:00.000Z';
+    await metadata.batch('M#layout', [
+      { op: 'put', sk: 'V#1', data: { version: 3, ratio: 0.5, tags: { a: '1' }, expiresAt, big: 2 ** 60 } },
+    ]);
+    const raw = await dynamo.client.send(
+      new GetItemCommand({ TableName: TABLE, Key: { pk: { S: 'M#layout' }, sk: { S: 'V#1' } } }),
+    );
+    expect(raw.Item?.['d.version']).toEqual({ N: '3' });
+    expect(raw.Item?.['d.ratio']).toEqual({ S: '0.5' });
+    expect(raw.Item?.['d.tags']).toEqual({ S: '{"a":"1"}' });
+    expect(raw.Item?.['d.big']).toEqual({ S: String(2 ** 60) });
+    expect(Number(raw.Item?.ttl?.N)).toBe(Date.parse(expiresAt) / 1000 + 7 * 86400);
+    expect((await metadata.get('M#layout', 'V#1'))?.data).toEqual({
+      version: 3,
+      ratio: 0.5,
+      tags: { a: '1' },
+      expiresAt,
+      big: 2 ** 60,
+    });
+  });
+
+  it('names the failing write of a transaction', async () => {
+    await metadata.batch('M#tx', [{ op: 'put', sk: 'c', data: {} }]);
+    const failure = await metadata
+      .batch('M#tx', [
+        { op: 'put', sk: 'a', data: {} },
+        { op: 'put', sk: 'b', data: {}, if: { absent: true } },
+        { op: 'put', sk: 'c', data: {}, if: { absent: true } },
+      ])
+      .catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(ConditionFailedError);
+    expect((failure as ConditionFailedError).index).toBe(2);
+    expect((failure as ConditionFailedError).cause).toBeInstanceOf(TransactionCanceledException);
+  });
+
+  it('increment changes the row etag, so etag-conditioned writers notice', async () => {
+    await metadata.batch('M#ctr', [{ op: 'put', sk: 'CTR', data: { n: 1 } }]);
+    const before = await metadata.get('M#ctr', 'CTR');
+    expect(await metadata.increment('M#ctr', 'CTR', 'n', 5)).toBe(6);
+    await expect(
+      metadata.batch('M#ctr', [{ op: 'put', sk: 'CTR', data: { n: 0 }, if: { etag: before?.etag ?? '' } }]),
+    ).rejects.toBeInstanceOf(ConditionFailedError);
+  });
+
+  it('queries a prefix after a key outside it, and after the end of it', async () => {
+    await metadata.batch('M#q', [
+      { op: 'put', sk: 'A#1', data: {} },
+      { op: 'put', sk: 'B#1', data: {} },
+      { op: 'put', sk: 'B#2', data: {} },
+      { op: 'put', sk: 'C#1', data: {} },
+    ]);
+    const sks = async (options: Parameters<DynamoMetadataStore['query']>[1]) =>
+      (await metadata.query('M#q', options)).items.map((i) => i.sk);
+    expect(await sks({ prefix: 'B#', after: 'A#9', limit: 10 })).toEqual(['B#1', 'B#2']);
+    expect(await sks({ prefix: 'B#', after: 'B#9', limit: 10 })).toEqual([]);
+    expect(await sks({ prefix: 'B#', after: 'C', limit: 10 })).toEqual([]);
+    expect(await sks({ after: 'B#1', limit: 10 })).toEqual(['B#2', 'C#1']);
+  });
+
+  it('maps cancellation reasons and throttling to the port errors', () => {
+    const cancelled = (codes: string[]) =>
+      new TransactionCanceledException({
+        message: 'cancelled',
+        $metadata: {},
+        CancellationReasons: codes.map((Code) => ({ Code })),
+      });
+    const conflict = storeErrorOf(cancelled(['None', 'TransactionConflict']), 'p');
+    expect(conflict).toBeInstanceOf(RetryableStoreError);
+    const condition = storeErrorOf(cancelled(['None', 'None', 'ConditionalCheckFailed']), 'p');
+    expect((condition as ConditionFailedError).index).toBe(2);
+    const throttled = new ProvisionedThroughputExceededException({ message: 'slow down', $metadata: {} });
+    expect(storeErrorOf(throttled, 'p')).toBeInstanceOf(RetryableStoreError);
+    const other = new Error('boom');
+    expect(storeErrorOf(other, 'p')).toBe(other);
+  });
+});
