@@ -22,6 +22,14 @@ export const keys = {
   /** Transient versions, oldest first, for the per-model cap. */
   transient: (n: number) => `T#${pad(n)}`,
   transientPrefix: 'T#',
+  /** PENDING versions, oldest first, for the sweeper. */
+  pending: (n: number) => `P#${pad(n)}`,
+  pendingPrefix: 'P#',
+  /** The sweeper's record of version numbers it found unwritten (crashed creates). */
+  holes: 'HOLES',
+  /** Tombstone of a deleted version, so the sweeper does not take its number for a hole. */
+  deleted: (n: number) => `D#${pad(n)}`,
+  deletedPrefix: 'D#',
   files: (n: number, i: number) => `F#${invert(n)}#${pad(i, 6)}`,
   filesPrefix: (n: number) => `F#${invert(n)}#`,
   alias: (alias: string) => `A#${alias}`,

@@ -10,7 +10,7 @@ import { isExpired, type VersionRow } from './records.js';
 import { removeVersion } from './versions.js';
 
 /** Rows that outlive the model: the audit trail, and the counter so numbers are never reused. */
-const KEPT_PREFIXES = [keys.historyPrefix, 'AH#', keys.counter];
+const KEPT_PREFIXES = [keys.historyPrefix, 'AH#', keys.counter, keys.deletedPrefix, keys.holes];
 
 export async function deleteModel(
   ctx: RegistryContext,

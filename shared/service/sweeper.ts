@@ -6,11 +6,14 @@ import { keys, objectKeys } from '../domain/keys.js';
 import { RegistryError } from '../errors.js';
 import { collectBlobs } from './blobs.js';
 import type { RegistryContext } from './context.js';
+import { reconcileModels } from './reconcile.js';
 import type { ModelRow } from './records.js';
 import { removeExpiredOrEvicted } from './versions.js';
 
 export interface SweepReport {
   expiredVersions: number;
+  pending: { finished: number; failed: number };
+  holes: number;
   staleUploads: number;
   blobs: { examined: number; collected: number; kept: number };
 }
@@ -21,9 +24,16 @@ const LOOKBACK_HOURS = 24 * 14;
 
 export async function sweep(ctx: RegistryContext, options: { blobLimit?: number } = {}): Promise<SweepReport> {
   const expiredVersions = await expireTransientVersions(ctx);
+  const reconciled = await reconcileModels(ctx);
   const staleUploads = await deleteStaleUploads(ctx);
   const blobs = await collectBlobs(ctx, { limit: options.blobLimit ?? 10_000 });
-  return { expiredVersions, staleUploads, blobs };
+  return {
+    expiredVersions,
+    pending: { finished: reconciled.finished, failed: reconciled.failed },
+    holes: reconciled.holes,
+    staleUploads,
+    blobs,
+  };
 }
 
 export async function expireTransientVersions(ctx: RegistryContext): Promise<number> {

@@ -236,7 +236,11 @@ async function createReservedVersion(
     before: null,
     after: { version: n, label: row.label, files: files.length, state: row.state },
   });
-  const writes: WriteOp[] = [{ op: 'put', sk: keys.version(n), data: row, if: { absent: true } }, history.op];
+  const writes: WriteOp[] = [
+    { op: 'put', sk: keys.version(n), data: row, if: { absent: true } },
+    { op: 'put', sk: keys.pending(n), data: { version: n, createdAt: row.createdAt } },
+    history.op,
+  ];
   if (row.label !== undefined)
     writes.push({ op: 'put', sk: keys.label(row.label), data: { version: n }, if: { absent: true } });
   if (row.expiresAt !== undefined)
@@ -537,16 +541,9 @@ export async function verifyVersion(
     verified.push(upload);
   }
   if (reasons.length > 0) {
-    const failed = await changeVersion(ctx, actor, model, String(row.version), undefined, (current) => ({
-      row: { ...current, state: 'FAILED', pending: [], verification: { status: 'FAILED', reasons } },
-      action: 'version.fail',
-      event: 'VersionStateChanged',
-    }));
-    await Promise.all(row.pending.map((u) => ctx.objects.delete(u.stagingKey).catch(() => undefined)));
-    await releaseClaims(ctx, model, row, files);
+    await failVersion(ctx, actor, model, row, files, reasons);
     throw new RegistryError('conflict', `verification failed: ${reasons.join('; ')}`, {
       issues: reasons.map((message) => ({ field: 'files', message })),
-      cause: failed,
     });
   }
   if (missing.length > 0)
@@ -565,7 +562,10 @@ export async function verifyVersion(
       return {
         row: next,
         action: 'version.ready',
-        extra: [{ op: 'put', sk: keys.ready(row.version), data: readyRow(current) }],
+        extra: [
+          { op: 'put', sk: keys.ready(row.version), data: readyRow(current) },
+          { op: 'delete', sk: keys.pending(row.version) },
+        ],
         event: 'ModelVersionReady',
       };
     });
@@ -578,6 +578,37 @@ export async function verifyVersion(
 }
 
 class AlreadySettled extends Error {}
+
+/** Marks a PENDING version FAILED with its reasons, then drops its staged bytes and its claims. */
+export async function failVersion(
+  ctx: RegistryContext,
+  actor: Actor,
+  model: string,
+  row: VersionRow,
+  files: VersionFile[],
+  reasons: string[],
+): Promise<void> {
+  try {
+    await changeVersion(ctx, actor, model, String(row.version), undefined, (current) => {
+      if (current.state !== 'PENDING') throw new AlreadySettled();
+      return {
+        row: { ...current, state: 'FAILED', pending: [], verification: { status: 'FAILED', reasons } },
+        action: 'version.fail',
+        extra: [{ op: 'delete', sk: keys.pending(row.version) }],
+        event: 'VersionStateChanged',
+      };
+    });
+  } catch (e) {
+    if (e instanceof AlreadySettled) return;
+    throw e;
+  }
+  for (const upload of row.pending) {
+    if (upload.multipartUploadId !== undefined)
+      await ctx.objects.abortMultipart(upload.stagingKey, upload.multipartUploadId).catch(() => undefined);
+    await ctx.objects.delete(upload.stagingKey).catch(() => undefined);
+  }
+  await releaseClaims(ctx, model, row, files);
+}
 
 const readyRow = (row: VersionRow) =>
   row.expiresAt !== undefined
@@ -668,6 +699,8 @@ export async function removeVersion(
       { op: 'delete', sk: keys.version(row.version), if: { etag: item.etag } },
       { op: 'delete', sk: keys.ready(row.version) },
       { op: 'delete', sk: keys.transient(row.version) },
+      { op: 'delete', sk: keys.pending(row.version) },
+      { op: 'put', sk: keys.deleted(row.version), data: { at: ctx.clock.now().toISOString() } },
       history.op,
     ];
     if (row.label !== undefined) writes.push({ op: 'delete', sk: keys.label(row.label) });
@@ -759,6 +792,8 @@ export async function removeExpiredOrEvicted(ctx: RegistryContext, model: ModelR
     { op: 'delete', sk: keys.version(version), if: { etag: item.etag } },
     { op: 'delete', sk: keys.ready(version) },
     { op: 'delete', sk: keys.transient(version) },
+    { op: 'delete', sk: keys.pending(version) },
+    { op: 'put', sk: keys.deleted(version), data: { at: ctx.clock.now().toISOString() } },
     history.op,
   ];
   if (item.data.label !== undefined) writes.push({ op: 'delete', sk: keys.label(item.data.label) });
