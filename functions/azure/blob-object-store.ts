@@ -221,12 +221,10 @@ export class BlobObjectStore implements ObjectStore {
     const items: ListedObject[] = [];
     try {
       do {
-        const pages = this.container
-          .listBlobsFlat({ prefix })
-          .byPage({
-            maxPageSize: skipping ? 5000 : limit - items.length,
-            ...(marker ? { continuationToken: marker } : {}),
-          });
+        const pages = this.container.listBlobsFlat({ prefix }).byPage({
+          maxPageSize: skipping ? 5000 : limit - items.length,
+          ...(marker ? { continuationToken: marker } : {}),
+        });
         const page = (await pages.next()).value;
         marker = page?.continuationToken || undefined;
         const blobs = page?.segment.blobItems ?? [];

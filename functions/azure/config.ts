@@ -1,0 +1,71 @@
+/** The Function App's settings (app settings in Azure, the environment locally). No keys in Azure. */
+import type { StorageLocation } from './storage-clients.js';
+
+export interface AzureConfig {
+  storage: StorageLocation;
+  /** The registry's key prefix inside the container (ends with `/`). */
+  prefix: string;
+  /** Event Grid custom topic endpoint for registry events; unset: events stay in the history only. */
+  eventTopicEndpoint?: string;
+  /** Principals allowed to register drop-ins (Event Grid identity); unset: anyone who can write `incoming/`. */
+  dropInPrincipals?: string[];
+  /** Trust `X-MS-CLIENT-PRINCIPAL`: only where App Service authentication is on (it strips forged ones). */
+  trustClientPrincipal: boolean;
+  /** Files up to this size are hashed inside `commit`; bigger ones go to the verifier queue. */
+  inlineHashMaxBytes?: number;
+  /** Bearer tokens verified by the function itself, for callers that do not go through Easy Auth. */
+  jwt?: { issuer: string; audience: string; jwksUrl: string };
+}
+
+export type Environment = Record<string, string | undefined>;
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+const required = (env: Environment, name: string): string => {
+  const value = env[name]?.trim();
+  if (!value) throw new ConfigError(`the app setting ${name} is required`);
+  return value;
+};
+
+export function configFromEnv(env: Environment): AzureConfig {
+  const container = required(env, 'MREG_CONTAINER');
+  const table = env.MREG_TABLE?.trim() || 'mregmetadata';
+  const connectionString = env.MREG_STORAGE_CONNECTION_STRING?.trim();
+  const storage: StorageLocation = connectionString
+    ? { connectionString, container, table }
+    : {
+        blobEndpoint: required(env, 'MREG_BLOB_ENDPOINT'),
+        tableEndpoint: required(env, 'MREG_TABLE_ENDPOINT'),
+        container,
+        table,
+      };
+  const prefix = env.MREG_PREFIX ?? 'mreg/';
+  if (prefix !== '' && !prefix.endsWith('/')) throw new ConfigError('MREG_PREFIX must end with "/" (or be empty)');
+  const config: AzureConfig = {
+    storage,
+    prefix,
+    trustClientPrincipal: (env.WEBSITE_AUTH_ENABLED ?? env.MREG_TRUST_CLIENT_PRINCIPAL ?? '').toLowerCase() === 'true',
+  };
+  const topic = env.MREG_EVENT_TOPIC_ENDPOINT?.trim();
+  if (topic) config.eventTopicEndpoint = topic;
+  const principals = env.MREG_DROP_IN_PRINCIPALS?.split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
+  if (principals && principals.length > 0) config.dropInPrincipals = principals;
+  const inline = env.MREG_INLINE_HASH_MAX_BYTES?.trim();
+  if (inline) {
+    const bytes = Number(inline);
+    if (!Number.isSafeInteger(bytes) || bytes < 0)
+      throw new ConfigError('MREG_INLINE_HASH_MAX_BYTES must be a whole number of bytes');
+    config.inlineHashMaxBytes = bytes;
+  }
+  const issuer = env.MREG_JWT_ISSUER?.trim();
+  if (issuer)
+    config.jwt = { issuer, audience: required(env, 'MREG_JWT_AUDIENCE'), jwksUrl: required(env, 'MREG_JWT_JWKS_URL') };
+  return config;
+}
