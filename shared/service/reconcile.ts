@@ -50,7 +50,7 @@ async function settlePending(ctx: RegistryContext, model: string, report: Reconc
   });
   for (const entry of pending.items) {
     const item = await ctx.metadata.get<VersionRow>(pk, keys.version(entry.data.version));
-    if (!item || item.data.state !== 'PENDING') {
+    if (item?.data.state !== 'PENDING') {
       await ctx.metadata.batch(pk, [{ op: 'delete', sk: entry.sk }]);
       continue;
     }
