@@ -6,10 +6,12 @@ import { join, resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import { createApp } from '../../shared/http/app.js';
 import type { Authenticator } from '../../shared/ports/auth.js';
+import type { EventSink } from '../../shared/ports/event-sink.js';
 import { type RegistryPorts, RegistryService } from '../../shared/service/registry-service.js';
 import { swaggerUiAssets } from './docs-assets.js';
 import { FileObjectStore } from './file-object-store.js';
 import { localAuthenticator } from './local-auth.js';
+import { logEventSink } from './log-event-sink.js';
 import { mountObjectRoutes } from './object-routes.js';
 import { SqliteMetadataStore } from './sqlite-metadata-store.js';
 import { UrlSigner } from './url-signer.js';
@@ -19,6 +21,8 @@ export interface LocalServerOptions {
   port: number;
   host: string;
   token?: string;
+  /** Where registry events go (default: JSON lines on stdout). */
+  events?: EventSink;
   /** Replaces the token check (e.g. OIDC bearer JWTs verified against the issuer's keys). */
   authenticate?: Authenticator;
   /** How often the sweeper runs (ms); 0 turns it off. */
@@ -83,6 +87,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   baseUrl = `http://${host}:${address.port}`;
+  const events = options.events ?? logEventSink();
   const sweeper =
     options.sweepIntervalMs === 0
       ? undefined
