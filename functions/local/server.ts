@@ -92,7 +92,11 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     options.sweepIntervalMs === 0
       ? undefined
       : setInterval(
-          () => void registry.sweep().catch((e) => console.error('sweep failed', e)),
+          () =>
+            void (async () => {
+              await registry.sweep();
+              await registry.drainHistory(events);
+            })().catch((e) => console.error('sweep failed', e)),
           options.sweepIntervalMs ?? 60_000,
         );
   sweeper?.unref();
