@@ -30,6 +30,7 @@ export async function startAwsTestBed(tableName = 'mreg-test'): Promise<AwsTestB
     MREG_S3_ENDPOINT: s3.endpoint,
     MREG_DYNAMODB_ENDPOINT: dynamo.endpoint,
     AWS_REGION: 'us-east-1',
+    POWERTOOLS_LOG_LEVEL: 'WARN',
     // s3rver accepts only these; DynamoDB Local accepts any.
     AWS_ACCESS_KEY_ID: 'S3RVER',
     AWS_SECRET_ACCESS_KEY: 'S3RVER',

@@ -115,7 +115,8 @@ export function dynamoClient(endpoint: string): DynamoDBClient {
 
 export async function startDynamoLocal(): Promise<DynamoLocalHandle> {
   const port = await freePort();
-  const child = spawn({ port, stdio: 'ignore' });
+  // sharedDb: one database whatever the credentials (the entry points sign with s3rver's keys).
+  const child = spawn({ port, stdio: 'ignore', sharedDb: true });
   const endpoint = `http://127.0.0.1:${port}`;
   const client = dynamoClient(endpoint);
   const deadline = Date.now() + 60_000;
