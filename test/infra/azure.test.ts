@@ -75,10 +75,10 @@ function roleGuid(r: Resource): string {
 const assignments = () => ofType('Microsoft.Authorization/roleAssignments');
 const assignmentsOf = (guid: string) => assignments().filter((r) => roleGuid(r) === guid);
 const site = () => one('Microsoft.Web/sites');
-const appSettings = () =>
-  ((site().properties?.siteConfig as { appSettings: { name: string; value: string }[] }).appSettings ?? []).map(
-    (s) => [s.name, s.value] as const,
-  );
+const appSettings = () => {
+  const siteConfig = site().properties?.siteConfig as { appSettings?: { name: string; value: string }[] } | undefined;
+  return (siteConfig?.appSettings ?? []).map((s) => [s.name, s.value] as const);
+};
 
 describe('Azure template: Function App', () => {
   it('is an ARM deployment template in JSON', () => {
