@@ -73,7 +73,7 @@ export class BlobObjectStore implements ObjectStore {
     return { method: 'PUT', url, headers, expiresAt };
   }
 
-  async createMultipart(_key: string): Promise<{ uploadId: string }> {
+  async createMultipart(_key: string, _options: { contentType?: string } = {}): Promise<{ uploadId: string }> {
     return { uploadId: newUploadId() }; // blocks need no server-side start
   }
 

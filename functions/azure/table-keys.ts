@@ -72,15 +72,17 @@ export function decodeTableKey(encoded: string): string {
 
 /**
  * The smallest string greater than every string that starts with `prefix` (for a `lt` bound):
- * the prefix with its last code point incremented, skipping the surrogate range. Azure Table
- * compares UTF-16 code units, so U+FFFF (above every surrogate) counts as a maximum too.
+ * the prefix with its last code point incremented. Azure Table compares UTF-16 code units, so
+ * U+FFFF (above every surrogate) counts as a maximum, like U+10FFFF.
  */
 export function prefixUpperBound(prefix: string): string | undefined {
   const chars = [...prefix];
   while (chars.length > 0) {
     const last = chars.pop()?.codePointAt(0) ?? 0;
     if (last !== 0xffff && last < 0x10ffff) {
-      const next = last + 1 === 0xd800 ? 0xe000 : last + 1;
+      // Past U+D7FF comes U+10000 (a surrogate pair starting at 0xD800): the next string in
+      // UTF-16 order that is still well-formed, so the bound survives the trip through UTF-8.
+      const next = last + 1 === 0xd800 ? 0x10000 : last + 1;
       return chars.join('') + String.fromCodePoint(next);
     }
   }
