@@ -36,8 +36,12 @@ const compareKeys = (a: string, b: string): number => Buffer.compare(Buffer.from
 export class BlobObjectStore implements ObjectStore {
   /** Put Blob takes up to 5,000 MiB. */
   readonly maxSinglePutBytes = 5000 * MIB;
-  /** Block blobs: up to 50,000 blocks of up to 4,000 MiB; no minimum, but tiny blocks waste requests. */
-  readonly multipart = { minPartBytes: 4 * MIB, maxPartBytes: 4000 * MIB, maxParts: 50_000 };
+  /**
+   * Block blobs take up to 50,000 blocks of up to 4,000 MiB and have no minimum (tiny blocks
+   * only waste requests). Parts are capped at 10,000: the API's part-URL request numbers parts
+   * up to 10,000, so the core must never plan more.
+   */
+  readonly multipart = { minPartBytes: 4 * MIB, maxPartBytes: 4000 * MIB, maxParts: 10_000 };
 
   private readonly markers = new Map<string, string>();
 

@@ -13,6 +13,8 @@ export interface AzureConfig {
   trustClientPrincipal: boolean;
   /** Files up to this size are hashed inside `commit`; bigger ones go to the verifier queue. */
   inlineHashMaxBytes?: number;
+  /** Files above this size are offered as block (multipart) uploads. */
+  multipartThresholdBytes?: number;
   /** Bearer tokens verified by the function itself, for callers that do not go through Easy Auth. */
   jwt?: { issuer: string; audience: string; jwksUrl: string };
 }
@@ -31,6 +33,14 @@ const required = (env: Environment, name: string): string => {
   if (!value) throw new ConfigError(`the app setting ${name} is required`);
   return value;
 };
+
+function byteCount(env: Environment, name: string): number | undefined {
+  const raw = env[name]?.trim();
+  if (!raw) return undefined;
+  const bytes = Number(raw);
+  if (!Number.isSafeInteger(bytes) || bytes < 0) throw new ConfigError(`${name} must be a whole number of bytes`);
+  return bytes;
+}
 
 export function configFromEnv(env: Environment): AzureConfig {
   const container = required(env, 'MREG_CONTAINER');
@@ -57,13 +67,10 @@ export function configFromEnv(env: Environment): AzureConfig {
     .map((p) => p.trim())
     .filter(Boolean);
   if (principals && principals.length > 0) config.dropInPrincipals = principals;
-  const inline = env.MREG_INLINE_HASH_MAX_BYTES?.trim();
-  if (inline) {
-    const bytes = Number(inline);
-    if (!Number.isSafeInteger(bytes) || bytes < 0)
-      throw new ConfigError('MREG_INLINE_HASH_MAX_BYTES must be a whole number of bytes');
-    config.inlineHashMaxBytes = bytes;
-  }
+  const inline = byteCount(env, 'MREG_INLINE_HASH_MAX_BYTES');
+  if (inline !== undefined) config.inlineHashMaxBytes = inline;
+  const multipart = byteCount(env, 'MREG_MULTIPART_THRESHOLD_BYTES');
+  if (multipart !== undefined) config.multipartThresholdBytes = multipart;
   const issuer = env.MREG_JWT_ISSUER?.trim();
   if (issuer)
     config.jwt = { issuer, audience: required(env, 'MREG_JWT_AUDIENCE'), jwksUrl: required(env, 'MREG_JWT_JWKS_URL') };

@@ -22,10 +22,14 @@ export interface AzureRuntime {
 }
 
 export function createAzureRuntime(config: AzureConfig, overrides: { events?: EventSink } = {}): AzureRuntime {
-  const { metadata, objects } = storageAdapters(config.storage);
+  // One credential for every client: it caches its tokens.
+  const credential = new DefaultAzureCredential();
+  const storage = 'connectionString' in config.storage ? config.storage : { credential, ...config.storage };
+  const { metadata, objects } = storageAdapters(storage);
   const settings: NonNullable<RegistryPorts['settings']> = { prefix: config.prefix };
   if (config.dropInPrincipals) settings.dropInPrincipals = config.dropInPrincipals;
   if (config.inlineHashMaxBytes !== undefined) settings.inlineHashMaxBytes = config.inlineHashMaxBytes;
+  if (config.multipartThresholdBytes !== undefined) settings.multipartThresholdBytes = config.multipartThresholdBytes;
   const registry = new RegistryService({ metadata, objects, settings, verification: invocationVerificationQueue });
   const authenticate = appServiceAuthenticator({
     trustClientPrincipal: config.trustClientPrincipal,
@@ -41,8 +45,6 @@ export function createAzureRuntime(config: AzureConfig, overrides: { events?: Ev
   });
   const events =
     overrides.events ??
-    (config.eventTopicEndpoint
-      ? EventGridEventSink.forTopic(config.eventTopicEndpoint, new DefaultAzureCredential())
-      : discardEvents);
+    (config.eventTopicEndpoint ? EventGridEventSink.forTopic(config.eventTopicEndpoint, credential) : discardEvents);
   return { config, registry, metadata, objects, authenticate, events };
 }

@@ -12,6 +12,7 @@ import { clientPrincipalHeader, type FunctionsApp, fixture, functionsApp } from 
 
 const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 const INLINE_LIMIT = 64 * 1024;
+const MULTIPART_THRESHOLD = 1024 * 1024;
 const CONTAINER = 'artifacts';
 
 interface Upload {
@@ -30,7 +31,12 @@ let fx: FunctionsApp;
 
 beforeAll(async () => {
   azurite = await startAzurite();
-  fx = await functionsApp(azurite, { container: CONTAINER, table: 'e2e', inlineHashMaxBytes: INLINE_LIMIT });
+  fx = await functionsApp(azurite, {
+    container: CONTAINER,
+    table: 'e2e',
+    inlineHashMaxBytes: INLINE_LIMIT,
+    multipartThresholdBytes: MULTIPART_THRESHOLD,
+  });
 });
 
 afterAll(async () => {
@@ -103,6 +109,45 @@ describe('Azure Functions HTTP handler', () => {
     expect(latest.json()).toMatchObject({ version, state: 'READY' });
   });
 
+  it('uploads a large file as blocks through signed Put Block URLs; the verifier commits and checks it', async () => {
+    const bytes = randomBytes(MULTIPART_THRESHOLD + 300_000);
+    const created = await fx.call('POST', '/v1/models/fraud/versions', {
+      body: { files: [{ path: 'weights.safetensors', size: bytes.length, sha256: sha(bytes) }] },
+    });
+    expect(created.status).toBe(201);
+    const body = created.json() as {
+      version: { version: number };
+      uploads: { multipart?: { uploadId: string; partSize: number; partCount: number } }[];
+    };
+    const multipart = body.uploads[0]?.multipart;
+    if (!multipart) throw new Error('expected a multipart upload');
+    const partNumbers = Array.from({ length: multipart.partCount }, (_, i) => i + 1);
+    const parts = await fx.call('POST', `/v1/models/fraud/versions/${body.version.version}/parts`, {
+      body: { path: 'weights.safetensors', partNumbers },
+    });
+    expect(parts.status).toBe(200);
+    for (const part of (
+      parts.json() as { parts: { partNumber: number; url: string; headers: Record<string, string> }[] }
+    ).parts) {
+      const chunk = bytes.subarray((part.partNumber - 1) * multipart.partSize, part.partNumber * multipart.partSize);
+      const put = await fetch(part.url, { method: 'PUT', headers: part.headers, body: new Uint8Array(chunk) });
+      expect(put.status, await put.clone().text()).toBe(201);
+    }
+    const commit = await fx.call('POST', `/v1/models/fraud/versions/${body.version.version}/commit`);
+    expect(commit.status).toBe(202);
+    const state = await fx.handlers.verify(
+      JSON.stringify({ model: 'fraud', version: body.version.version }),
+      fx.context('verify'),
+    );
+    expect(state).toBe('READY');
+    const download = await fx.call(
+      'GET',
+      `/v1/models/fraud/versions/${body.version.version}/files/weights.safetensors`,
+    );
+    const fetched = await fetch(download.headers.get('location') ?? '');
+    expect(sha(new Uint8Array(await fetched.arrayBuffer()))).toBe(sha(bytes));
+  });
+
   it('a bad queue message is refused, so the host retries it and then moves it to the poison queue', async () => {
     await expect(fx.handlers.verify('{"model":1}', fx.context('verify'))).rejects.toThrow(/not a verification request/);
   });
@@ -146,6 +191,33 @@ describe('Azure Functions Event Grid handler (BlobCreated)', () => {
     expect((list.json() as { items: unknown[] }).items).toHaveLength(1);
     expect(await fx.call('GET', '/v1/models/dropped')).toMatchObject({ status: 200 });
     expect((await fx.call('GET', '/v1/models/dropped')).json()).toMatchObject({ latestVersion: 1 });
+  });
+
+  it('finishes a PENDING version when BlobCreated reports its staged bytes, without a commit call', async () => {
+    const bytes = randomBytes(3000);
+    const created = await fx.call('POST', '/v1/models', { body: { name: 'staged' } });
+    expect(created.status).toBe(201);
+    const version = await fx.call('POST', '/v1/models/staged/versions', {
+      body: { files: [{ path: 'a.bin', size: bytes.length, sha256: sha(bytes) }] },
+    });
+    const upload = (version.json() as VersionBody).uploads[0];
+    if (!upload) throw new Error('no upload instruction');
+    const put = await fetch(upload.url, { method: 'PUT', headers: upload.headers, body: new Uint8Array(bytes) });
+    const [template] = fixture<Record<string, unknown>[]>('eventgrid-blob-created.json');
+    const blobUrl = upload.url.slice(0, upload.url.indexOf('?'));
+    const event = {
+      ...template,
+      data: {
+        ...(template?.data as Record<string, unknown>),
+        url: blobUrl,
+        eTag: put.headers.get('etag'),
+        contentLength: bytes.length,
+        api: 'PutBlob',
+      },
+    };
+    const outcome = await fx.handlers.blobCreated(event, fx.context('blobCreated'));
+    expect(outcome).toMatchObject({ kind: 'staged', model: 'staged', version: 1, state: 'READY' });
+    expect((await fx.call('GET', '/v1/models/staged/versions/1')).json()).toMatchObject({ state: 'READY' });
   });
 
   it('takes the CloudEvents schema too, and ignores blobs outside the container and other event types', async () => {

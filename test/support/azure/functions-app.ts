@@ -51,7 +51,7 @@ export interface FunctionsApp {
 
 export async function functionsApp(
   azurite: Azurite,
-  options: { container: string; table: string; inlineHashMaxBytes?: number },
+  options: { container: string; table: string; inlineHashMaxBytes?: number; multipartThresholdBytes?: number },
 ): Promise<FunctionsApp> {
   const storage = { connectionString: azurite.connectionString, container: options.container, table: options.table };
   const adapters = storageAdapters(storage);
@@ -59,6 +59,7 @@ export async function functionsApp(
   await adapters.metadata.ensureTable();
   const config: AzureConfig = { storage, prefix: 'mreg/', trustClientPrincipal: true };
   if (options.inlineHashMaxBytes !== undefined) config.inlineHashMaxBytes = options.inlineHashMaxBytes;
+  if (options.multipartThresholdBytes !== undefined) config.multipartThresholdBytes = options.multipartThresholdBytes;
   const sink = new RecordingSink();
   const runtime = createAzureRuntime(config, { events: sink });
   const handlers = createHandlers(runtime);
