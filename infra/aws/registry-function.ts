@@ -1,0 +1,80 @@
+/**
+ * One registry Lambda function: Node on arm64, bundled here by the local esbuild as minified
+ * ESM with the SDK v3 clients inside (not the runtime's copy), its own log group with a
+ * retention, X-Ray tracing, JSON logs.
+ */
+import { fileURLToPath } from 'node:url';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { LAMBDA_BUNDLE } from './bundling.js';
+
+/** The repository root: entries and the lock file are found from here, whatever the working directory. */
+export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export const FUNCTION_RUNTIME = lambda.Runtime.NODEJS_24_X;
+
+/** NodejsFunction's form of the shared bundle settings; the SDK v3 clients are bundled, not taken from the runtime. */
+export const BUNDLING: nodejs.BundlingOptions = {
+  format: nodejs.OutputFormat.ESM,
+  minify: LAMBDA_BUNDLE.minify,
+  sourceMap: false,
+  target: LAMBDA_BUNDLE.target,
+  mainFields: [...LAMBDA_BUNDLE.mainFields],
+  externalModules: [],
+  banner: LAMBDA_BUNDLE.banner,
+};
+
+export interface RegistryFunctionProps {
+  /** Entry file name under functions/aws (e.g. `api.ts`). */
+  entry: string;
+  description: string;
+  environment: Record<string, string>;
+  memorySize?: number;
+  timeout?: Duration;
+  /** Where failed asynchronous invocations go (functions invoked asynchronously only). */
+  deadLetterQueue?: IQueue;
+}
+
+export class RegistryFunction extends Construct {
+  readonly fn: nodejs.NodejsFunction;
+
+  constructor(scope: Construct, id: string, props: RegistryFunctionProps) {
+    super(scope, id);
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: logs.RetentionDays.THREE_MONTHS,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // Its own role: writing its own log group only, instead of the managed basic execution policy.
+    const role = new iam.Role(this, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'OwnLogGroup',
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [logGroup.logGroupArn],
+      }),
+    );
+    this.fn = new nodejs.NodejsFunction(this, 'Function', {
+      role,
+      entry: `${PROJECT_ROOT}functions/aws/${props.entry}`,
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: `${PROJECT_ROOT}package-lock.json`,
+      handler: 'handler',
+      description: props.description,
+      runtime: FUNCTION_RUNTIME,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 1024,
+      timeout: props.timeout ?? Duration.seconds(30),
+      tracing: lambda.Tracing.ACTIVE,
+      logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      environment: { ...props.environment, POWERTOOLS_LOG_LEVEL: 'INFO' },
+      bundling: BUNDLING,
+      ...(props.deadLetterQueue ? { deadLetterQueue: props.deadLetterQueue } : {}),
+    });
+  }
+}
