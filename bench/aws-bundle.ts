@@ -10,7 +10,7 @@
  * every zod locale, ~260 KB).
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
@@ -33,7 +33,6 @@ const zodNamespace: Plugin = {
   name: 'zod-namespace-what-if',
   setup(b) {
     b.onLoad({ filter: /[\\/]shared[\\/].*\.ts$/ }, async (args) => {
-      const { readFile } = await import('node:fs/promises');
       const text = await readFile(args.path, 'utf8');
       return { contents: text.replace(/import \{ z \} from 'zod';/g, "import * as z from 'zod';"), loader: 'ts' };
     });
