@@ -3,7 +3,7 @@
  * history row's ulid as the event id (consumers dedupe on it), authenticated with the managed
  * identity (EventGrid Data Sender), so no topic key is configured anywhere.
  */
-import { EventGridPublisherClient, type SendEventGridEventInput } from '@azure/eventgrid';
+import type { SendEventGridEventInput } from '@azure/eventgrid';
 import type { TokenCredential } from '@azure/identity';
 import type { EventSink, RegistryEvent } from '../../shared/ports/event-sink.js';
 import { asStoreError } from './storage-errors.js';
@@ -30,8 +30,17 @@ export interface EventGridSender {
 export class EventGridEventSink implements EventSink {
   constructor(private readonly sender: EventGridSender) {}
 
+  /** The SDK loads on the first publish: only the publisher timer needs it, so other cold starts skip it. */
   static forTopic(endpoint: string, credential: TokenCredential): EventGridEventSink {
-    return new EventGridEventSink(new EventGridPublisherClient(endpoint, 'EventGrid', credential));
+    let client: Promise<EventGridSender> | undefined;
+    return new EventGridEventSink({
+      async send(events) {
+        client ??= import('@azure/eventgrid').then(
+          ({ EventGridPublisherClient }) => new EventGridPublisherClient(endpoint, 'EventGrid', credential),
+        );
+        await (await client).send(events);
+      },
+    });
   }
 
   async publish(events: RegistryEvent[]): Promise<void> {
