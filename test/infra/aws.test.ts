@@ -1,0 +1,232 @@
+/** The AWS stack as synthesized (aws-cdk-lib/assertions), with the cdk-nag packs applied as in the app. */
+import { App, Aspects, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { apiRoutes } from '../../infra/aws/api-routes.js';
+import { applySuppressions } from '../../infra/aws/nag-suppressions.js';
+import { RegistryStack, type RegistryStackProps } from '../../infra/aws/registry-stack.js';
+import { TABLE_LOGICAL_ID } from '../../infra/aws/registry-table.js';
+
+const BUCKET = 'example-models';
+
+function synth(overrides: Partial<RegistryStackProps> = {}): { stack: Stack; template: Template } {
+  // No bundling here (esbuild runs in `npm run synth`); assets become placeholders.
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new RegistryStack(app, 'MregRegistry', {
+    bucketName: BUCKET,
+    jwtIssuer: 'https://issuer.example.com/',
+    jwtAudience: ['mreg'],
+    env: { account: '123456789012', region: 'eu-west-1' },
+    ...overrides,
+  });
+  applySuppressions(stack);
+  Aspects.of(app).add(new AwsSolutionsChecks());
+  Aspects.of(app).add(new ServerlessChecks());
+  return { stack, template: Template.fromStack(stack) };
+}
+
+type Statement = { Action: string | string[]; Resource: unknown; Condition?: Record<string, Record<string, unknown>> };
+
+const actionsOf = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+const resourcesOf = (s: Statement) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]);
+/** `{"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":s3:::bucket/mreg/*"]]}` -> `arn:<partition>:s3:::bucket/mreg/*`. */
+function flatten(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value && typeof value === 'object') {
+    const join = (value as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+    if (join) return join[1].map(flatten).join(join[0]);
+    const ref = (value as { Ref?: string }).Ref;
+    if (ref) return ref === 'AWS::Partition' ? 'aws' : `<${ref}>`;
+    const att = (value as { 'Fn::GetAtt'?: string[] })['Fn::GetAtt'];
+    if (att) return `<${att.join('.')}>`;
+  }
+  return JSON.stringify(value);
+}
+
+let synthesized: { stack: Stack; template: Template };
+beforeAll(() => {
+  synthesized = synth();
+});
+const template = () => synthesized.template;
+
+describe('AWS stack', () => {
+  it('references the existing bucket and creates none', () => {
+    template().resourceCountIs('AWS::S3::Bucket', 0);
+    template().resourceCountIs('AWS::S3::BucketPolicy', 0);
+  });
+
+  it('sends object-created notifications of the staging prefix and incoming/ to SQS, unmanaged', () => {
+    const notifications = template().findResources('Custom::S3BucketNotifications');
+    const [resource] = Object.values(notifications) as Array<{ Properties: Record<string, unknown> }>;
+    expect(resource?.Properties.Managed).toBe(false);
+    expect(resource?.Properties.BucketName).toBe(BUCKET);
+    const config = resource?.Properties.NotificationConfiguration as {
+      QueueConfigurations: Array<{
+        Events: string[];
+        Filter: { Key: { FilterRules: Array<{ Name: string; Value: string }> } };
+      }>;
+    };
+    const prefixes = config.QueueConfigurations.map((q) => {
+      expect(q.Events).toEqual(['s3:ObjectCreated:*']);
+      return q.Filter.Key.FilterRules.find((r) => r.Name === 'prefix')?.Value;
+    });
+    expect(prefixes.sort()).toEqual(['incoming/', 'mreg/uploads/']);
+    template().hasResourceProperties('AWS::SQS::Queue', {
+      RedrivePolicy: Match.objectLike({ maxReceiveCount: 5 }),
+      SqsManagedSseEnabled: true,
+    });
+    template().hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      EventSourceArn: Match.objectLike({
+        'Fn::GetAtt': Match.arrayWith([Match.stringLikeRegexp('ObjectCreatedQueue')]),
+      }),
+    });
+  });
+
+  it('scopes every S3 permission to the registry prefix or incoming/ (listing by prefix condition)', () => {
+    const policies = template().findResources('AWS::IAM::Policy');
+    const s3Statements = Object.values(policies)
+      .flatMap(
+        (p) =>
+          (p as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument.Statement ??
+          [],
+      )
+      .filter((s) => actionsOf(s).some((a) => a.startsWith('s3:')));
+    expect(s3Statements.length).toBeGreaterThan(0);
+    for (const statement of s3Statements) {
+      for (const action of actionsOf(statement)) expect(action).not.toMatch(/\*/);
+      for (const resource of resourcesOf(statement).map(flatten)) {
+        if (actionsOf(statement).includes('s3:ListBucket')) {
+          expect(resource).toBe(`arn:aws:s3:::${BUCKET}`);
+          const prefixes = statement.Condition?.StringLike?.['s3:prefix'];
+          expect(
+            prefixes === 'mreg/*' ||
+              prefixes === 'incoming/*' ||
+              JSON.stringify(prefixes) === '["mreg/*"]' ||
+              JSON.stringify(prefixes) === '["incoming/*"]',
+          ).toBe(true);
+        } else if (actionsOf(statement).every((a) => /^s3:(Get|Put)BucketNotification$/.test(a))) {
+          // CDK's notification handler reads and writes the bucket's notification configuration, nothing else.
+          expect(resource).toBe(`arn:aws:s3:::${BUCKET}`);
+        } else {
+          expect(resource).toMatch(new RegExp(`^arn:aws:s3:::${BUCKET}/(mreg|incoming)/\\*$`));
+        }
+      }
+    }
+    const incomingWriters = s3Statements.filter(
+      (s) =>
+        resourcesOf(s)
+          .map(flatten)
+          .some((r) => r.includes('/incoming/')) &&
+        actionsOf(s).some((a) => a !== 's3:GetObject' && a !== 's3:ListBucket'),
+    );
+    expect(incomingWriters).toEqual([]);
+  });
+
+  it('puts the JWT authorizer with scopes on every route but /healthz', () => {
+    const routes = Object.values(template().findResources('AWS::ApiGatewayV2::Route')) as Array<{
+      Properties: {
+        RouteKey: string;
+        AuthorizationType?: string;
+        AuthorizationScopes?: string[];
+        AuthorizerId?: unknown;
+      };
+    }>;
+    expect(routes).toHaveLength(apiRoutes().length);
+    for (const { Properties: route } of routes) {
+      if (route.RouteKey === 'GET /healthz') {
+        expect(route.AuthorizationType ?? 'NONE').toBe('NONE');
+        continue;
+      }
+      expect(route.AuthorizationType, route.RouteKey).toBe('JWT');
+      expect(route.AuthorizerId).toBeDefined();
+      expect(route.AuthorizationScopes?.length, route.RouteKey).toBeGreaterThan(0);
+    }
+    const byKey = new Map(routes.map((r) => [r.Properties.RouteKey, r.Properties.AuthorizationScopes]));
+    expect(byKey.get('POST /v1/models')).toEqual(['registry.write', 'registry.admin']);
+    expect(byKey.get('GET /v1/models/{model}/versions/{ref}/files/{path+}')).toEqual([
+      'registry.read',
+      'registry.write',
+      'registry.admin',
+    ]);
+    template().hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'JWT',
+      JwtConfiguration: { Issuer: 'https://issuer.example.com/', Audience: ['mreg'] },
+    });
+  });
+
+  it('throttles the stage and writes JSON access logs', () => {
+    template().hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      DefaultRouteSettings: { ThrottlingRateLimit: 200, ThrottlingBurstLimit: 400 },
+      AccessLogSettings: {
+        DestinationArn: Match.anyValue(),
+        Format: Match.stringLikeRegexp('"requestId":"\\$context.requestId"'),
+      },
+    });
+  });
+
+  it('keeps the table: on demand, PITR, TTL, stream, RETAIN, under a stable logical ID', () => {
+    const resources = template().toJSON().Resources as Record<
+      string,
+      { Type: string; DeletionPolicy?: string; UpdateReplacePolicy?: string }
+    >;
+    expect(resources[TABLE_LOGICAL_ID]?.Type).toBe('AWS::DynamoDB::Table');
+    expect(resources[TABLE_LOGICAL_ID]?.DeletionPolicy).toBe('Retain');
+    expect(resources[TABLE_LOGICAL_ID]?.UpdateReplacePolicy).toBe('Retain');
+    template().hasResourceProperties('AWS::DynamoDB::Table', {
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+      StreamSpecification: { StreamViewType: 'NEW_IMAGE' },
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+    });
+    // Another configuration does not move it.
+    const other = synth({ prefix: 'registry/', jwtAudience: ['a', 'b'] }).template.toJSON().Resources as Record<
+      string,
+      unknown
+    >;
+    expect(other[TABLE_LOGICAL_ID]).toBeDefined();
+  });
+
+  it('runs Node 22+ on arm64, and feeds the stream to the publisher (H#) and the verifier (VERIFY#)', () => {
+    const functions = Object.values(template().findResources('AWS::Lambda::Function')) as Array<{
+      Properties: { Runtime?: string; Architectures?: string[]; Description?: string };
+    }>;
+    const registry = functions.filter((f) => f.Properties.Description?.startsWith('mreg'));
+    expect(registry).toHaveLength(5);
+    for (const fn of registry) {
+      expect(Number(/^nodejs(\d+)\.x$/.exec(fn.Properties.Runtime ?? '')?.[1])).toBeGreaterThanOrEqual(22);
+      expect(fn.Properties.Architectures).toEqual(['arm64']);
+    }
+    const filters = Object.values(template().findResources('AWS::Lambda::EventSourceMapping')).map((m) =>
+      JSON.stringify((m as { Properties: { FilterCriteria?: unknown } }).Properties.FilterCriteria ?? null),
+    );
+    expect(filters.some((f) => f.includes('H#'))).toBe(true);
+    expect(filters.some((f) => f.includes('VERIFY#'))).toBe(true);
+    template().hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(15 minutes)' });
+  });
+
+  it('has no unsuppressed cdk-nag finding (AwsSolutions, Serverless), and every suppression gives a reason', () => {
+    const findings = [
+      ...Annotations.fromStack(synthesized.stack).findError('*', Match.stringLikeRegexp('(AwsSolutions|Serverless)-')),
+      ...Annotations.fromStack(synthesized.stack).findWarning(
+        '*',
+        Match.stringLikeRegexp('(AwsSolutions|Serverless)-'),
+      ),
+    ];
+    expect(findings.map((f) => `${f.id}: ${String(f.entry.data).slice(0, 80)}`)).toEqual([]);
+    const suppressed = Object.values(
+      template().toJSON().Resources as Record<
+        string,
+        { Metadata?: { cdk_nag?: { rules_to_suppress: Array<{ reason: string }> } } }
+      >,
+    ).flatMap((r) => r.Metadata?.cdk_nag?.rules_to_suppress ?? []);
+    expect(suppressed.length).toBeGreaterThan(0);
+    for (const rule of suppressed) expect(rule.reason.length).toBeGreaterThan(20);
+  });
+});
