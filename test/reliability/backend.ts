@@ -1,0 +1,49 @@
+/**
+ * What every reliability section runs against: one registry (core + adapters) over real
+ * servers, reached through its HTTP app, with a clock the section moves and a way to write
+ * objects into storage the way a user's tool would.
+ */
+import type { MetadataStore } from '../../shared/ports/metadata-store.js';
+import type { ObjectStore } from '../../shared/ports/object-store.js';
+import type { RegistrySettings } from '../../shared/service/context.js';
+import type { RegistryService } from '../../shared/service/registry-service.js';
+import type { FaultPlan } from './faults/fault-plan.js';
+
+export type BackendName = 'local' | 'aws' | 'azure';
+
+export interface MovableClock {
+  now(): Date;
+  advance(seconds: number): void;
+}
+
+export interface Registry {
+  backend: BackendName;
+  registry: RegistryService;
+  metadata: MetadataStore;
+  objects: ObjectStore;
+  clock: MovableClock;
+  /** The registry's key prefix inside the bucket or container. */
+  prefix: string;
+  /** The HTTP app: `fetch(Request) -> Response`. */
+  fetch(request: Request): Promise<Response>;
+  /** Sends the request a signed URL describes (to the storage server, or the local app). */
+  sendSigned(url: string, init: RequestInit): Promise<Response>;
+  /** Writes an object straight into storage (as `aws s3 cp` or azcopy would), returning its bare etag. */
+  putObject(key: string, bytes: Uint8Array, metadata?: Record<string, string>): Promise<string>;
+  /** What the app logged as unexpected (the cause behind a 500), newest last. */
+  unexpectedErrors: string[];
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  settings?: Partial<RegistrySettings>;
+  /** Routes the SDK clients through a fault-injecting proxy (cloud backends). */
+  faults?: FaultPlan;
+}
+
+/** The servers of one backend, started once; each section opens its own isolated registry on them. */
+export interface Backend {
+  name: BackendName;
+  open(options?: OpenOptions): Promise<Registry>;
+  stop(): Promise<void>;
+}

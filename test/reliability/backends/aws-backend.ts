@@ -1,0 +1,80 @@
+/**
+ * The AWS backend: DynamoMetadataStore on DynamoDB Local and S3ObjectStore on s3rver, both
+ * started once by the AWS helper's harness (test/support/aws/servers.ts). Each registry gets
+ * its own table and key prefix; with a fault plan the SDK clients go through fault proxies.
+ */
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { DynamoMetadataStore } from '../../../functions/aws/dynamo-metadata-store.js';
+import { S3ObjectStore } from '../../../functions/aws/s3-object-store.js';
+import { createApp } from '../../../shared/http/app.js';
+import { RegistryService } from '../../../shared/service/registry-service.js';
+import { dynamoClient, s3rverClient, startDynamoLocal, startS3rver } from '../../support/aws/servers.js';
+import type { Backend, OpenOptions, Registry } from '../backend.js';
+import { type FaultProxy, startFaultProxy } from '../faults/fault-proxy.js';
+import { movableClock } from '../movable-clock.js';
+import { headerAuthenticator } from '../principal-header.js';
+
+export async function awsBackend(): Promise<Backend> {
+  const [dynamo, s3] = await Promise.all([startDynamoLocal(), startS3rver()]);
+  let opened = 0;
+  return {
+    name: 'aws',
+    async open(options: OpenOptions = {}): Promise<Registry> {
+      const n = ++opened;
+      const tableName = await dynamo.createTable(`reliability-${n}-${Date.now()}`);
+      const prefix = `r${n}/`;
+      const proxies: FaultProxy[] = [];
+      let s3Endpoint = s3.endpoint;
+      let dynamoEndpoint = dynamo.endpoint;
+      if (options.faults) {
+        const [p1, p2] = await Promise.all([
+          startFaultProxy(s3.endpoint, options.faults),
+          startFaultProxy(dynamo.endpoint, options.faults),
+        ]);
+        proxies.push(p1, p2);
+        s3Endpoint = p1.url;
+        dynamoEndpoint = p2.url;
+      }
+      const s3Client = s3rverClient(s3Endpoint);
+      const ddbClient = dynamoClient(dynamoEndpoint);
+      const clock = movableClock();
+      const metadata = new DynamoMetadataStore({ client: ddbClient, tableName });
+      const objects = new S3ObjectStore({ client: s3Client, bucket: s3.bucket, now: clock.now });
+      const registry = new RegistryService({ metadata, objects, clock, settings: { ...options.settings, prefix } });
+      const unexpectedErrors: string[] = [];
+      const app = createApp({
+        registry,
+        authenticate: headerAuthenticator,
+        log: (message, error) => {
+          const e = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+          if (unexpectedErrors.length < 20) unexpectedErrors.push(`${message}: ${e}`);
+        },
+      });
+      return {
+        backend: 'aws',
+        registry,
+        metadata,
+        objects,
+        clock,
+        prefix,
+        fetch: async (request) => app.fetch(request),
+        unexpectedErrors,
+        sendSigned: (url, init) => fetch(url, init),
+        async putObject(key, bytes, meta = {}) {
+          const out = await s3.client.send(
+            new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: bytes, Metadata: meta }),
+          );
+          return (out.ETag ?? '').replace(/"/g, '');
+        },
+        async close() {
+          s3Client.destroy();
+          ddbClient.destroy();
+          await Promise.all(proxies.map((p) => p.close()));
+        },
+      };
+    },
+    stop: async () => {
+      await Promise.all([dynamo.stop(), s3.stop()]);
+    },
+  };
+}

@@ -1,0 +1,91 @@
+/**
+ * The Azure backend: TableMetadataStore and BlobObjectStore on Azurite, started once by the
+ * Azure helper's harness (test/support/azure/azurite.ts). Each registry gets its own table and
+ * container; with a fault plan the SDK clients reach Azurite through fault proxies.
+ */
+import { storageAdapters } from '../../../functions/azure/storage-clients.js';
+import { createApp } from '../../../shared/http/app.js';
+import { RegistryService } from '../../../shared/service/registry-service.js';
+import { DEV_ACCOUNT, DEV_KEY, startAzurite } from '../../support/azure/azurite.js';
+import type { Backend, OpenOptions, Registry } from '../backend.js';
+import { type FaultProxy, startFaultProxy } from '../faults/fault-proxy.js';
+import { movableClock } from '../movable-clock.js';
+import { headerAuthenticator } from '../principal-header.js';
+
+const origin = (endpoint: string) => new URL(endpoint).origin;
+
+const connectionString = (blobEndpoint: string, tableEndpoint: string) =>
+  [
+    'DefaultEndpointsProtocol=http',
+    `AccountName=${DEV_ACCOUNT}`,
+    `AccountKey=${DEV_KEY}`,
+    `BlobEndpoint=${blobEndpoint}`,
+    `TableEndpoint=${tableEndpoint}`,
+  ].join(';');
+
+export async function azureBackend(): Promise<Backend> {
+  const azurite = await startAzurite();
+  let opened = 0;
+  return {
+    name: 'azure',
+    async open(options: OpenOptions = {}): Promise<Registry> {
+      const n = ++opened;
+      const container = `reliability-${n}`;
+      const table = `reliability${n}`;
+      const clean = storageAdapters({ connectionString: azurite.connectionString, container, table });
+      await clean.blobService.getContainerClient(container).createIfNotExists();
+      await clean.metadata.ensureTable();
+      const proxies: FaultProxy[] = [];
+      let adapters = clean;
+      if (options.faults) {
+        const [blob, tbl] = await Promise.all([
+          startFaultProxy(origin(azurite.blobEndpoint), options.faults),
+          startFaultProxy(origin(azurite.tableEndpoint), options.faults),
+        ]);
+        proxies.push(blob, tbl);
+        adapters = storageAdapters({
+          connectionString: connectionString(`${blob.url}/${DEV_ACCOUNT}`, `${tbl.url}/${DEV_ACCOUNT}`),
+          container,
+          table,
+        });
+      }
+      const clock = movableClock();
+      const prefix = 'mreg/';
+      const registry = new RegistryService({
+        metadata: adapters.metadata,
+        objects: adapters.objects,
+        clock,
+        settings: { ...options.settings, prefix },
+      });
+      const unexpectedErrors: string[] = [];
+      const app = createApp({
+        registry,
+        authenticate: headerAuthenticator,
+        log: (message, error) => {
+          const e = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+          if (unexpectedErrors.length < 20) unexpectedErrors.push(`${message}: ${e}`);
+        },
+      });
+      const userContainer = clean.blobService.getContainerClient(container);
+      return {
+        backend: 'azure',
+        registry,
+        metadata: adapters.metadata,
+        objects: adapters.objects,
+        clock,
+        prefix,
+        fetch: async (request) => app.fetch(request),
+        unexpectedErrors,
+        sendSigned: (url, init) => fetch(url, init),
+        async putObject(key, bytes, metadata = {}) {
+          const out = await userContainer.getBlockBlobClient(key).upload(bytes, bytes.length, { metadata });
+          return (out.etag ?? '').replace(/^(W\/)?"(.*)"$/, '$2');
+        },
+        async close() {
+          await Promise.all(proxies.map((p) => p.close()));
+        },
+      };
+    },
+    stop: () => azurite.stop(),
+  };
+}

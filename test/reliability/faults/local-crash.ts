@@ -1,0 +1,73 @@
+/**
+ * The local server as its own process (`functions/local/main.ts`), killed with SIGKILL at
+ * random moments and started again on the same port and data directory: a crash mid-flow.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '../../support/aws/servers.js';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+export interface CrashingServer {
+  url: string;
+  dataDir: string;
+  kills: number;
+  /** SIGKILL, then start again on the same port and data. */
+  crashAndRestart(): Promise<void>;
+  stop(): Promise<void>;
+  cleanup(): Promise<void>;
+}
+
+async function waitUntilUp(url: string, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the local server exited with ${child.exitCode}`);
+    try {
+      const res = await fetch(`${url}/healthz`);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error('the local server did not come up in 30 s');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export async function startCrashingServer(): Promise<CrashingServer> {
+  const dir = await mkdtemp(join(tmpdir(), 'mreg-crash-'));
+  const dataDir = join(dir, 'data');
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const launch = async (): Promise<ChildProcess> => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'functions/local/main.ts', '--port', String(port), '--data-dir', dataDir],
+      { cwd: ROOT, stdio: 'ignore' },
+    );
+    await waitUntilUp(url, child);
+    return child;
+  };
+  const kill = async (child: ChildProcess) => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGKILL');
+    await exited;
+  };
+  let child = await launch();
+  const server: CrashingServer = {
+    url,
+    dataDir,
+    kills: 0,
+    async crashAndRestart() {
+      await kill(child);
+      server.kills++;
+      child = await launch();
+    },
+    stop: () => kill(child),
+    cleanup: () => rm(dir, { recursive: true, force: true }),
+  };
+  return server;
+}

@@ -1,0 +1,78 @@
+/**
+ * A small version of every reliability section on the local backend, so regressions show in
+ * `npm test`. The full run (200 creates, 10,000 fuzz cases, the cloud backends, faults through
+ * a proxy) is `npm run test:reliability`.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Registry } from './backend.js';
+import { localBackend } from './backends/local-backend.js';
+import { authMatrix } from './sections/auth-matrix.js';
+import { corruptUploads } from './sections/corrupt-uploads.js';
+import { dedupVsGc } from './sections/dedup-vs-gc.js';
+import { eventReplay } from './sections/event-replay.js';
+import { localCrashFaults } from './sections/faults.js';
+import { fuzz } from './sections/fuzz.js';
+import { aliasRounds, versionRace } from './sections/version-race.js';
+
+const backend = localBackend();
+const SEED = 20261123;
+
+async function withRegistry<T>(run: (reg: Registry) => Promise<T>, settings = {}): Promise<T> {
+  const reg = await backend.open({ settings });
+  try {
+    return await run(reg);
+  } finally {
+    await reg.close();
+  }
+}
+
+describe('reliability (local, small)', () => {
+  it('concurrent version creates number 1..N; concurrent alias moves have one winner per round', async () => {
+    const { race, rounds } = await withRegistry(async (reg) => ({
+      race: await versionRace(reg, 40),
+      rounds: await aliasRounds(reg, 2, 5),
+    }));
+    expect(race).toEqual({ created: 40, duplicates: 0, gaps: 0, errors5xx: 0 });
+    expect(rounds).toEqual({ rounds: 2, badRounds: 0, wrongStatus: 0, errors5xx: 0 });
+  });
+
+  it('replayed, shuffled and reversed drop-in events have one effect per newest write', async () => {
+    const figures = await withRegistry((reg) => eventReplay(reg, { models: 2, filesPerModel: 2, seed: SEED }));
+    expect(figures).toMatchObject({ extraEffects: 0, finalMatchesNewest: true, deadLettered: 0 });
+    expect(figures.deliveries).toBeGreaterThanOrEqual(figures.objects * 3 - 3);
+  });
+
+  it('corrupt uploads never become READY', async () => {
+    expect(await withRegistry((reg) => corruptUploads(reg))).toEqual({ cases: 8, ready: 0 });
+  });
+
+  it('claims racing the collector and retried creates: no READY version without bytes, no duplicates', async () => {
+    const figures = await withRegistry(
+      (reg) => dedupVsGc(reg, { rounds: 2, claimers: 4, retries: 3, sweeps: 6 }),
+      { blobGraceSeconds: 0 },
+    );
+    expect(figures).toMatchObject({ readyWithoutBytes: 0, duplicateVersions: 0, readyUnclaimed: 0, errors5xx: 0 });
+    expect(figures.ready).toBeGreaterThan(0);
+  });
+
+  it('a server killed mid-flow leaves no corrupt state and no orphans', async () => {
+    const figures = await localCrashFaults({ workers: 2, iterations: 6, rate: 0, seed: SEED, kills: 1 });
+    expect(figures).toMatchObject({ corruptStates: 0, orphansAfterSweep: 0, readyWithoutBytes: 0, unexpected5xx: 0 });
+    expect(figures.flow.pushed).toBe(12);
+  }, 60_000);
+
+  it('fuzzed requests over every route: no 5xx, errors are problem+json, hostile names refused', async () => {
+    const figures = await withRegistry((reg) => fuzz(reg, { cases: 800, seed: SEED }));
+    expect(figures.examples).toEqual([]);
+    expect(figures).toMatchObject({ errors5xx: 0, nonProblemErrors: 0, hostileAccepted: 0 });
+    expect(figures.cases).toBeGreaterThanOrEqual(800);
+    expect(figures.hostileCases).toBeGreaterThan(0);
+  });
+
+  it('the auth matrix from the route table, and the token attacks on every route', async () => {
+    const figures = await withRegistry((reg) => authMatrix(reg));
+    expect(figures.cells).toBe(figures.routes * 4);
+    expect(figures.examples).toEqual([]);
+    expect(figures).toMatchObject({ accepted: 0, wrongStatus: 0 });
+  });
+});

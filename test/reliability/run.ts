@@ -1,0 +1,193 @@
+/**
+ * `npm run test:reliability`: every reliability and security section, per backend, with the
+ * figures of issue #5. Progress and details go to stderr; the last line on stdout is the one
+ * JSON object of the figures. Exit code 1 when any bad count is not zero.
+ *
+ * RELIABILITY_BACKENDS=local,aws,azure (default: all), RELIABILITY_SEED=<n> (default: random, printed).
+ */
+import type { Backend, BackendName } from './backend.js';
+import { awsBackend } from './backends/aws-backend.js';
+import { azureBackend } from './backends/azure-backend.js';
+import { localBackend } from './backends/local-backend.js';
+import { isFailed, type Outcome, printable, problemsOf, type Report } from './report.js';
+import { authMatrix } from './sections/auth-matrix.js';
+import { corruptUploads } from './sections/corrupt-uploads.js';
+import { dedupVsGc } from './sections/dedup-vs-gc.js';
+import { eventReplay } from './sections/event-replay.js';
+import { cloudFaults, localCrashFaults } from './sections/faults.js';
+import { type FuzzFigures, fuzz } from './sections/fuzz.js';
+import { aliasRounds, versionRace } from './sections/version-race.js';
+
+const CREATES = 200;
+const FUZZ_LOCAL = 10_000;
+const FUZZ_CLOUD = 1_000;
+
+const seed = Number(process.env.RELIABILITY_SEED ?? Math.floor(Math.random() * 2 ** 31));
+const wanted = new Set((process.env.RELIABILITY_BACKENDS ?? 'local,aws,azure').split(',').map((s) => s.trim()));
+const started = Date.now();
+const log = (message: string) =>
+  process.stderr.write(`[reliability +${((Date.now() - started) / 1000).toFixed(1)}s] ${message}\n`);
+const details: Record<string, unknown> = {};
+
+async function outcome<T>(label: string, run: () => Promise<T>): Promise<Outcome<T>> {
+  log(`${label} ...`);
+  try {
+    const result = await run();
+    log(`${label}: ${JSON.stringify(result, (k, v) => (k === 'examples' || k === 'flow' ? undefined : v))}`);
+    return result;
+  } catch (e) {
+    log(`${label} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    return { error: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+/** Keeps examples and breakdowns out of the one-line figures, in the details block instead. */
+function summarize<T extends object>(label: string, value: Outcome<T>, drop: string[]): Outcome<T> {
+  if (isFailed(value)) return value;
+  const kept: Record<string, unknown> = {};
+  const moved: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) (drop.includes(k) ? moved : kept)[k] = v;
+  if (Object.keys(moved).length > 0) details[label] = moved;
+  return kept as T;
+}
+
+const report: Report = {
+  pass: false,
+  versionRace: {},
+  aliasRounds: {},
+  eventReplay: {},
+  corruptUploads: {},
+  dedupVsGc: {},
+  faults: {},
+  fuzz: { error: 'not run' },
+  auth: { error: 'not run' },
+};
+const fuzzByBackend: Record<string, Outcome<Omit<FuzzFigures, 'examples'>>> = {};
+
+async function runBackend(backend: Backend): Promise<void> {
+  const name = backend.name;
+  const race = await outcome(`${name} versionRace`, async () => {
+    const reg = await backend.open();
+    try {
+      const figures = await versionRace(reg, CREATES);
+      const rounds = await aliasRounds(reg, 6, 8);
+      return { figures, rounds };
+    } finally {
+      await reg.close();
+    }
+  });
+  report.versionRace[name] = isFailed(race) ? race : race.figures;
+  report.aliasRounds[name] = isFailed(race) ? race : race.rounds;
+  report.eventReplay[name] = await outcome(`${name} eventReplay`, async () => {
+    const reg = await backend.open();
+    try {
+      return await eventReplay(reg, { models: 4, filesPerModel: 3, seed });
+    } finally {
+      await reg.close();
+    }
+  });
+  report.corruptUploads[name] = await outcome(`${name} corruptUploads`, async () => {
+    const reg = await backend.open();
+    try {
+      return await corruptUploads(reg);
+    } finally {
+      await reg.close();
+    }
+  });
+  report.dedupVsGc[name] = await outcome(`${name} dedupVsGc`, async () => {
+    const reg = await backend.open({ settings: { blobGraceSeconds: 0 } });
+    try {
+      return await dedupVsGc(reg, { rounds: 6, claimers: 6, retries: 3, sweeps: 15 });
+    } finally {
+      await reg.close();
+    }
+  });
+  const faults = await outcome(`${name} faults`, () =>
+    name === 'local'
+      ? localCrashFaults({ workers: 4, iterations: 15, rate: 0, seed, kills: 4 })
+      : cloudFaults(backend, { workers: 4, iterations: 8, rate: 0.1, seed }),
+  );
+  report.faults[name] = summarize(`faults.${name}`, faults, ['flow', 'detail', 'extra']);
+  const fuzzed = await outcome(`${name} fuzz`, async () => {
+    const reg = await backend.open();
+    try {
+      return await fuzz(reg, { cases: name === 'local' ? FUZZ_LOCAL : FUZZ_CLOUD, seed });
+    } finally {
+      await reg.close();
+    }
+  });
+  fuzzByBackend[name] = summarize(`fuzz.${name}`, fuzzed, ['examples']);
+  if (name === 'local') {
+    const auth = await outcome('auth', async () => {
+      const reg = await backend.open();
+      try {
+        return await authMatrix(reg);
+      } finally {
+        await reg.close();
+      }
+    });
+    report.auth = summarize('auth', auth, ['examples']);
+  }
+}
+
+async function main(): Promise<void> {
+  log(`seed ${seed}; backends ${[...wanted].join(', ')}`);
+  const starters: Record<BackendName, () => Promise<Backend>> = {
+    local: async () => localBackend(),
+    aws: awsBackend,
+    azure: azureBackend,
+  };
+  // Cloud servers start while the local sections run.
+  const starting = new Map<BackendName, Promise<Outcome<Backend>>>();
+  for (const name of ['local', 'aws', 'azure'] as const)
+    if (wanted.has(name))
+      starting.set(
+        name,
+        starters[name]().catch((e: unknown) => ({
+          error: `could not start: ${e instanceof Error ? e.message : String(e)}`,
+        })),
+      );
+  for (const [name, promise] of starting) {
+    const backend = await promise;
+    if (isFailed(backend)) {
+      report.versionRace[name] = backend;
+      report.aliasRounds[name] = backend;
+      report.eventReplay[name] = backend;
+      report.corruptUploads[name] = backend;
+      report.dedupVsGc[name] = backend;
+      report.faults[name] = backend;
+      fuzzByBackend[name] = backend;
+      continue;
+    }
+    try {
+      await runBackend(backend);
+    } finally {
+      await backend.stop().catch(() => undefined);
+    }
+  }
+  const fuzzRuns = Object.values(fuzzByBackend).filter((f): f is Omit<FuzzFigures, 'examples'> => !isFailed(f));
+  report.fuzz =
+    fuzzRuns.length === 0
+      ? { error: 'no fuzz run finished' }
+      : {
+          cases: fuzzRuns.reduce((n, f) => n + f.cases, 0),
+          seed,
+          routes: fuzzRuns[0]?.routes ?? 0,
+          errors5xx: fuzzRuns.reduce((n, f) => n + f.errors5xx, 0),
+          nonProblemErrors: fuzzRuns.reduce((n, f) => n + f.nonProblemErrors, 0),
+          unsendable: fuzzRuns.reduce((n, f) => n + f.unsendable, 0),
+          hostileCases: fuzzRuns.reduce((n, f) => n + f.hostileCases, 0),
+          hostileAccepted: fuzzRuns.reduce((n, f) => n + f.hostileAccepted, 0),
+          byBackend: fuzzByBackend,
+        };
+  const problems = problemsOf(report, { creates: CREATES, fuzzCases: FUZZ_LOCAL });
+  report.pass = problems.length === 0;
+  log(
+    `done in ${((Date.now() - started) / 1000).toFixed(1)} s; ${problems.length === 0 ? 'pass' : `FAIL: ${problems.join('; ')}`}`,
+  );
+  process.stdout.write(`${JSON.stringify({ details })}\n`);
+  process.stdout.write(`${JSON.stringify(printable(report))}\n`);
+  process.exitCode = report.pass ? 0 : 1;
+}
+
+await main();

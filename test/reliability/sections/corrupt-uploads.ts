@@ -1,0 +1,97 @@
+/**
+ * Corrupt uploads: wrong, short, extra and swapped bytes reach the staging keys (through the
+ * signed URLs, and straight into storage as a store that checks nothing would let them), then
+ * the object-created events, a commit and a retried commit arrive. None may ever be READY.
+ */
+import { randomBytes } from 'node:crypto';
+import { keys } from '../../../shared/domain/keys.js';
+import type { VersionRow } from '../../../shared/service/records.js';
+import type { Registry } from '../backend.js';
+import { deliverAll } from '../delivery-queue.js';
+import { ADMIN } from '../principal-header.js';
+import { type LocalFile, RegistryClient } from '../registry-client.js';
+
+export interface CorruptUploadFigures {
+  cases: number;
+  ready: number;
+}
+
+type Corruption = 'wrong' | 'short' | 'extra' | 'swapped';
+type Route = 'signedUrl' | 'direct';
+
+const SIZE = 2048;
+
+/** The bytes that actually arrive for each declared file. */
+function corrupt(kind: Corruption, files: LocalFile[]): Uint8Array[] {
+  const [a, b] = files;
+  if (!a || !b) throw new Error('two files expected');
+  switch (kind) {
+    case 'wrong': {
+      const bad = new Uint8Array(a.bytes);
+      bad[SIZE >> 1] = (bad[SIZE >> 1] ?? 0) ^ 0xff;
+      return [bad, b.bytes];
+    }
+    case 'short':
+      return [a.bytes.subarray(0, SIZE - 1), b.bytes];
+    case 'extra':
+      return [a.bytes, Buffer.concat([b.bytes, Buffer.from([0])])];
+    case 'swapped':
+      return [b.bytes, a.bytes];
+  }
+}
+
+export async function corruptUploads(reg: Registry): Promise<CorruptUploadFigures> {
+  const client = new RegistryClient(reg);
+  const model = `corrupt-${reg.backend}`;
+  await client.createModel(model);
+  const figures: CorruptUploadFigures = { cases: 0, ready: 0 };
+  for (const kind of ['wrong', 'short', 'extra', 'swapped'] as const)
+    for (const route of ['signedUrl', 'direct'] as const) {
+      figures.cases++;
+      if (await corruptCase(reg, client, model, kind, route)) figures.ready++;
+    }
+  return figures;
+}
+
+/** Returns true when the corrupt version became READY (a failure of the registry). */
+async function corruptCase(
+  reg: Registry,
+  client: RegistryClient,
+  model: string,
+  kind: Corruption,
+  route: Route,
+): Promise<boolean> {
+  const files: LocalFile[] = [
+    { path: 'weights.bin', bytes: randomBytes(SIZE) },
+    { path: 'config.bin', bytes: randomBytes(SIZE) },
+  ];
+  const created = await client.createVersion(model, files);
+  if (created.status !== 201) throw new Error(`corrupt ${kind}: create answered ${created.status}`);
+  const n = created.body.version.version;
+  const arriving = corrupt(kind, files);
+  const row = await reg.metadata.get<VersionRow>(keys.model(model), keys.version(n));
+  const pending = row?.data.pending ?? [];
+  const stagingKeys: string[] = [];
+  for (const [i, file] of files.entries()) {
+    const bytes = arriving[i] ?? new Uint8Array();
+    const upload = pending.find((p) => p.sha256 === (created.body.version.files[i]?.sha256 ?? ''));
+    if (upload) stagingKeys.push(upload.stagingKey);
+    if (route === 'direct') {
+      if (upload) await reg.putObject(upload.stagingKey, bytes);
+    } else {
+      const instruction = created.body.uploads.find((u) => u.path === file.path);
+      if (instruction) await client.upload(instruction, bytes);
+    }
+  }
+  // The platform's notifications for the staged objects, then the client's commit (twice).
+  const events = [];
+  for (const key of stagingKeys) {
+    const head = await reg.objects.head(key);
+    if (head) events.push({ key, size: head.size, etag: head.etag });
+  }
+  await deliverAll(reg, [...events, ...events]);
+  await client.commit(model, n);
+  await client.commit(model, n);
+  const after = await client.json<{ state?: string }>('GET', `/v1/models/${model}/versions/${n}`, { as: ADMIN });
+  return after.body.state === 'READY' || after.body.state === 'ARCHIVED';
+}

@@ -1,0 +1,132 @@
+/**
+ * Faults. Cloud backends: the SDK clients talk to the storage servers through a fault proxy
+ * (drops, delays, 500/503, responses cut mid-body or lost after the write) while workers push
+ * versions and drop-in events are delivered. Local: the server process is SIGKILLed and
+ * restarted mid-flow. Afterwards, faults off: the state checks, the sweeper and a
+ * reconciliation pass.
+ */
+import { randomBytes } from 'node:crypto';
+import { startLocalServer } from '../../../functions/local/server.js';
+import type { ObjectCreatedEvent } from '../../../shared/service/object-created.js';
+import type { Backend, Registry } from '../backend.js';
+import { deliverAll } from '../delivery-queue.js';
+import { checkState, type StateFigures } from '../faults/fault-checks.js';
+import { type FlowFigures, runFaultFlow } from '../faults/fault-flow.js';
+import { FaultPlan } from '../faults/fault-plan.js';
+import { startCrashingServer } from '../faults/local-crash.js';
+import { movableClock } from '../movable-clock.js';
+import { RegistryClient } from '../registry-client.js';
+
+export interface FaultFigures extends StateFigures {
+  requests: number;
+  injected: number;
+  /** 5xx other than 503 that reached a caller: not recognisably retriable. */
+  unexpected5xx: number;
+  flow: FlowFigures;
+  extra: Record<string, unknown>;
+}
+
+export interface FaultOptions {
+  workers: number;
+  iterations: number;
+  rate: number;
+  seed: number;
+}
+
+export async function cloudFaults(backend: Backend, options: FaultOptions): Promise<FaultFigures> {
+  const plan = new FaultPlan(options.rate, options.seed);
+  const reg = await backend.open({ faults: plan });
+  try {
+    const model = `faults-${reg.backend}`;
+    await new RegistryClient(reg).createModel(model);
+    plan.enabled = true;
+    const flow = await runFaultFlow(reg, model, { ...options, sharedEvery: 3 });
+    const events: ObjectCreatedEvent[] = [];
+    for (let i = 0; i < options.workers; i++) {
+      const bytes = randomBytes(700 + i);
+      const key = `incoming/faults-drop-${reg.backend}-${i}/model.bin`;
+      const etag = await reg.putObject(key, bytes);
+      events.push({ key, size: bytes.length, etag });
+    }
+    const delivered = await deliverAll(reg, [...events, ...events]);
+    plan.enabled = false;
+    const state = await checkState(reg, model);
+    return {
+      requests: plan.stats.requests,
+      injected: plan.stats.injected,
+      unexpected5xx: flow.unexpected5xx,
+      ...state,
+      flow,
+      extra: {
+        byKind: plan.stats.byKind,
+        dropInsDeadLettered: delivered.deadLettered,
+        causesOf5xx: reg.unexpectedErrors,
+      },
+    };
+  } finally {
+    await reg.close();
+  }
+}
+
+/** The local server killed (SIGKILL) and restarted while the workers push over real HTTP. */
+export async function localCrashFaults(options: FaultOptions & { kills: number }): Promise<FaultFigures> {
+  const server = await startCrashingServer();
+  try {
+    const target = {
+      fetch: (request: Request) =>
+        fetch(new Request(request.url.replace('http://registry.test', server.url), request), { redirect: 'manual' }),
+      sendSigned: (url: string, init: RequestInit) => fetch(url, init),
+    };
+    const model = 'faults-local';
+    await new RegistryClient(target).createModel(model);
+    let flowDone = false;
+    const killer = (async () => {
+      for (let k = 0; k < options.kills && !flowDone; k++) {
+        await new Promise((r) => setTimeout(r, 100 + Math.floor(Math.random() * 250)));
+        if (!flowDone) await server.crashAndRestart();
+      }
+    })();
+    const flow = await runFaultFlow(target, model, { ...options, sharedEvery: 3 });
+    flowDone = true;
+    await killer;
+    await server.stop();
+    // Reconcile in-process over the same data directory, with a clock the check can move.
+    const clock = movableClock();
+    const local = await startLocalServer({
+      dataDir: server.dataDir,
+      port: 0,
+      host: '127.0.0.1',
+      sweepIntervalMs: 0,
+      clock,
+    });
+    const reg: Registry = {
+      backend: 'local',
+      registry: local.registry,
+      metadata: local.registry.context.metadata,
+      objects: local.objects,
+      clock,
+      prefix: local.registry.context.settings.prefix,
+      fetch: (request) => fetch(request),
+      unexpectedErrors: [],
+      sendSigned: (url, init) => fetch(url, init),
+      putObject: (key, bytes, metadata) => local.objects.put(key, bytes, metadata),
+      close: () => local.close(),
+    };
+    try {
+      const state = await checkState(reg, model);
+      return {
+        requests: flow.calls,
+        injected: server.kills,
+        unexpected5xx: flow.unexpected5xx,
+        ...state,
+        flow,
+        extra: { kills: server.kills, networkErrors: flow.networkErrors },
+      };
+    } finally {
+      await reg.close();
+    }
+  } finally {
+    await server.stop();
+    await server.cleanup();
+  }
+}

@@ -1,0 +1,180 @@
+/**
+ * Fuzz: fast-check properties over every route of the route table (and over drop-in keys):
+ * no request may produce a 5xx, every error must be `application/problem+json`, and a hostile
+ * name, path or source the server sees must never be accepted.
+ */
+import { randomBytes } from 'node:crypto';
+import fc from 'fast-check';
+import { registryRoutes } from '../../../shared/http/routes.js';
+import type { Registry } from '../backend.js';
+import { HOSTILE_SEGMENTS } from '../fuzz/hostile-inputs.js';
+import { type FuzzRequest, requestArbitrary } from '../fuzz/request-arbitrary.js';
+import type { FieldPools } from '../fuzz/schema-arbitrary.js';
+import { ADMIN, principalHeader, principalOf } from '../principal-header.js';
+import { BASE, isProblem, RegistryClient } from '../registry-client.js';
+
+export interface FuzzFigures {
+  cases: number;
+  seed: number;
+  routes: number;
+  errors5xx: number;
+  nonProblemErrors: number;
+  /** Requests that could not even be built (an invalid URL or header): not counted as cases. */
+  unsendable: number;
+  hostileCases: number;
+  hostileAccepted: number;
+  examples: Array<{ why: string; method: string; url: string; status: number; body?: string; hostile?: string }>;
+}
+
+interface Fixtures {
+  model: string;
+  version: string;
+  exp: string;
+  run: string;
+}
+
+const POOLS: FieldPools = {
+  name: ['fuzz-model', 'fz-new', 'a.b_c-1', '$model'],
+  ModelName: ['fuzz-model', '$model'],
+  path: ['model.bin', 'dir/weights.safetensors', 'a b/c+d.onnx'],
+  FilePath: ['model.bin', 'dir/weights.safetensors'],
+  label: ['1.0.0', 'v2+build', 'v1'],
+  runId: ['$run', 'no-such-run'],
+  format: ['onnx', 'safetensors'],
+  contentType: ['application/octet-stream', 'text/plain'],
+  AliasName: ['champion', 'staging'],
+  'tags.key': ['team', 'stage'],
+  'params.key': ['lr', 'depth', 'a/b'],
+  'body.key': ['lr', 'depth'],
+  key: ['loss', 'acc', 'a/b'],
+  status: ['FINISHED', 'RUNNING'],
+};
+
+const SUBJECTS = {
+  admin: principalOf('fuzz-admin', 'admin'),
+  write: principalOf('fuzz-writer', 'write'),
+  read: principalOf('fuzz-reader', 'read'),
+} as const;
+
+async function makeFixtures(client: RegistryClient, epoch: number): Promise<Fixtures> {
+  const model = `fz${epoch}`;
+  await client.createModel(model);
+  const bytes = randomBytes(64);
+  const created = await client.createVersion(model, [{ path: 'model.bin', bytes }], { as: ADMIN });
+  const n = created.body.version.version;
+  for (const u of created.body.uploads) await client.upload(u, bytes);
+  await client.commit(model, n, ADMIN);
+  await client.json('PUT', `/v1/models/${model}/aliases/champion`, { body: { version: n }, as: ADMIN });
+  const exp = await client.json<{ id: string }>('POST', '/v1/experiments', { body: { name: `fzexp${epoch}` } });
+  const run = await client.json<{ id: string }>('POST', `/v1/experiments/${exp.body.id}/runs`, { body: {} });
+  await client.json('POST', `/v1/runs/${run.body.id}/metrics`, {
+    body: { metrics: [{ key: 'loss', value: 1, step: 1 }] },
+  });
+  return { model, version: String(n), exp: exp.body.id, run: run.body.id };
+}
+
+async function fixturesIntact(client: RegistryClient, f: Fixtures): Promise<boolean> {
+  const v = await client.json<{ state?: string }>('GET', `/v1/models/${f.model}/versions/${f.version}`, { as: ADMIN });
+  return v.status === 200 && v.body.state === 'READY';
+}
+
+const bind = (text: string, f: Fixtures): string =>
+  text
+    .replaceAll('$model', f.model)
+    .replaceAll('$version', f.version)
+    .replaceAll('$exp', f.exp)
+    .replaceAll('$run', f.run);
+
+export async function fuzz(reg: Registry, options: { cases: number; seed: number }): Promise<FuzzFigures> {
+  const client = new RegistryClient(reg);
+  const routes = registryRoutes(reg.registry);
+  let epoch = 0;
+  let fixtures = await makeFixtures(client, epoch);
+  const figures: FuzzFigures = {
+    cases: 0,
+    seed: options.seed,
+    routes: routes.length,
+    errors5xx: 0,
+    nonProblemErrors: 0,
+    unsendable: 0,
+    hostileCases: 0,
+    hostileAccepted: 0,
+    examples: [],
+  };
+  const note = (example: FuzzFigures['examples'][number]) => {
+    if (figures.examples.length < 12) figures.examples.push(example);
+  };
+
+  const send = async (req: FuzzRequest): Promise<void> => {
+    if (figures.cases % 200 === 199 && !(await fixturesIntact(client, fixtures)))
+      fixtures = await makeFixtures(client, ++epoch);
+    const url = `${BASE}${bind(req.path, fixtures)}${req.query ? `?${bind(req.query, fixtures)}` : ''}`;
+    let request: Request;
+    try {
+      const headers = new Headers(
+        Object.entries(req.headers).map(([k, v]): [string, string] => [k, bind(v, fixtures)]),
+      );
+      if (req.role !== 'none') headers.set('x-test-principal', principalHeader(SUBJECTS[req.role]));
+      request = new Request(url, {
+        method: req.method,
+        headers,
+        ...(req.body !== undefined ? { body: bind(req.body, fixtures) } : {}),
+      });
+    } catch {
+      figures.unsendable++;
+      return;
+    }
+    figures.cases++;
+    const res = await reg.fetch(request);
+    const text = await res.text();
+    const example = { method: req.method, url, status: res.status, body: text.slice(0, 300) };
+    if (res.status >= 500) {
+      figures.errors5xx++;
+      note({ why: '5xx', ...example });
+    } else if (res.status >= 400 && !isProblem(res)) {
+      figures.nonProblemErrors++;
+      note({ why: 'not problem+json', ...example });
+    }
+    if (req.hostile && req.method === routes.find((r) => r.id === req.routeId)?.method) {
+      figures.hostileCases++;
+      if (res.status < 400) {
+        figures.hostileAccepted++;
+        note({ why: `hostile accepted at ${req.hostile.where}`, ...example, hostile: req.hostile.value });
+      }
+    }
+  };
+
+  await fc.assert(
+    fc.asyncProperty(requestArbitrary(routes, POOLS), async (req) => {
+      await send(req);
+      return true;
+    }),
+    { numRuns: options.cases, seed: options.seed, endOnFailure: true },
+  );
+
+  // Drop-in keys: a hostile model or file name under incoming/ never registers anything.
+  const segment = fc.oneof(fc.constantFrom(...HOSTILE_SEGMENTS), fc.constantFrom('ok', 'm.bin', 'dir/f.bin'));
+  await fc.assert(
+    fc.asyncProperty(segment, segment, async (model, path) => {
+      const hostile = HOSTILE_SEGMENTS.includes(model) || HOSTILE_SEGMENTS.includes(path);
+      if (!hostile) return true;
+      figures.cases++;
+      figures.hostileCases++;
+      let outcome: { kind: string };
+      try {
+        outcome = await reg.registry.objectCreated({ key: `incoming/${model}/${path}`, size: 1, etag: 'e' });
+      } catch (e) {
+        figures.errors5xx++;
+        note({ why: `drop-in threw ${String(e)}`, method: 'EVENT', url: `incoming/${model}/${path}`, status: 0 });
+        return true;
+      }
+      if (outcome.kind === 'registered') {
+        figures.hostileAccepted++;
+        note({ why: 'hostile drop-in registered', method: 'EVENT', url: `incoming/${model}/${path}`, status: 0 });
+      }
+      return true;
+    }),
+    { numRuns: 300, seed: options.seed },
+  );
+  return figures;
+}
