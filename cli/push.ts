@@ -6,6 +6,8 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { relative, sep } from 'node:path';
+import { Readable } from 'node:stream';
+import { HashCache } from './hash-cache.js';
 import { RegistryClient, RegistryRequestError, type UploadInstruction, type VersionView } from './registry-client.js';
 
 export interface PushOptions {
@@ -18,6 +20,7 @@ export interface PushOptions {
   format?: string;
   transientTtlSeconds?: number;
   concurrency?: number;
+  hashCache?: HashCache;
 }
 
 export async function sha256OfFile(file: string): Promise<{ sha256: string; size: number }> {
@@ -53,6 +56,10 @@ async function inParallel<T>(items: T[], limit: number, task: (item: T) => Promi
     }),
   );
 }
+
+/** The file as a web stream with backpressure (4 MiB reads). */
+const fileStream = (file: string): ReadableStream =>
+  Readable.toWeb(createReadStream(file, { highWaterMark: 4 * 1024 * 1024 })) as ReadableStream;
 
 async function putOrThrow(
   url: string,
@@ -100,7 +107,7 @@ export async function push(client: RegistryClient, options: PushOptions): Promis
     const source = declared.find((d) => d.path === upload.path);
     if (!source) continue;
     if (upload.url) {
-      await putOrThrow(upload.url, upload.headers ?? {}, ReadableStreamFrom(source.file), source.size);
+      await putOrThrow(upload.url, upload.headers ?? {}, fileStream(source.file), source.size);
       continue;
     }
     const multipart = upload.multipart;
@@ -128,13 +135,4 @@ export async function push(client: RegistryClient, options: PushOptions): Promis
       detail: committed.body.verification?.reasons.join('; ') ?? '',
     });
   return committed.body;
-}
-
-function ReadableStreamFrom(file: string): ReadableStream {
-  return new ReadableStream({
-    async start(controller) {
-      for await (const chunk of createReadStream(file, { highWaterMark: 4 * 1024 * 1024 })) controller.enqueue(chunk);
-      controller.close();
-    },
-  });
 }

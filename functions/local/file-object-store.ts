@@ -5,7 +5,7 @@
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, link, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -280,7 +280,9 @@ export class FileObjectStore implements ObjectStore {
       throw new ObjectChangedError(`object ${fromKey} is gone or changed`);
     const temp = this.tempPath();
     await mkdir(dirname(temp), { recursive: true });
-    await copyFile(this.objectPath(fromKey), temp);
+    // Installed files are never written in place (every write renames a new file over the
+    // key), so a hard link is a safe, instant copy; other file systems get a real copy.
+    await link(this.objectPath(fromKey), temp).catch(() => copyFile(this.objectPath(fromKey), temp));
     const { etag: _e, lastModified: _l, ...rest } = meta;
     await this.install(toKey, temp, rest);
   }
