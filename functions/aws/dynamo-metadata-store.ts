@@ -202,7 +202,14 @@ export class DynamoMetadataStore implements MetadataStore {
     try {
       if (writes.length === 1 && only) await this.writeOne(pk, only);
       else
-        await this.client.send(new TransactWriteItemsCommand({ TransactItems: writes.map((w) => this.txItem(pk, w)) }));
+        await this.client.send(
+          new TransactWriteItemsCommand({
+            TransactItems: writes.map((w) => this.txItem(pk, w)),
+            // The SDK's retries of this call reuse the token, so a retry after a lost response
+            // does not apply the batch twice (or fail its own conditions).
+            ClientRequestToken: randomUUID(),
+          }),
+        );
     } catch (e) {
       throw storeErrorOf(e, `partition ${pk}`);
     }
