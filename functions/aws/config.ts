@@ -9,6 +9,7 @@ export interface AwsConfig {
   /** Principals allowed to register `incoming/` drop-ins; unset: anyone who can write there. */
   dropInPrincipals?: string[];
   inlineHashMaxBytes?: number;
+  multipartThresholdBytes?: number;
   /** Endpoint overrides for local servers (s3rver, DynamoDB Local); never set in the cloud. */
   endpoints: { s3?: string; dynamodb?: string; events?: string };
 }
@@ -28,6 +29,14 @@ function required(env: Env, name: string): string {
   return value;
 }
 
+function sizeOf(env: Env, name: string): number | undefined {
+  const raw = env[name];
+  if (!raw) return undefined;
+  const bytes = Number(raw);
+  if (!Number.isSafeInteger(bytes) || bytes < 0) throw new ConfigError(`${name} is not a size in bytes`);
+  return bytes;
+}
+
 export function configFromEnv(env: Env = process.env): AwsConfig {
   const prefix = env.MREG_PREFIX ?? 'mreg/';
   if (prefix !== '' && !prefix.endsWith('/')) throw new ConfigError('MREG_PREFIX must end with "/"');
@@ -42,11 +51,10 @@ export function configFromEnv(env: Env = process.env): AwsConfig {
     config.dropInPrincipals = env.MREG_DROP_IN_PRINCIPALS.split(',')
       .map((p) => p.trim())
       .filter(Boolean);
-  if (env.MREG_INLINE_HASH_MAX_BYTES) {
-    const bytes = Number(env.MREG_INLINE_HASH_MAX_BYTES);
-    if (!Number.isSafeInteger(bytes) || bytes < 0) throw new ConfigError('MREG_INLINE_HASH_MAX_BYTES is not a size');
-    config.inlineHashMaxBytes = bytes;
-  }
+  const inlineHashMaxBytes = sizeOf(env, 'MREG_INLINE_HASH_MAX_BYTES');
+  if (inlineHashMaxBytes !== undefined) config.inlineHashMaxBytes = inlineHashMaxBytes;
+  const multipartThresholdBytes = sizeOf(env, 'MREG_MULTIPART_THRESHOLD_BYTES');
+  if (multipartThresholdBytes !== undefined) config.multipartThresholdBytes = multipartThresholdBytes;
   if (env.MREG_S3_ENDPOINT) config.endpoints.s3 = env.MREG_S3_ENDPOINT;
   if (env.MREG_DYNAMODB_ENDPOINT) config.endpoints.dynamodb = env.MREG_DYNAMODB_ENDPOINT;
   if (env.MREG_EVENTS_ENDPOINT) config.endpoints.events = env.MREG_EVENTS_ENDPOINT;

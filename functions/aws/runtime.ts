@@ -42,6 +42,7 @@ export function createRegistry(config: AwsConfig, clients: AwsClients = createCl
   const settings: ConstructorParameters<typeof RegistryService>[0]['settings'] = { prefix: config.prefix };
   if (config.dropInPrincipals) settings.dropInPrincipals = config.dropInPrincipals;
   if (config.inlineHashMaxBytes !== undefined) settings.inlineHashMaxBytes = config.inlineHashMaxBytes;
+  if (config.multipartThresholdBytes !== undefined) settings.multipartThresholdBytes = config.multipartThresholdBytes;
   const registry = new RegistryService({
     metadata,
     objects,

@@ -182,6 +182,56 @@ describe('AWS end to end', () => {
     expect((await versionOf('churn', '-1')).version).toBe(version.version - 1);
   });
 
+  it('a file above the multipart threshold goes up in parts through signed part URLs, then commits READY', async () => {
+    const big = randomBytes(9 * 1024 * 1024);
+    const created = await call({
+      method: 'POST',
+      path: '/v1/models/churn/versions',
+      claims: WRITER,
+      body: { files: [{ path: 'big.safetensors', size: big.length, sha256: sha(big) }] },
+    });
+    expect(created.statusCode).toBe(201);
+    const { version, uploads } = created.json as {
+      version: ModelVersion;
+      uploads: Array<{ path: string; multipart?: { uploadId: string; partSize: number; partCount: number } }>;
+    };
+    const multipart = uploads[0]?.multipart;
+    if (!multipart) throw new Error(`expected a multipart upload, got ${JSON.stringify(uploads)}`);
+    const partNumbers = Array.from({ length: multipart.partCount }, (_, i) => i + 1);
+    const signed = await call({
+      method: 'POST',
+      path: `/v1/models/churn/versions/${version.version}/parts`,
+      claims: WRITER,
+      body: { path: 'big.safetensors', partNumbers },
+    });
+    expect(signed.statusCode).toBe(200);
+    const parts = (
+      signed.json as { parts: Array<{ partNumber: number; url: string; headers: Record<string, string> }> }
+    ).parts;
+    for (const part of parts) {
+      const start = (part.partNumber - 1) * multipart.partSize;
+      const body = new Uint8Array(big.subarray(start, Math.min(big.length, start + multipart.partSize)));
+      const res = await fetch(part.url, { method: 'PUT', headers: part.headers, body });
+      expect(res.status).toBe(200);
+    }
+    const commit = await call({
+      method: 'POST',
+      path: `/v1/models/churn/versions/${version.version}/commit`,
+      claims: WRITER,
+    });
+    expect(commit.statusCode, JSON.stringify(commit.json)).toBe(200);
+    expect((commit.json as ModelVersion).state).toBe('READY');
+    await allDelivered();
+    const link = await call({
+      method: 'GET',
+      path: `/v1/models/churn/versions/${version.version}/files/big.safetensors`,
+      query: 'redirect=false',
+      claims: READER,
+    });
+    const { url } = link.json as { url: string };
+    expect(sha(new Uint8Array(await (await fetch(url)).arrayBuffer()))).toBe(sha(big));
+  });
+
   it('Debian awscli copies a file into incoming/ with mreg_intent=create_model: one READY version, right SHA-256', async () => {
     const file = join(dir, 'model.onnx');
     const content = randomBytes(1_000_000);

@@ -31,6 +31,8 @@ export async function startAwsTestBed(tableName = 'mreg-test'): Promise<AwsTestB
     MREG_DYNAMODB_ENDPOINT: dynamo.endpoint,
     AWS_REGION: 'us-east-1',
     POWERTOOLS_LOG_LEVEL: 'WARN',
+    // Small enough that a test file goes multipart.
+    MREG_MULTIPART_THRESHOLD_BYTES: String(8 * 1024 * 1024),
     // s3rver accepts only these; DynamoDB Local accepts any.
     AWS_ACCESS_KEY_ID: 'S3RVER',
     AWS_SECRET_ACCESS_KEY: 'S3RVER',
