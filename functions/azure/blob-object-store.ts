@@ -18,11 +18,16 @@ import type {
 import { ObjectChangedError } from '../../shared/ports/object-store.js';
 import type { BlobSasSigner } from './blob-sas-signer.js';
 import { blockIdOf, checkUploadId, newUploadId, partNumberOf } from './block-ids.js';
+import { rangedDownload } from './ranged-download.js';
 import { asStoreError, statusOf } from './storage-errors.js';
 
 const MIB = 1024 * 1024;
 /** How long the read SAS on a copy source lives. */
 const COPY_SOURCE_SAS_SECONDS = 600;
+/** Reads above this size go as parallel ranged downloads, this many in flight, of this size. */
+const PARALLEL_READ_MIN_BYTES = 16 * MIB;
+const PARALLEL_READS = 4;
+const PARALLEL_READ_CHUNK_BYTES = 8 * MIB;
 /** Continuation tokens remembered for `list(after)`: pages usually follow on the same instance. */
 const REMEMBERED_MARKERS = 64;
 
@@ -165,23 +170,50 @@ export class BlobObjectStore implements ObjectStore {
 
   async read(key: string, options: ReadOptions = {}): Promise<ReadableStream<Uint8Array>> {
     const { range, ifMatch } = options;
-    try {
-      const response = await this.container
-        .getBlobClient(key)
-        .download(range?.start ?? 0, range ? range.end - range.start + 1 : undefined, {
-          conditions: ifMatch === undefined ? {} : { ifMatch: quotedEtag(ifMatch) },
-          // A dropped connection resumes with the same etag pinned, so bytes never mix versions.
-          maxRetryRequests: 5,
-        });
-      const body = response.readableStreamBody;
-      if (!body) throw new Error(`no body for ${key}`);
-      return Readable.toWeb(body as Readable) as unknown as ReadableStream<Uint8Array>;
-    } catch (e) {
+    const blob = this.container.getBlobClient(key);
+    const changed = (e: unknown) => {
       const status = statusOf(e);
       if (status === 404 || status === 412)
-        throw new ObjectChangedError(`${key} is gone or no longer has etag ${ifMatch ?? '(any)'}`, { cause: e });
-      throw asStoreError(e, `reading ${key}`);
+        return new ObjectChangedError(`${key} is gone or no longer has etag ${ifMatch ?? '(any)'}`, { cause: e });
+      return asStoreError(e, `reading ${key}`);
+    };
+    try {
+      const wanted = range ? range.end - range.start + 1 : undefined;
+      if (wanted !== undefined && wanted <= PARALLEL_READ_MIN_BYTES) return await this.readOnce(blob, options);
+      // Large or whole reads: learn the size and pin the etag, then read ranges in parallel.
+      const properties = await blob.getProperties({
+        conditions: ifMatch === undefined ? {} : { ifMatch: quotedEtag(ifMatch) },
+      });
+      const size = properties.contentLength ?? 0;
+      const start = range?.start ?? 0;
+      const end = Math.min(range?.end ?? size - 1, size - 1);
+      if (end - start + 1 <= PARALLEL_READ_MIN_BYTES || !properties.etag)
+        return await this.readOnce(blob, { ...options, ifMatch: ifMatch ?? properties.etag ?? '' });
+      return rangedDownload(blob, {
+        start,
+        end,
+        etag: properties.etag,
+        chunkBytes: PARALLEL_READ_CHUNK_BYTES,
+        inFlight: PARALLEL_READS,
+        onError: changed,
+      });
+    } catch (e) {
+      throw changed(e);
     }
+  }
+
+  private async readOnce(
+    blob: ReturnType<ContainerClient['getBlobClient']>,
+    { range, ifMatch }: ReadOptions,
+  ): Promise<ReadableStream<Uint8Array>> {
+    const response = await blob.download(range?.start ?? 0, range ? range.end - range.start + 1 : undefined, {
+      conditions: ifMatch === undefined || ifMatch === '' ? {} : { ifMatch: quotedEtag(ifMatch) },
+      // A dropped connection resumes with the same etag pinned, so bytes never mix versions.
+      maxRetryRequests: 5,
+    });
+    const body = response.readableStreamBody;
+    if (!body) throw new Error(`no body for ${blob.name}`);
+    return Readable.toWeb(body as Readable) as unknown as ReadableStream<Uint8Array>;
   }
 
   async copy(fromKey: string, toKey: string, options: { ifMatch?: string } = {}): Promise<void> {
