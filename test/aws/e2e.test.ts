@@ -27,7 +27,7 @@ let bed: AwsTestBed;
 let api: ApiHandler;
 let objectCreated: ObjectCreatedHandler;
 let dir: string;
-/** Every notification s3rver emitted, as handled; none may fail. */
+/** Every notification s3rver emitted, as finally handled (after SQS-like redelivery); none may stay failed. */
 const deliveries: Array<Promise<SQSBatchResponse | undefined>> = [];
 const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
@@ -38,11 +38,10 @@ beforeAll(async () => {
   Object.assign(process.env, bed.env);
   api = (await import('../../functions/aws/api.js')).handler;
   objectCreated = (await import('../../functions/aws/object-created.js')).handler;
-  // The bucket notification: s3rver's events, keys encoded as S3 encodes them, through SQS.
+  // The bucket notification: s3rver's events, keys encoded as S3 encodes them, through SQS,
+  // which redelivers a message the handler reported failed (here after 200 ms, at most 3 times).
   bed.s3.onEvent((event) => {
-    deliveries.push(
-      objectCreated(sqsEvent([JSON.stringify(asAwsNotification(event))]), lambdaContext('mreg-object-created')),
-    );
+    deliveries.push(deliver(JSON.stringify(asAwsNotification(event))));
   });
 });
 
@@ -62,6 +61,16 @@ async function call(request: ApiCall): Promise<APIGatewayProxyStructuredResultV2
     json = text;
   }
   return { ...result, json };
+}
+
+async function deliver(body: string): Promise<SQSBatchResponse | undefined> {
+  let result: SQSBatchResponse | undefined;
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    result = await objectCreated(sqsEvent([body]), lambdaContext('mreg-object-created'));
+    if (result?.batchItemFailures.length === 0) return result;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return result;
 }
 
 async function allDelivered(): Promise<void> {
