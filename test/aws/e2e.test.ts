@@ -11,13 +11,24 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyStructuredResultV2, SQSBatchResponse } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ApiHandler } from '../../functions/aws/handlers/api-handler.js';
 import type { ObjectCreatedHandler } from '../../functions/aws/handlers/object-created-handler.js';
 import type { ModelVersion } from '../../shared/domain/types.js';
 import { type AwsTestBed, startAwsTestBed } from '../support/aws/aws-registry.js';
-import { type ApiCall, apiEvent, asAwsNotification, lambdaContext, sqsEvent } from '../support/aws/events.js';
+import { startEventBridgeRecorder } from '../support/aws/eventbridge-recorder.js';
+import {
+  type ApiCall,
+  apiEvent,
+  asAwsNotification,
+  fixture,
+  lambdaContext,
+  sqsEvent,
+  streamEvent,
+  streamRecord,
+} from '../support/aws/events.js';
 
 const AWS_CLI = '/usr/bin/aws';
 const WRITER = { sub: 'trainer', scope: 'registry.write' };
@@ -281,5 +292,35 @@ describe('AWS end to end', () => {
     expect((await versionOf('fraud', '-1')).files).toEqual([
       expect.objectContaining({ path: 'model.onnx', size: content.length, sha256: sha(content) }),
     ]);
+  });
+});
+
+describe('the other entry points, configured from the environment', () => {
+  it('sweeper, verifier and publisher load their config and run', async () => {
+    const recorder = await startEventBridgeRecorder();
+    try {
+      Object.assign(process.env, { MREG_EVENTS_ENDPOINT: recorder.endpoint, MREG_EVENT_BUS_NAME: 'mreg-e2e' });
+      const sweeper = (await import('../../functions/aws/sweeper.js')).handler;
+      const report = await sweeper(fixture('eventbridge-scheduled.json'), lambdaContext('mreg-sweeper'));
+      expect(report.blobs.examined).toBeGreaterThan(0);
+      const verifier = (await import('../../functions/aws/verifier.js')).handler;
+      // A direct request for a version that is already READY changes nothing.
+      expect(await verifier({ model: 'churn', version: 1 }, lambdaContext('mreg-verifier'))).toBeUndefined();
+      expect((await versionOf('churn', '1')).state).toBe('READY');
+      const publisher = (await import('../../functions/aws/publisher.js')).handler;
+      const history = await bed.dynamo.client.send(
+        new QueryCommand({
+          TableName: bed.config.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :h)',
+          ExpressionAttributeValues: { ':pk': { S: 'M#fraud' }, ':h': { S: 'H#' } },
+        }),
+      );
+      const result = await publisher(streamEvent((history.Items ?? []).map((item) => streamRecord(item))));
+      expect(result.batchItemFailures).toEqual([]);
+      expect(recorder.entries.map((e) => e.DetailType)).toContain('ModelVersionReady');
+      expect(new Set(recorder.entries.map((e) => e.EventBusName))).toEqual(new Set(['mreg-e2e']));
+    } finally {
+      await recorder.stop();
+    }
   });
 });
