@@ -22,6 +22,8 @@ export interface AuthFigures {
   attacks: number;
   accepted: number;
   wrongStatus: number;
+  /** Accepted forgeries by attack name (every attack listed, 0 when refused everywhere). */
+  acceptedByAttack: Record<string, number>;
   examples: Array<{ route: string; case: string; status: number; expected: string }>;
 }
 
@@ -173,6 +175,7 @@ export async function authMatrix(reg: Registry): Promise<AuthFigures> {
     attacks: 0,
     accepted: 0,
     wrongStatus: 0,
+    acceptedByAttack: Object.fromEntries(ATTACKS.map((a) => [a.name, 0])),
     examples: [],
   };
   const call = async (route: RouteDef, auth: { header?: string; query?: string }): Promise<number> => {
@@ -209,6 +212,7 @@ export async function authMatrix(reg: Registry): Promise<AuthFigures> {
       const status = await call(route, await attack.authorize(minter));
       if (status !== 401 && status !== 403) {
         figures.accepted++;
+        figures.acceptedByAttack[attack.name] = (figures.acceptedByAttack[attack.name] ?? 0) + 1;
         if (figures.examples.length < 20)
           figures.examples.push({ route: route.id, case: attack.name, status, expected: String(attack.expected) });
       } else if (status !== attack.expected) wrong(route, attack.name, status, String(attack.expected));

@@ -17,6 +17,8 @@ export interface EventReplayFigures {
   extraEffects: number;
   finalMatchesNewest: boolean;
   deadLettered: number;
+  /** What did not match, for the details block. */
+  examples: string[];
 }
 
 interface Write {
@@ -93,23 +95,36 @@ export async function eventReplay(
 
   let extraEffects = 0;
   let finalMatchesNewest = true;
+  const examples: string[] = [];
+  const where = (e: Expectation) => `${e.model}/${e.path}`;
   for (const expectation of expectations) {
     const versions = await versionsOf(client, expectation.model, expectation.path);
     extraEffects += Math.abs(versions.length - expectation.versions);
+    if (versions.length !== expectation.versions)
+      examples.push(`${where(expectation)}: ${versions.length} versions, ${expectation.versions} expected`);
     const newest = versions[0];
     if (!newest || newest.sha256 !== sha256(expectation.newest) || newest.state !== 'READY') {
       finalMatchesNewest = false;
+      examples.push(
+        `${where(expectation)}: newest is ${JSON.stringify(newest)}, expected READY ${sha256(expectation.newest)}`,
+      );
       continue;
     }
     const bytes = await download(client, reg, expectation.model, newest.version, expectation.path);
-    if (!bytes || sha256(bytes) !== sha256(expectation.newest)) finalMatchesNewest = false;
+    if (!bytes || sha256(bytes) !== sha256(expectation.newest)) {
+      finalMatchesNewest = false;
+      examples.push(`${where(expectation)}: downloaded bytes differ from the newest write`);
+    }
   }
+  const outcomes = [...phase1.outcomes, ...registeredOld.outcomes, ...phase2.outcomes];
+  for (const o of outcomes) if (o.kind === 'rejected' && examples.length < 20) examples.push(`rejected: ${o.reason}`);
   return {
     objects: writes.length + 2,
     deliveries: phase1.deliveries + registeredOld.deliveries + phase2.deliveries,
     extraEffects,
     finalMatchesNewest,
     deadLettered: phase1.deadLettered + registeredOld.deadLettered + phase2.deadLettered,
+    examples,
   };
 }
 
