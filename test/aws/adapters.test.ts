@@ -14,7 +14,14 @@ import { DynamoMetadataStore, storeErrorOf } from '../../functions/aws/dynamo-me
 import { fullObjectSha256, S3ObjectStore } from '../../functions/aws/s3-object-store.js';
 import { ConditionFailedError, RetryableStoreError } from '../../shared/errors.js';
 import { ObjectChangedError } from '../../shared/ports/object-store.js';
-import { type DynamoLocalHandle, type S3rverHandle, startDynamoLocal, startS3rver } from '../support/aws/servers.js';
+import { digestStream } from '../../shared/service/blobs.js';
+import {
+  type DynamoLocalHandle,
+  type S3rverHandle,
+  s3rverClient,
+  startDynamoLocal,
+  startS3rver,
+} from '../support/aws/servers.js';
 
 let dynamo: DynamoLocalHandle;
 let s3: S3rverHandle;
@@ -105,6 +112,37 @@ describe('S3ObjectStore', () => {
     await objects.copy(key, 'mreg/uploads/x/0', { ifMatch: current?.etag ?? '' });
     expect((await objects.head('mreg/uploads/x/0'))?.size).toBe(21);
     await expect(objects.read('missing/key')).rejects.toBeInstanceOf(ObjectChangedError);
+  });
+
+  it('copies a source above the single-copy limit part by part, pinned to its etag', async () => {
+    const client = s3rverClient(s3.endpoint);
+    const commands: string[] = [];
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        commands.push(String(context.commandName));
+        return next(args);
+      },
+      { step: 'initialize' },
+    );
+    const partwise = new S3ObjectStore({ client, bucket: s3.bucket, singleCopyMaxBytes: 5 * 1024 * 1024 });
+    const bytes = randomBytes(12 * 1024 * 1024 + 17);
+    const key = 'mreg/uploads/big/0';
+    const signed = await objects.presignPut(key, { size: bytes.length, sha256: sha(bytes), expiresInSeconds: 60 });
+    expect(
+      (await fetch(signed.url, { method: 'PUT', headers: signed.headers, body: new Uint8Array(bytes) })).status,
+    ).toBe(200);
+    const head = await objects.head(key);
+    await partwise.copy(key, `mreg/blobs/sha256/${sha(bytes)}`, { ifMatch: head?.etag ?? '' });
+    const copied = await objects.head(`mreg/blobs/sha256/${sha(bytes)}`);
+    expect(copied?.size).toBe(bytes.length);
+    expect(commands.filter((c) => c === 'UploadPartCopyCommand')).toHaveLength(3);
+    expect(commands).not.toContain('CopyObjectCommand');
+    expect((await digestStream(await objects.read(`mreg/blobs/sha256/${sha(bytes)}`))).sha256).toBe(sha(bytes));
+    await expect(partwise.copy(key, 'mreg/blobs/sha256/stale', { ifMatch: 'stale' })).rejects.toBeInstanceOf(
+      ObjectChangedError,
+    );
+    expect(await objects.head('mreg/blobs/sha256/stale')).toBeUndefined();
+    client.destroy();
   });
 
   it('lists no parts of an unknown upload', async () => {

@@ -3,9 +3,10 @@
  * encrypts continuation tokens with DES, which Node 20 refuses otherwise). It reports its port
  * and forwards its object-created events to the parent over IPC.
  *
- * s3rver 3.7.1 lacks four things real S3 has and the registry relies on; a small middleware in
+ * s3rver 3.7.1 lacks five things real S3 has and the registry relies on; a small middleware in
  * front of its router supplies them from s3rver's own file store, answering as S3 does:
- * ListParts, AbortMultipartUpload, `If-Match` on GET/HEAD, `x-amz-copy-source-if-match`.
+ * ListParts, AbortMultipartUpload, UploadPartCopy, `If-Match` on GET/HEAD,
+ * `x-amz-copy-source-if-match`.
  */
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -89,6 +90,21 @@ server.middleware.unshift(async (ctx, next) => {
     const etag = await etagOf(server.store, source.bucket, source.key);
     if (etag !== undefined && etag !== bare(copyIfMatch))
       return xmlError(ctx, 412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold');
+  }
+  if (ctx.method === 'PUT' && copySource && key && typeof uploadId === 'string') {
+    // UploadPartCopy: a byte range of the source object becomes one part.
+    const source = bucketAndKey(`/${copySource.replace(/^\//, '').split('?')[0]}`);
+    const range = /^bytes=(\d+)-(\d+)$/.exec(ctx.get('x-amz-copy-source-range') ?? '');
+    const object = await server.store.getObject(
+      source.bucket,
+      source.key,
+      range ? { start: Number(range[1]), end: Number(range[2]) } : {},
+    );
+    if (!object) return xmlError(ctx, 404, 'NoSuchKey', 'The specified key does not exist.');
+    const { md5 } = await server.store.putPart(bucket, uploadId, Number(ctx.query.partNumber), object.content);
+    ctx.type = 'application/xml';
+    ctx.body = `<?xml version="1.0" encoding="UTF-8"?>\n<CopyPartResult><LastModified>${new Date().toISOString()}</LastModified><ETag>"${md5}"</ETag></CopyPartResult>`;
+    return;
   }
   return next();
 });
