@@ -4,6 +4,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
+import { objectKeys } from '../../shared/domain/keys.js';
 import { RegistryService } from '../../shared/service/registry-service.js';
 import type { AwsConfig } from './config.js';
 import { DynamoMetadataStore } from './dynamo-metadata-store.js';
@@ -38,7 +39,11 @@ export interface AwsRegistry {
 
 export function createRegistry(config: AwsConfig, clients: AwsClients = createClients(config)): AwsRegistry {
   const metadata = new DynamoMetadataStore({ client: clients.dynamodb, tableName: config.tableName });
-  const objects = new S3ObjectStore({ client: clients.s3, bucket: config.bucket });
+  const objects = new S3ObjectStore({
+    client: clients.s3,
+    bucket: config.bucket,
+    createOnlyPrefixes: [objectKeys(config.prefix).blobPrefix],
+  });
   const settings: ConstructorParameters<typeof RegistryService>[0]['settings'] = { prefix: config.prefix };
   if (config.dropInPrincipals) settings.dropInPrincipals = config.dropInPrincipals;
   if (config.inlineHashMaxBytes !== undefined) settings.inlineHashMaxBytes = config.inlineHashMaxBytes;

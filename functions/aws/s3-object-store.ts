@@ -38,6 +38,11 @@ const GIB = 1024 * MIB;
 export interface S3ObjectStoreOptions {
   client: S3Client;
   bucket: string;
+  /**
+   * Key prefixes whose objects are written once (the content-addressed blob area): a signed PUT
+   * there also signs `If-None-Match: *`, so S3 refuses to overwrite existing bytes.
+   */
+  createOnlyPrefixes?: string[];
   /** Sources above this size are copied part by part (`UploadPartCopy`); S3's CopyObject stops at 5 GiB. */
   singleCopyMaxBytes?: number;
   now?: () => Date;
@@ -76,12 +81,14 @@ export class S3ObjectStore implements ObjectStore {
   private readonly client: S3Client;
   private readonly bucket: string;
   private readonly singleCopyMaxBytes: number;
+  private readonly createOnlyPrefixes: string[];
   private readonly now: () => Date;
 
   constructor(options: S3ObjectStoreOptions) {
     this.client = options.client;
     this.bucket = options.bucket;
     this.singleCopyMaxBytes = options.singleCopyMaxBytes ?? 5 * GIB;
+    this.createOnlyPrefixes = options.createOnlyPrefixes ?? [];
     this.now = options.now ?? (() => new Date());
   }
 
@@ -91,16 +98,19 @@ export class S3ObjectStore implements ObjectStore {
 
   async presignPut(key: string, options: PutUrlOptions): Promise<SignedRequest> {
     const checksum = hexToBase64(options.sha256);
+    const createOnly = this.createOnlyPrefixes.some((p) => key.startsWith(p));
     const command = new PutObjectCommand({
       Bucket: this.bucket,
       Key: key,
       ContentLength: options.size,
       ChecksumSHA256: checksum,
       ...(options.contentType ? { ContentType: options.contentType } : {}),
+      ...(createOnly ? { IfNoneMatch: '*' } : {}),
     });
+    const signed = ['content-length', 'x-amz-checksum-sha256', ...(createOnly ? ['if-none-match'] : [])];
     const url = await getSignedUrl(this.client, command, {
       expiresIn: options.expiresInSeconds,
-      signableHeaders: new Set(['content-length', 'x-amz-checksum-sha256']),
+      signableHeaders: new Set(signed),
       // Kept a header (not a query parameter) so S3 checks the body against it.
       unhoistableHeaders: new Set(['x-amz-checksum-sha256']),
     });
@@ -109,6 +119,7 @@ export class S3ObjectStore implements ObjectStore {
       'x-amz-checksum-sha256': checksum,
     };
     if (options.contentType) headers['content-type'] = options.contentType;
+    if (createOnly) headers['if-none-match'] = '*';
     return { method: 'PUT', url, headers, expiresAt: this.expiresAt(options.expiresInSeconds) };
   }
 

@@ -70,6 +70,17 @@ describe('S3ObjectStore', () => {
     expect((await objects.head('mreg/uploads/u1/0'))?.size).toBe(64);
   });
 
+  it('signs If-None-Match: * for a PUT into a create-only prefix (the blob area), and only there', async () => {
+    const store = new S3ObjectStore({ client: s3.client, bucket: s3.bucket, createOnlyPrefixes: ['mreg/blobs/'] });
+    const options = { size: 3, sha256: sha(Buffer.from('abc')), expiresInSeconds: 60 };
+    const blob = await store.presignPut(`mreg/blobs/sha256/${options.sha256}`, options);
+    expect(new URL(blob.url).searchParams.get('X-Amz-SignedHeaders')?.split(';')).toContain('if-none-match');
+    expect(blob.headers['if-none-match']).toBe('*');
+    const staged = await store.presignPut('mreg/uploads/u/0', options);
+    expect(new URL(staged.url).searchParams.get('X-Amz-SignedHeaders')?.split(';')).not.toContain('if-none-match');
+    expect(staged.headers['if-none-match']).toBeUndefined();
+  });
+
   it('puts the file name into the GET URL as content-disposition, UTF-8 names included', async () => {
     const signed = await objects.presignGet('mreg/blobs/sha256/abc', {
       expiresInSeconds: 60,
