@@ -2,7 +2,7 @@
  * Reads the SDKs' `RestError`s structurally (the class lives in a transitive package) and
  * tells transient failures apart, so adapters can raise the core's typed errors.
  */
-import { RetryableStoreError } from '../../shared/errors.js';
+import { RegistryError, RetryableStoreError } from '../../shared/errors.js';
 
 interface RestErrorShape {
   name?: unknown;
@@ -49,9 +49,18 @@ export function isTransient(e: unknown): boolean {
   return code !== undefined && TRANSIENT_CODES.has(code);
 }
 
-/** Wraps transient failures as `RetryableStoreError` (cause kept); anything else is returned unchanged. */
+/** Table limits a request can hit with data the core accepted (a long key, a huge item). */
+const TOO_LARGE_CODES = new Set(['EntityTooLarge', 'PropertyValueTooLarge', 'KeyValueTooLarge', 'RequestBodyTooLarge']);
+
+/**
+ * Wraps transient failures as `RetryableStoreError` and size limits as a 413-kind
+ * `RegistryError` (cause kept); anything else is returned unchanged.
+ */
 export function asStoreError(e: unknown, what: string): unknown {
-  return isTransient(e)
-    ? new RetryableStoreError(`${what}: the storage service is busy or unreachable`, { cause: e })
-    : e;
+  if (isTransient(e))
+    return new RetryableStoreError(`${what}: the storage service is busy or unreachable`, { cause: e });
+  const code = serviceCodeOf(e);
+  if (code !== undefined && TOO_LARGE_CODES.has(code))
+    return new RegistryError('payload-too-large', `${what}: beyond a storage limit (${code})`, { cause: e });
+  return e;
 }

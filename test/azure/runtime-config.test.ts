@@ -46,7 +46,7 @@ describe('configFromEnv', () => {
 });
 
 describe('storage errors', () => {
-  it('treats throttling, timeouts and dropped connections as retryable, and nothing else', () => {
+  it('treats throttling, timeouts and dropped connections as retryable, size limits as 413, nothing else', () => {
     for (const e of [
       { statusCode: 429 },
       { statusCode: 503 },
@@ -60,6 +60,11 @@ describe('storage errors', () => {
     const wrapped = asStoreError(cause, 'reading');
     expect(wrapped).toBeInstanceOf(RetryableStoreError);
     expect((wrapped as Error).cause).toBe(cause);
+    const tooLarge = asStoreError(
+      { statusCode: 400, details: { odataError: { code: 'KeyValueTooLarge' } } },
+      'writing',
+    );
+    expect(tooLarge).toMatchObject({ name: 'RegistryError', kind: 'payload-too-large' });
     const plain = { statusCode: 400 };
     expect(asStoreError(plain, 'reading')).toBe(plain);
   });
