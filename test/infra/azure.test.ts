@@ -80,6 +80,43 @@ const appSettings = () => {
   return (siteConfig?.appSettings ?? []).map((s) => [s.name, s.value] as const);
 };
 
+/** Every `parameters('x')` / `variables('x')` a (nested, inner-scoped) template uses, outside its nested templates. */
+function references(t: Template): { parameters: Set<string>; variables: Set<string> } {
+  const own = {
+    ...t,
+    resources: t.resources.map((r) => ({ ...r, properties: { ...r.properties, template: undefined } })),
+  };
+  const body = JSON.stringify(own);
+  const names = (kind: string) =>
+    new Set([...body.matchAll(new RegExp(`${kind}\\('(\\w+)'\\)`, 'g'))].map((m) => m[1] ?? ''));
+  return { parameters: names('parameters'), variables: names('variables') };
+}
+const templates = (t: Template): Template[] => [
+  t,
+  ...t.resources.flatMap((r) => (r.properties?.template ? templates(r.properties.template) : [])),
+];
+
+describe('Azure template: well-formed', () => {
+  it('declares every parameter and variable each template (and nested template) uses', () => {
+    for (const t of templates(template)) {
+      const used = references(t);
+      for (const name of used.parameters) expect(Object.keys(t.parameters), `parameters('${name}')`).toContain(name);
+      for (const name of used.variables) expect(Object.keys(t.variables ?? {}), `variables('${name}')`).toContain(name);
+    }
+    expect(templates(template)).toHaveLength(3);
+    expect(references(template).parameters).toContain('artifactContainerName');
+    expect(references(template).variables).toContain('hostStorageName');
+  });
+
+  it('passes each nested deployment exactly the parameters its template declares', () => {
+    for (const r of template.resources.filter((x) => x.type === 'Microsoft.Resources/deployments')) {
+      const declared = Object.keys(r.properties?.template?.parameters ?? {}).sort();
+      expect(Object.keys(r.properties?.parameters ?? {}).sort(), r.name).toEqual(declared);
+      expect(r.properties?.expressionEvaluationOptions, r.name).toEqual({ scope: 'inner' });
+    }
+  });
+});
+
 describe('Azure template: Function App', () => {
   it('is an ARM deployment template in JSON', () => {
     expect(template.$schema).toContain('deploymentTemplate.json');
