@@ -52,7 +52,20 @@ export function mountObjectRoutes(app: Hono, store: FileObjectStore, signer: Url
     if (!key || !fields || (fields.op !== 'put' && fields.op !== 'part')) return denied('invalid or expired signature');
     const body = c.req.raw.body ?? new Blob([]).stream();
     if (fields.op === 'part') {
-      const size = await store.writePart(fields.uploadId ?? '', fields.partNumber ?? 0, body);
+      let size: number;
+      try {
+        size = await store.writePart(fields.uploadId ?? '', fields.partNumber ?? 0, body);
+      } catch (e) {
+        // The upload was completed or aborted meanwhile: the signed URL outlived it.
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT')
+          return problemResponse({
+            type: 'urn:mreg:problem:not-found',
+            title: 'Not found',
+            status: 404,
+            detail: 'no such upload',
+          });
+        throw e;
+      }
       return new Response(null, { status: 200, headers: { etag: `"${fields.partNumber}-${size}"` } });
     }
     const length = c.req.header('content-length');

@@ -411,3 +411,24 @@ describe('the OpenAPI document', () => {
     expect(spec.body.paths['/v1/models']?.post?.security).toEqual([{ bearer: ['registry.write'] }]);
   });
 });
+
+describe('signed part URLs', () => {
+  it('a part URL that outlived its upload answers 404, not 500', async () => {
+    const small = await createAppHarness({ multipartThresholdBytes: 1024 });
+    try {
+      await small.json('POST', '/v1/models', { body: { name: 'parts' } });
+      const bytes = randomBytes(2048);
+      await small.json('POST', '/v1/models/parts/versions', {
+        body: { files: [{ path: 'p.bin', size: bytes.length, sha256: sha(bytes) }] },
+      });
+      const parts = await small.json<{ parts: Array<{ url: string }> }>('POST', '/v1/models/parts/versions/1/parts', {
+        body: { path: 'p.bin', partNumbers: [1] },
+      });
+      await small.request('DELETE', '/v1/models/parts/versions/1');
+      const res = await small.signed(parts.body.parts[0]?.url ?? '', { method: 'PUT', body: new Uint8Array(bytes) });
+      expect(res.status).toBe(404);
+    } finally {
+      await small.close();
+    }
+  });
+});
