@@ -5,7 +5,6 @@
  */
 import {
   BlobSASPermissions,
-  type BlobServiceClient,
   generateBlobSASQueryParameters,
   SASProtocol,
   type StorageSharedKeyCredential,
@@ -50,13 +49,18 @@ const HOUR_MS = 3600_000;
 /** A user-delegation key may live 7 days; one is fetched for a day and reused. */
 const KEY_LIFETIME_MS = 24 * HOUR_MS;
 
+/** Where user-delegation keys come from: a `BlobServiceClient` authenticated with Entra ID. */
+export interface DelegationKeySource {
+  getUserDelegationKey(startsOn: Date, expiresOn: Date): Promise<UserDelegationKey>;
+}
+
 /** User-delegation SAS: the key comes from Entra ID through the managed identity (Storage Blob Delegator). */
 export class UserDelegationSasSigner implements BlobSasSigner {
   private key: Promise<UserDelegationKey> | undefined;
   private keyExpiresOn = 0;
 
   constructor(
-    private readonly service: BlobServiceClient,
+    private readonly service: DelegationKeySource,
     private readonly accountName: string,
     private readonly now: () => Date = () => new Date(),
   ) {}
@@ -76,13 +80,10 @@ export class UserDelegationSasSigner implements BlobSasSigner {
       const startsOn = new Date(this.now().getTime() - 5 * 60_000); // tolerate clock skew
       const keyExpiresOn = new Date(Math.max(this.now().getTime() + KEY_LIFETIME_MS, expiresOn.getTime() + HOUR_MS));
       this.keyExpiresOn = keyExpiresOn.getTime();
-      this.key = this.service.getUserDelegationKey(startsOn, keyExpiresOn).then(
-        (response) => response,
-        (e: unknown) => {
-          this.key = undefined;
-          throw e;
-        },
-      );
+      this.key = this.service.getUserDelegationKey(startsOn, keyExpiresOn).catch((e: unknown) => {
+        this.key = undefined; // the next request asks again
+        throw e;
+      });
     }
     return this.key;
   }
