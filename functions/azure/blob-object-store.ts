@@ -16,6 +16,7 @@ import type {
   UploadedPart,
 } from '../../shared/ports/object-store.js';
 import { ObjectChangedError } from '../../shared/ports/object-store.js';
+import { BlobListing } from './blob-listing.js';
 import type { BlobSasSigner } from './blob-sas-signer.js';
 import { blockIdOf, checkUploadId, newUploadId, partNumberOf } from './block-ids.js';
 import { rangedDownload } from './ranged-download.js';
@@ -28,15 +29,10 @@ const COPY_SOURCE_SAS_SECONDS = 600;
 const PARALLEL_READ_MIN_BYTES = 16 * MIB;
 const PARALLEL_READS = 4;
 const PARALLEL_READ_CHUNK_BYTES = 8 * MIB;
-/** Continuation tokens remembered for `list(after)`: pages usually follow on the same instance. */
-const REMEMBERED_MARKERS = 64;
 
 /** Azure quotes etags; the ports carry them bare (as the object-created event does). */
 export const bareEtag = (etag: string): string => etag.replace(/^(W\/)?"(.*)"$/, '$2');
 const quotedEtag = (etag: string): string => (etag.startsWith('"') ? etag : `"${etag}"`);
-
-/** Blob listings come in UTF-8 byte order (code point order). */
-const compareKeys = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b));
 
 export class BlobObjectStore implements ObjectStore {
   /** Put Blob takes up to 5,000 MiB. */
@@ -48,13 +44,15 @@ export class BlobObjectStore implements ObjectStore {
    */
   readonly multipart = { minPartBytes: 4 * MIB, maxPartBytes: 4000 * MIB, maxParts: 10_000 };
 
-  private readonly markers = new Map<string, string>();
+  private readonly listing: BlobListing;
 
   constructor(
     private readonly container: ContainerClient,
     private readonly signer: BlobSasSigner,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.listing = new BlobListing(container);
+  }
 
   private async signedUrl(
     key: string,
@@ -246,58 +244,10 @@ export class BlobObjectStore implements ObjectStore {
     }
   }
 
-  async list(
+  list(
     prefix: string,
     options: { after?: string; limit: number },
   ): Promise<{ items: ListedObject[]; lastKey?: string }> {
-    const { after, limit } = options;
-    // Blob listing has no "start after": resume from a remembered marker, else skip ahead.
-    let marker = after === undefined ? undefined : this.markers.get(`${prefix}\n${after}`);
-    const skipping = after !== undefined && marker === undefined;
-    const items: ListedObject[] = [];
-    try {
-      do {
-        const pages = this.container.listBlobsFlat({ prefix }).byPage({
-          maxPageSize: skipping ? 5000 : limit - items.length,
-          ...(marker ? { continuationToken: marker } : {}),
-        });
-        const page = (await pages.next()).value;
-        marker = page?.continuationToken || undefined;
-        const blobs = page?.segment.blobItems ?? [];
-        let taken = 0;
-        for (const blob of blobs) {
-          if (after !== undefined && compareKeys(blob.name, after) <= 0) {
-            taken++;
-            continue;
-          }
-          if (items.length === limit) break;
-          items.push({
-            key: blob.name,
-            size: blob.properties.contentLength ?? 0,
-            lastModified: blob.properties.lastModified.toISOString(),
-          });
-          taken++;
-        }
-        if (taken < blobs.length) {
-          // Stopped inside a page: the next call skips ahead from the last key.
-          const last = items.at(-1);
-          return last ? { items, lastKey: last.key } : { items };
-        }
-      } while (items.length < limit && marker !== undefined);
-    } catch (e) {
-      throw asStoreError(e, `listing ${prefix}`);
-    }
-    const last = items.at(-1);
-    if (marker === undefined || !last) return { items };
-    this.remember(`${prefix}\n${last.key}`, marker);
-    return { items, lastKey: last.key };
-  }
-
-  private remember(key: string, marker: string): void {
-    this.markers.set(key, marker);
-    if (this.markers.size > REMEMBERED_MARKERS) {
-      const oldest = this.markers.keys().next().value;
-      if (oldest !== undefined) this.markers.delete(oldest);
-    }
+    return this.listing.list(prefix, options);
   }
 }
