@@ -39,6 +39,12 @@ export interface OpenOptions {
   settings?: Partial<RegistrySettings>;
   /** Routes the SDK clients through a fault-injecting proxy (cloud backends). */
   faults?: FaultPlan;
+  /**
+   * Runs just before the registry's server-side copy reaches the real store (cloud backends):
+   * an interleaving point for races that are too narrow to hit by timing. Nothing is faked;
+   * the copy itself still goes to the server.
+   */
+  beforeCopy?: (fromKey: string, toKey: string) => Promise<void>;
 }
 
 /** The servers of one backend, started once; each section opens its own isolated registry on them. */

@@ -4,6 +4,7 @@
  * past every grace period, no object under the prefix is unaccounted for.
  */
 import { keys, objectKeys } from '../../shared/domain/keys.js';
+import { RegistryError } from '../../shared/errors.js';
 import type { BlobRow } from '../../shared/service/records.js';
 import type { Registry } from './backend.js';
 import { ADMIN } from './principal-header.js';
@@ -24,7 +25,12 @@ export interface BytesCheck {
   readyUnclaimed: number;
 }
 
-export async function allVersions(reg: Registry): Promise<VersionRef[]> {
+/** Models the catalog lists whose model row is missing (a reservation left by a create that failed). */
+export interface ListingProblems {
+  phantomModels: string[];
+}
+
+export async function allVersions(reg: Registry, problems?: ListingProblems): Promise<VersionRef[]> {
   const out: VersionRef[] = [];
   const models: string[] = [];
   let token: string | undefined;
@@ -37,10 +43,16 @@ export async function allVersions(reg: Registry): Promise<VersionRef[]> {
   for (const model of models) {
     let vtoken: string | undefined;
     for (let page = 0; page < 1000; page++) {
-      const res = await reg.registry.versions.list(ADMIN, model, {
-        pageSize: '1000',
-        ...(vtoken ? { pageToken: vtoken } : {}),
-      });
+      const res = await reg.registry.versions
+        .list(ADMIN, model, { pageSize: '1000', ...(vtoken ? { pageToken: vtoken } : {}) })
+        .catch((e: unknown) => {
+          if (e instanceof RegistryError && e.kind === 'not-found') return undefined;
+          throw e;
+        });
+      if (!res) {
+        problems?.phantomModels.push(model);
+        break;
+      }
       for (const v of res.items) {
         const full = await reg.registry.versions.get(ADMIN, model, String(v.version));
         out.push({ model, version: v.version, state: full.state, tags: full.tags, files: full.files });
@@ -82,6 +94,9 @@ export interface OrphanCheck {
   blobsWithoutRow: number;
   unreferencedBlobs: number;
   stagedLeft: number;
+  /** Sweeps that threw (the sweeper must finish with faults off); the error of the last one. */
+  sweepErrors: number;
+  sweepError?: string;
 }
 
 async function listAll(reg: Registry, prefix: string): Promise<string[]> {
@@ -100,9 +115,14 @@ async function listAll(reg: Registry, prefix: string): Promise<string[]> {
 export async function sweepAndCountOrphans(reg: Registry): Promise<OrphanCheck> {
   const s = reg.registry.context.settings;
   reg.clock.advance(s.pendingTimeoutSeconds + s.blobGraceSeconds + 3600);
-  await reg.registry.sweep();
+  const check: OrphanCheck = { orphans: 0, blobsWithoutRow: 0, unreferencedBlobs: 0, stagedLeft: 0, sweepErrors: 0 };
+  // Twice: the second pass collects what the first one's reconciliation released.
+  for (let pass = 0; pass < 2; pass++)
+    await reg.registry.sweep().catch((e: unknown) => {
+      check.sweepErrors++;
+      check.sweepError = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    });
   const ok = objectKeys(reg.prefix);
-  const check: OrphanCheck = { orphans: 0, blobsWithoutRow: 0, unreferencedBlobs: 0, stagedLeft: 0 };
   for (const key of await listAll(reg, ok.blobPrefix)) {
     const sha = key.slice(ok.blobPrefix.length);
     const [blob, refs] = await Promise.all([

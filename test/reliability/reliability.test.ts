@@ -43,7 +43,12 @@ describe('reliability (local, small)', () => {
   });
 
   it('corrupt uploads never become READY', async () => {
-    expect(await withRegistry((reg) => corruptUploads(reg))).toEqual({ cases: 8, ready: 0 });
+    expect(await withRegistry((reg) => corruptUploads(reg, 2))).toEqual({
+      cases: 8,
+      ready: 0,
+      rewriteCases: 2,
+      readyWithWrongBytes: 0,
+    });
   });
 
   it('claims racing the collector and retried creates: no READY version without bytes, no duplicates', async () => {

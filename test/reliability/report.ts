@@ -51,12 +51,14 @@ export function problemsOf(report: Report, expected: { creates: number; fuzzCase
     ...nonZero(f, ['extraEffects', 'deadLettered']),
     ...(f.finalMatchesNewest ? [] : ['finalMatchesNewest=false']),
   ]);
-  each<CorruptUploadFigures>('corruptUploads', report.corruptUploads, (f) => nonZero(f, ['ready']));
+  each<CorruptUploadFigures>('corruptUploads', report.corruptUploads, (f) =>
+    nonZero(f, ['ready', 'readyWithWrongBytes']),
+  );
   each<DedupVsGcFigures>('dedupVsGc', report.dedupVsGc, (f) =>
     nonZero(f, ['readyWithoutBytes', 'duplicateVersions', 'readyUnclaimed', 'errors5xx']),
   );
   each<FaultFigures>('faults', report.faults as PerBackend<FaultFigures>, (f) =>
-    nonZero(f, ['corruptStates', 'orphansAfterSweep', 'readyWithoutBytes', 'unexpected5xx']),
+    nonZero(f, ['corruptStates', 'orphansAfterSweep', 'readyWithoutBytes', 'unexpected5xx', 'sweepErrors']),
   );
   if (isFailed(report.fuzz)) out.push(`fuzz: ${report.fuzz.error}`);
   else {

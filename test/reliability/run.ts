@@ -5,12 +5,13 @@
  *
  * RELIABILITY_BACKENDS=local,aws,azure (default: all), RELIABILITY_SEED=<n> (default: random, printed).
  */
-import type { Backend, BackendName } from './backend.js';
+import type { Backend, BackendName, OpenOptions, Registry } from './backend.js';
 import { awsBackend } from './backends/aws-backend.js';
 import { azureBackend } from './backends/azure-backend.js';
 import { localBackend } from './backends/local-backend.js';
 import { isFailed, type Outcome, printable, problemsOf, type Report } from './report.js';
 import { authMatrix } from './sections/auth-matrix.js';
+import { checkThenCopy } from './sections/check-then-copy.js';
 import { corruptUploads } from './sections/corrupt-uploads.js';
 import { dedupVsGc } from './sections/dedup-vs-gc.js';
 import { eventReplay } from './sections/event-replay.js';
@@ -64,48 +65,52 @@ const report: Report = {
 };
 const fuzzByBackend: Record<string, Outcome<Omit<FuzzFigures, 'examples'>>> = {};
 
+/** Opens a registry for one section, runs it, keeps what the app logged behind any 500, and closes it. */
+async function section<T>(
+  backend: Backend,
+  label: string,
+  options: OpenOptions,
+  run: (reg: Registry) => Promise<T>,
+): Promise<T> {
+  const reg = await backend.open(options);
+  try {
+    return await run(reg);
+  } finally {
+    if (reg.unexpectedErrors.length > 0) details[`${label}.causesOf5xx`] = reg.unexpectedErrors.slice(0, 5);
+    await reg.close();
+  }
+}
+
 async function runBackend(backend: Backend): Promise<void> {
   const name = backend.name;
-  const race = await outcome(`${name} versionRace`, async () => {
-    const reg = await backend.open();
-    try {
-      const figures = await versionRace(reg, CREATES);
-      const rounds = await aliasRounds(reg, 6, 8);
-      if (reg.unexpectedErrors.length > 0)
-        details[`versionRace.${name}.causesOf5xx`] = reg.unexpectedErrors.slice(0, 5);
-      return { figures, rounds };
-    } finally {
-      await reg.close();
-    }
-  });
+  const race = await outcome(`${name} versionRace`, () =>
+    section(backend, `versionRace.${name}`, {}, async (reg) => ({
+      figures: await versionRace(reg, CREATES),
+      rounds: await aliasRounds(reg, 6, 8),
+    })),
+  );
   report.versionRace[name] = isFailed(race) ? race : race.figures;
   report.aliasRounds[name] = isFailed(race) ? race : race.rounds;
-  report.eventReplay[name] = await outcome(`${name} eventReplay`, async () => {
-    const reg = await backend.open();
-    try {
-      return summarize(`eventReplay.${name}`, await eventReplay(reg, { models: 4, filesPerModel: 3, seed }), [
-        'examples',
-      ]);
-    } finally {
-      await reg.close();
-    }
-  });
+  const replay = await outcome(`${name} eventReplay`, () =>
+    section(backend, `eventReplay.${name}`, {}, (reg) => eventReplay(reg, { models: 4, filesPerModel: 3, seed })),
+  );
+  report.eventReplay[name] = summarize(`eventReplay.${name}`, replay, ['examples']);
   report.corruptUploads[name] = await outcome(`${name} corruptUploads`, async () => {
-    const reg = await backend.open();
-    try {
-      return await corruptUploads(reg);
-    } finally {
-      await reg.close();
-    }
+    const figures = await section(backend, `corruptUploads.${name}`, {}, (reg) => corruptUploads(reg, 3));
+    // The deterministic check-then-copy race needs an interleaving point in the store (cloud backends).
+    if (name === 'local') return figures;
+    const race = await checkThenCopy(backend, 3);
+    return {
+      ...figures,
+      rewriteCases: figures.rewriteCases + race.cases,
+      readyWithWrongBytes: figures.readyWithWrongBytes + race.readyWithWrongBytes,
+    };
   });
-  report.dedupVsGc[name] = await outcome(`${name} dedupVsGc`, async () => {
-    const reg = await backend.open({ settings: { blobGraceSeconds: 0 } });
-    try {
-      return await dedupVsGc(reg, { rounds: 6, claimers: 6, retries: 3, sweeps: 15 });
-    } finally {
-      await reg.close();
-    }
-  });
+  report.dedupVsGc[name] = await outcome(`${name} dedupVsGc`, () =>
+    section(backend, `dedupVsGc.${name}`, { settings: { blobGraceSeconds: 0 } }, (reg) =>
+      dedupVsGc(reg, { rounds: 6, claimers: 6, retries: 3, sweeps: 15 }),
+    ),
+  );
   const faults = await outcome(`${name} faults`, () =>
     name === 'local'
       ? localCrashFaults({ workers: 4, iterations: 15, rate: 0, seed, kills: 4 })
@@ -118,24 +123,14 @@ async function runBackend(backend: Backend): Promise<void> {
         ),
   );
   report.faults[name] = summarize(`faults.${name}`, faults, ['flow', 'detail', 'extra']);
-  const fuzzed = await outcome(`${name} fuzz`, async () => {
-    const reg = await backend.open();
-    try {
-      return await fuzz(reg, { cases: name === 'local' ? FUZZ_LOCAL : FUZZ_CLOUD, seed });
-    } finally {
-      await reg.close();
-    }
-  });
+  const fuzzed = await outcome(`${name} fuzz`, () =>
+    section(backend, `fuzz.${name}`, {}, (reg) =>
+      fuzz(reg, { cases: name === 'local' ? FUZZ_LOCAL : FUZZ_CLOUD, seed }),
+    ),
+  );
   fuzzByBackend[name] = summarize(`fuzz.${name}`, fuzzed, ['examples']);
   if (name === 'local') {
-    const auth = await outcome('auth', async () => {
-      const reg = await backend.open();
-      try {
-        return await authMatrix(reg);
-      } finally {
-        await reg.close();
-      }
-    });
+    const auth = await outcome('auth', () => section(backend, 'auth', {}, (reg) => authMatrix(reg)));
     report.auth = summarize('auth', auth, ['examples']);
   }
 }

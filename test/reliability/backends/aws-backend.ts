@@ -13,6 +13,7 @@ import type { Backend, OpenOptions, Registry } from '../backend.js';
 import { type FaultProxy, startFaultProxy } from '../faults/fault-proxy.js';
 import { movableClock } from '../movable-clock.js';
 import { headerAuthenticator } from '../principal-header.js';
+import { withCopyHook } from './interleaved-object-store.js';
 
 export async function awsBackend(): Promise<Backend> {
   const [dynamo, s3] = await Promise.all([startDynamoLocal(), startS3rver()]);
@@ -39,7 +40,8 @@ export async function awsBackend(): Promise<Backend> {
       const ddbClient = dynamoClient(dynamoEndpoint);
       const clock = movableClock();
       const metadata = new DynamoMetadataStore({ client: ddbClient, tableName });
-      const objects = new S3ObjectStore({ client: s3Client, bucket: s3.bucket, now: clock.now });
+      const s3Objects = new S3ObjectStore({ client: s3Client, bucket: s3.bucket, now: clock.now });
+      const objects = options.beforeCopy ? withCopyHook(s3Objects, options.beforeCopy) : s3Objects;
       const registry = new RegistryService({ metadata, objects, clock, settings: { ...options.settings, prefix } });
       const unexpectedErrors: string[] = [];
       const app = createApp({

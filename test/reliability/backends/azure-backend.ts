@@ -11,6 +11,7 @@ import type { Backend, OpenOptions, Registry } from '../backend.js';
 import { type FaultProxy, startFaultProxy } from '../faults/fault-proxy.js';
 import { movableClock } from '../movable-clock.js';
 import { headerAuthenticator } from '../principal-header.js';
+import { withCopyHook } from './interleaved-object-store.js';
 
 const origin = (endpoint: string) => new URL(endpoint).origin;
 
@@ -38,22 +39,23 @@ export async function azureBackend(): Promise<Backend> {
       const proxies: FaultProxy[] = [];
       let adapters = clean;
       if (options.faults) {
-        const [blob, tbl] = await Promise.all([
-          startFaultProxy(origin(azurite.blobEndpoint), options.faults),
-          startFaultProxy(origin(azurite.tableEndpoint), options.faults),
-        ]);
-        proxies.push(blob, tbl);
+        // Only Table traffic goes through the fault proxy. Blob copies are server-side copies
+        // from a SAS URL built on the client's endpoint; Azurite copies only from its own
+        // address, so a proxied blob endpoint would break every copy (not a registry fault).
+        const tbl = await startFaultProxy(origin(azurite.tableEndpoint), options.faults);
+        proxies.push(tbl);
         adapters = storageAdapters({
-          connectionString: connectionString(`${blob.url}/${DEV_ACCOUNT}`, `${tbl.url}/${DEV_ACCOUNT}`),
+          connectionString: connectionString(azurite.blobEndpoint, `${tbl.url}/${DEV_ACCOUNT}`),
           container,
           table,
         });
       }
       const clock = movableClock();
       const prefix = 'mreg/';
+      const objects = options.beforeCopy ? withCopyHook(adapters.objects, options.beforeCopy) : adapters.objects;
       const registry = new RegistryService({
         metadata: adapters.metadata,
-        objects: adapters.objects,
+        objects,
         clock,
         settings: { ...options.settings, prefix },
       });
@@ -71,7 +73,7 @@ export async function azureBackend(): Promise<Backend> {
         backend: 'azure',
         registry,
         metadata: adapters.metadata,
-        objects: adapters.objects,
+        objects,
         clock,
         prefix,
         fetch: async (request) => app.fetch(request),

@@ -13,7 +13,11 @@ export interface StateFigures {
   corruptStates: number;
   orphansAfterSweep: number;
   readyWithoutBytes: number;
+  /** Sweeps that threw with faults off. */
+  sweepErrors: number;
   detail: {
+    phantomModels: string[];
+    sweepError?: string;
     versions: number;
     ready: number;
     duplicateVersions: number;
@@ -40,7 +44,8 @@ async function hashOf(reg: Registry, key: string): Promise<string | undefined> {
 }
 
 export async function checkState(reg: Registry, model: string): Promise<StateFigures> {
-  const versions = await allVersions(reg);
+  const listing = { phantomModels: [] as string[] };
+  const versions = await allVersions(reg, listing);
   const perKey = new Map<string, number>();
   for (const v of versions) {
     const key = v.tags.idempotencyKey;
@@ -71,10 +76,13 @@ export async function checkState(reg: Registry, model: string): Promise<StateFig
   const orphans = await sweepAndCountOrphans(reg);
   const after = await checkReadyBytes(reg, versions);
   return {
-    corruptStates: duplicateVersions + badAliases + before.readyUnclaimed + wrongBytes,
+    corruptStates: duplicateVersions + badAliases + before.readyUnclaimed + wrongBytes + listing.phantomModels.length,
     orphansAfterSweep: orphans.orphans,
     readyWithoutBytes: Math.max(before.readyWithoutBytes, after.readyWithoutBytes),
+    sweepErrors: orphans.sweepErrors,
     detail: {
+      phantomModels: listing.phantomModels,
+      ...(orphans.sweepError ? { sweepError: orphans.sweepError } : {}),
       versions: versions.length,
       ready: before.ready,
       duplicateVersions,

@@ -60,13 +60,16 @@ const segmentArbitrary = (valid: readonly string[]): fc.Arbitrary<Segment> =>
     { weight: 1, arbitrary: fc.constantFrom(...HOSTILE_SEGMENTS).map((h) => ({ text: h })) },
     {
       weight: 2,
-      arbitrary: fc.constantFrom(...HOSTILE_SEGMENTS).map((h) => ({ text: encodeURIComponent(h), hostile: h })),
+      // Dots encoded too (`%2E%2E`): a literal `..` is resolved by the client's URL parser and never reaches the server.
+      arbitrary: fc
+        .constantFrom(...HOSTILE_SEGMENTS)
+        .map((h) => ({ text: encodeURIComponent(h).replace(/\./g, '%2E'), hostile: h })),
     },
     {
       weight: 1,
       arbitrary: fc
         .constantFrom(...HOSTILE_SEGMENTS)
-        .map((h) => ({ text: encodeURIComponent(encodeURIComponent(h)), hostile: h })),
+        .map((h) => ({ text: encodeURIComponent(encodeURIComponent(h).replace(/\./g, '%2E')), hostile: h })),
     },
     {
       weight: 2,

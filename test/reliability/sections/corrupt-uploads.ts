@@ -9,11 +9,16 @@ import type { VersionRow } from '../../../shared/service/records.js';
 import type { Registry } from '../backend.js';
 import { deliverAll } from '../delivery-queue.js';
 import { ADMIN } from '../principal-header.js';
-import { type LocalFile, RegistryClient } from '../registry-client.js';
+import { type LocalFile, RegistryClient, sha256 } from '../registry-client.js';
+import { download } from './event-replay.js';
 
 export interface CorruptUploadFigures {
   cases: number;
   ready: number;
+  /** Versions whose staged bytes were rewritten (through the still-valid signed URL) while commit ran. */
+  rewriteCases: number;
+  /** ... of which became READY with blob bytes that do not hash to the declared sha256. */
+  readyWithWrongBytes: number;
 }
 
 type Corruption = 'wrong' | 'short' | 'extra' | 'swapped';
@@ -40,17 +45,52 @@ function corrupt(kind: Corruption, files: LocalFile[]): Uint8Array[] {
   }
 }
 
-export async function corruptUploads(reg: Registry): Promise<CorruptUploadFigures> {
+export async function corruptUploads(reg: Registry, rewriteAttempts = 6): Promise<CorruptUploadFigures> {
   const client = new RegistryClient(reg);
   const model = `corrupt-${reg.backend}`;
   await client.createModel(model);
-  const figures: CorruptUploadFigures = { cases: 0, ready: 0 };
+  const figures: CorruptUploadFigures = { cases: 0, ready: 0, rewriteCases: 0, readyWithWrongBytes: 0 };
   for (const kind of ['wrong', 'short', 'extra', 'swapped'] as const)
     for (const route of ['signedUrl', 'direct'] as const) {
       figures.cases++;
       if (await corruptCase(reg, client, model, kind, route)) figures.ready++;
     }
+  for (let i = 0; i < rewriteAttempts; i++) {
+    figures.rewriteCases++;
+    if (await rewriteDuringCommit(reg, client, model)) figures.readyWithWrongBytes++;
+  }
   return figures;
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Uploads the right bytes, then keeps PUTting other bytes of the same size to the same signed
+ * URL (valid for an hour) while the commit verifies and moves them. Returns true when the
+ * version became READY although its blob does not hash to the declared sha256: the bytes
+ * were checked, then different bytes were copied into the content-addressed area.
+ */
+async function rewriteDuringCommit(reg: Registry, client: RegistryClient, model: string): Promise<boolean> {
+  const good = randomBytes(SIZE);
+  const bad = randomBytes(SIZE);
+  const created = await client.createVersion(model, [{ path: 'weights.bin', bytes: good }]);
+  const instruction = created.body.uploads[0];
+  if (created.status !== 201 || !instruction) throw new Error(`rewrite: create answered ${created.status}`);
+  await client.upload(instruction, good);
+  let committing = true;
+  const attacker = (async () => {
+    for (let n = 0; committing && n < 5000; n++) await client.upload(instruction, n % 2 === 0 ? bad : good);
+  })();
+  await pause(2);
+  await client.commit(model, created.body.version.version).finally(() => {
+    committing = false;
+  });
+  await attacker;
+  const n = created.body.version.version;
+  const after = await client.json<{ state?: string }>('GET', `/v1/models/${model}/versions/${n}`, { as: ADMIN });
+  if (after.body.state !== 'READY') return false;
+  const bytes = await download(client, reg, model, n, 'weights.bin');
+  return bytes === undefined || sha256(bytes) !== sha256(good);
 }
 
 /** Returns true when the corrupt version became READY (a failure of the registry). */

@@ -15,6 +15,7 @@ import { type FlowFigures, runFaultFlow } from '../faults/fault-flow.js';
 import { FaultPlan } from '../faults/fault-plan.js';
 import { startCrashingServer } from '../faults/local-crash.js';
 import { movableClock } from '../movable-clock.js';
+import { ADMIN } from '../principal-header.js';
 import { RegistryClient } from '../registry-client.js';
 
 export interface FaultFigures extends StateFigures {
@@ -50,7 +51,20 @@ export async function cloudFaults(backend: Backend, options: FaultOptions): Prom
     }
     const delivered = await deliverAll(reg, [...events, ...events]);
     plan.enabled = false;
+    // Each drop-in must have registered exactly one READY version (a rejected or lost event is a lost write).
+    const dropIns = { lost: [] as string[], duplicated: [] as string[] };
+    for (const event of events) {
+      const dropModel = event.key.split('/')[1] ?? '';
+      const listed = await reg.registry.versions.list(ADMIN, dropModel, { pageSize: '100' }).catch(() => undefined);
+      const ready = (listed?.items ?? []).filter((v) => v.state === 'READY').length;
+      if (ready === 0) dropIns.lost.push(dropModel);
+      if (ready > 1) dropIns.duplicated.push(dropModel);
+    }
+    const rejected = delivered.outcomes
+      .filter((o) => o.kind === 'rejected')
+      .map((o) => ('reason' in o ? o.reason : ''));
     const state = await checkState(reg, model);
+    state.corruptStates += dropIns.lost.length + dropIns.duplicated.length;
     return {
       requests: plan.stats.requests,
       injected: plan.stats.injected,
@@ -60,6 +74,8 @@ export async function cloudFaults(backend: Backend, options: FaultOptions): Prom
       extra: {
         byKind: plan.stats.byKind,
         dropInsDeadLettered: delivered.deadLettered,
+        dropIns,
+        rejectedDropIns: rejected.slice(0, 5),
         causesOf5xx: reg.unexpectedErrors,
       },
     };
