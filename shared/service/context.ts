@@ -18,6 +18,8 @@ export interface RegistrySettings {
   defaultMaxTransientVersions: number;
   /** A PENDING version untouched this long is failed by the sweeper. */
   pendingTimeoutSeconds: number;
+  /** How long one asynchronous verification may hash before it saves its state and re-enqueues. */
+  verificationSliceMs: number;
   /** When set, only these principals' drop-ins under `incoming/` register. */
   dropInPrincipals?: string[];
 }
@@ -31,6 +33,7 @@ export const defaultSettings: RegistrySettings = {
   blobGraceSeconds: 3600,
   defaultMaxTransientVersions: 20,
   pendingTimeoutSeconds: 7 * 86400,
+  verificationSliceMs: 10 * 60_000,
 };
 
 /** Hands a PENDING version to asynchronous verification (in-process, a queue, a function). */

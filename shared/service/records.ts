@@ -10,6 +10,7 @@ import type {
   VersionFile,
   VersionState,
 } from '../domain/types.js';
+import type { HashProgress } from './resumable-digest.js';
 
 export interface ModelRow {
   [key: string]: unknown;
@@ -47,6 +48,8 @@ export interface PendingUpload {
   size: number;
   stagingKey: string;
   multipartUploadId?: string;
+  /** Where an interrupted verification of these bytes stopped. */
+  hashProgress?: HashProgress;
 }
 
 export interface VersionRow {

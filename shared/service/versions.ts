@@ -6,7 +6,7 @@ import { ConditionFailedError, conflict, forbidden, invalid, notFound, RegistryE
 import type { Item, WriteOp } from '../ports/metadata-store.js';
 import type { CreateVersionInput, PatchVersionInput } from '../schemas.js';
 import { isAdmin, requireScope } from './authorization.js';
-import { claimHeldBlob, digestStream, ingestBlob, releaseClaim } from './blobs.js';
+import { claimHeldBlob, ingestBlob, releaseClaim } from './blobs.js';
 import type { Actor, RegistryContext } from './context.js';
 import { parseFilter, tagsMatch } from './filter.js';
 import { historyWrite } from './history.js';
@@ -16,6 +16,7 @@ import { decodePageToken, encodePageToken, pageSizeOf } from './page-token.js';
 import type { AliasRow, IdempotencyRow, ModelRow, PendingUpload, VersionRow } from './records.js';
 import { isExpired, versionFromRow } from './records.js';
 import { loadVersion } from './refs.js';
+import { digestObject, type HashProgress } from './resumable-digest.js';
 import { linkRunVersion, runExists } from './runs.js';
 import { scanPartition } from './scan.js';
 
@@ -490,6 +491,7 @@ export async function verifyVersion(
   model: string,
   item: Item<VersionRow>,
   mode: 'inline' | 'async',
+  options: { deadlineMs?: number } = {},
 ): Promise<CommitResult> {
   const row = item.data;
   const files = await loadFiles(ctx, model, row);
@@ -533,7 +535,15 @@ export async function verifyVersion(
       reasons.push(`${path}: ${info.size} bytes arrived, ${upload.size} were declared`);
       continue;
     }
-    const actual = info.sha256 ?? (await digestStream(await ctx.objects.read(upload.stagingKey))).sha256;
+    let actual = info.sha256;
+    if (actual === undefined) {
+      const outcome = await digestObject(ctx.objects, upload.stagingKey, info, {
+        ...(upload.hashProgress?.etag === info.etag ? { progress: upload.hashProgress } : {}),
+        deadlineMs: options.deadlineMs ?? Date.now() + ctx.settings.verificationSliceMs,
+      });
+      if (!outcome.done) return suspendVerification(ctx, actor, model, row, upload.stagingKey, outcome.progress, files);
+      actual = outcome.sha256;
+    }
     if (actual !== upload.sha256) {
       reasons.push(`${path}: sha256 ${actual} does not match the declared ${upload.sha256}`);
       continue;
@@ -578,6 +588,28 @@ export async function verifyVersion(
 }
 
 class AlreadySettled extends Error {}
+
+/** Saves where hashing stopped and hands the version back to the queue, to continue in a new invocation. */
+async function suspendVerification(
+  ctx: RegistryContext,
+  actor: Actor,
+  model: string,
+  row: VersionRow,
+  stagingKey: string,
+  progress: HashProgress,
+  files: VersionFile[],
+): Promise<CommitResult> {
+  const version = await changeVersion(ctx, actor, model, String(row.version), undefined, (current) => ({
+    row: {
+      ...current,
+      verification: { status: 'RUNNING', reasons: [] },
+      pending: current.pending.map((u) => (u.stagingKey === stagingKey ? { ...u, hashProgress: progress } : u)),
+    },
+    action: 'version.verify',
+  }));
+  await ctx.verification.enqueue(model, row.version);
+  return { version: { ...version, files }, status: 202 };
+}
 
 /** Marks a PENDING version FAILED with its reasons, then drops its staged bytes and its claims. */
 export async function failVersion(
@@ -647,11 +679,12 @@ export async function runVerification(
   ctx: RegistryContext,
   model: string,
   version: number,
+  options: { deadlineMs?: number } = {},
 ): Promise<CommitResult | undefined> {
   const item = await ctx.metadata.get<VersionRow>(keys.model(model), keys.version(version));
   if (item?.data.state !== 'PENDING') return undefined;
   try {
-    return await verifyVersion(ctx, SYSTEM_ACTOR, model, item, 'async');
+    return await verifyVersion(ctx, SYSTEM_ACTOR, model, item, 'async', options);
   } catch (e) {
     if (e instanceof RegistryError && e.kind === 'conflict') return undefined;
     throw e;

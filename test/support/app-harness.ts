@@ -13,6 +13,7 @@ import { SqliteMetadataStore } from '../../functions/local/sqlite-metadata-store
 import { UrlSigner } from '../../functions/local/url-signer.js';
 import { createApp } from '../../shared/http/app.js';
 import type { Principal, Scope } from '../../shared/ports/auth.js';
+import type { ObjectStore } from '../../shared/ports/object-store.js';
 import type { RegistrySettings } from '../../shared/service/context.js';
 import { RegistryService } from '../../shared/service/registry-service.js';
 
@@ -62,13 +63,17 @@ export interface AppHarness {
 
 const PRINCIPAL_HEADER = 'x-test-principal';
 
-export async function createAppHarness(settings: Partial<RegistrySettings> = {}): Promise<AppHarness> {
+export async function createAppHarness(
+  settings: Partial<RegistrySettings> = {},
+  /** Lets a test put a store that behaves like another service (e.g. one that reports no SHA-256) in front. */
+  wrapObjects: (store: FileObjectStore) => ObjectStore = (store) => store,
+): Promise<AppHarness> {
   const dir = await mkdtemp(join(tmpdir(), 'mreg-app-'));
   const clock = new TestClock();
   const signer = new UrlSigner(randomBytes(32));
   const objects = new FileObjectStore(join(dir, 'objects'), signer, () => BASE, clock.now);
   const metadata = new SqliteMetadataStore(join(dir, 'registry.db'));
-  const registry = new RegistryService({ metadata, objects, clock, settings });
+  const registry = new RegistryService({ metadata, objects: wrapObjects(objects), clock, settings });
   const app = createApp({
     registry,
     authenticate: async (req) => {

@@ -1,0 +1,51 @@
+/**
+ * SHA-256 of a stored object by ranged reads, resumable: when the time budget runs out the
+ * hash state is saved (hash-wasm's `save()`), and a later invocation continues from the same
+ * offset, as long as the object still has the same etag. This is how a verifier with a 15
+ * minute limit checks a 100 GB file.
+ */
+import { createSHA256 } from 'hash-wasm';
+import type { ObjectStore } from '../ports/object-store.js';
+
+export interface HashProgress {
+  etag: string;
+  offset: number;
+  /** The saved hash state, base64. */
+  state: string;
+}
+
+export type DigestOutcome = { done: true; sha256: string } | { done: false; progress: HashProgress };
+
+export const DIGEST_RANGE_BYTES = 64 * 1024 * 1024;
+
+export async function digestObject(
+  objects: ObjectStore,
+  key: string,
+  object: { size: number; etag: string },
+  options: { progress?: HashProgress; deadlineMs: number; now?: () => number; rangeBytes?: number },
+): Promise<DigestOutcome> {
+  const hasher = await createSHA256();
+  const now = options.now ?? Date.now;
+  const rangeBytes = options.rangeBytes ?? DIGEST_RANGE_BYTES;
+  let offset = 0;
+  if (options.progress && options.progress.etag === object.etag && options.progress.offset <= object.size) {
+    hasher.load(Buffer.from(options.progress.state, 'base64'));
+    offset = options.progress.offset;
+  } else hasher.init();
+  while (offset < object.size) {
+    const end = Math.min(offset + rangeBytes, object.size) - 1;
+    const reader = (await objects.read(key, { range: { start: offset, end }, ifMatch: object.etag })).getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      hasher.update(value);
+    }
+    offset = end + 1;
+    if (offset < object.size && now() >= options.deadlineMs)
+      return {
+        done: false,
+        progress: { etag: object.etag, offset, state: Buffer.from(hasher.save()).toString('base64') },
+      };
+  }
+  return { done: true, sha256: hasher.digest('hex') };
+}
