@@ -217,9 +217,16 @@ describe('verifier handler', () => {
       'd.model': { S: '"m"' },
       'd.version': { N: '1' },
     });
-    const result = await handler(streamEvent([record]));
+    const context = lambdaContext('mreg-verifier');
+    context.getRemainingTimeInMillis = () => 900_000;
+    const before = Date.now();
+    const result = await handler(streamEvent([record]), context);
     expect(result?.batchItemFailures).toEqual([{ itemIdentifier: record.dynamodb?.SequenceNumber }]);
-    expect(runVerification).toHaveBeenCalledWith('m', 1);
+    // Hashing stops a minute before the 15-minute invocation would be cut off.
+    const [model, version, options] = runVerification.mock.calls[0] ?? [];
+    expect([model, version]).toEqual(['m', 1]);
+    expect(options.deadlineMs - before).toBeGreaterThanOrEqual(840_000 - 50);
+    expect(options.deadlineMs - Date.now()).toBeLessThanOrEqual(840_000);
   });
 });
 

@@ -1,7 +1,8 @@
 /**
  * The `verifier` function: asynchronous verification of PENDING versions. Requests arrive as
  * `VERIFY#` rows on the table's stream (see verification-queue.ts), or directly as
- * `{model, version}` (an EventBridge rule or a manual invoke).
+ * `{model, version}` (an EventBridge rule or a manual invoke). Each invocation hashes until shortly
+ * before its own timeout; the core then saves the hash state and queues the rest.
  */
 import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import type { CommitResult } from '../../../shared/service/versions.js';
@@ -10,7 +11,23 @@ import type { Logger } from '../logger.js';
 import { VERIFY_PARTITION_PREFIX, type VerificationRequest } from '../verification-queue.js';
 
 export interface VerificationTarget {
-  versions: { runVerification(model: string, version: number): Promise<CommitResult | undefined> };
+  versions: {
+    runVerification(
+      model: string,
+      version: number,
+      options?: { deadlineMs?: number },
+    ): Promise<CommitResult | undefined>;
+  };
+}
+
+/** Time kept back from the Lambda timeout to save the hash state and re-enqueue the rest. */
+export const DEADLINE_MARGIN_MS = 60_000;
+
+/** A slice of hashing ends this long before the invocation would be killed (or never, outside Lambda). */
+export function deadlineOf(context: Context | undefined, now: () => number = Date.now): number | undefined {
+  if (!context) return undefined;
+  const remaining = context.getRemainingTimeInMillis();
+  return now() + Math.max(remaining - DEADLINE_MARGIN_MS, remaining / 2);
 }
 
 export type VerifierHandler = (event: unknown, context?: Context) => Promise<DynamoDBBatchResponse | undefined>;
@@ -31,8 +48,13 @@ function requestOf(value: unknown): VerificationRequest | undefined {
 export function createVerifierHandler(deps: { registry: VerificationTarget; logger: Logger }): VerifierHandler {
   const { logger } = deps;
 
-  async function verify(request: VerificationRequest): Promise<void> {
-    const result = await deps.registry.versions.runVerification(request.model, request.version);
+  async function verify(request: VerificationRequest, context: Context | undefined): Promise<void> {
+    const deadlineMs = deadlineOf(context);
+    const result = await deps.registry.versions.runVerification(
+      request.model,
+      request.version,
+      deadlineMs === undefined ? {} : { deadlineMs },
+    );
     logger.info('verified', { ...request, state: result?.version.state ?? 'unchanged' });
   }
 
@@ -47,7 +69,7 @@ export function createVerifierHandler(deps: { registry: VerificationTarget; logg
         if (!request) continue;
         logger.setCorrelationId(record.eventID);
         try {
-          await verify(request);
+          await verify(request, context);
         } catch (error) {
           logger.error('verification failed; retrying from this record', error as Error);
           // Stream batches resume from the first failure.
@@ -58,7 +80,7 @@ export function createVerifierHandler(deps: { registry: VerificationTarget; logg
     }
     const direct = requestOf((event as { detail?: unknown }).detail ?? event);
     if (!direct) throw new Error('the verifier takes a stream of VERIFY# rows or {model, version}');
-    await verify(direct);
+    await verify(direct, context);
     return undefined;
   };
 }
