@@ -16,6 +16,7 @@ import { createPublisherHandler } from '../../functions/aws/handlers/publisher-h
 import { createSweeperHandler } from '../../functions/aws/handlers/sweeper-handler.js';
 import { createVerifierHandler } from '../../functions/aws/handlers/verifier-handler.js';
 import { tableVerificationQueue } from '../../functions/aws/verification-queue.js';
+import { RegistryService } from '../../shared/service/registry-service.js';
 import { type AwsTestBed, startAwsTestBed } from '../support/aws/aws-registry.js';
 import { type EventBridgeRecorder, startEventBridgeRecorder } from '../support/aws/eventbridge-recorder.js';
 import { apiEvent, fixture, lambdaContext, sqsEvent, streamEvent, streamRecord } from '../support/aws/events.js';
@@ -205,6 +206,52 @@ describe('verifier handler', () => {
     const version = await api()(
       apiEvent({ method: 'GET', path: `/v1/models/verify-me/versions/${n}`, claims: READER }),
     );
+    expect(JSON.parse(version.body ?? '')).toMatchObject({ state: 'READY' });
+  });
+
+  it('a commit deferred to asynchronous verification reaches the verifier through the table queue', async () => {
+    // The same adapters, with every file too big to hash inside a request.
+    const deferring = new RegistryService({
+      metadata: bed.aws.metadata,
+      objects: bed.aws.objects,
+      settings: { prefix: 'mreg/', inlineHashMaxBytes: 0 },
+      verification: tableVerificationQueue(bed.aws.metadata),
+    });
+    const handler = createApiHandler({ registry: deferring, logger });
+    const bytes = randomBytes(4096);
+    await handler(apiEvent({ method: 'POST', path: '/v1/models', body: { name: 'deferred' }, claims: WRITER }));
+    const created = await handler(
+      apiEvent({
+        method: 'POST',
+        path: '/v1/models/deferred/versions',
+        body: { files: [{ path: 'model.onnx', size: bytes.length, sha256: sha(bytes) }] },
+        claims: WRITER,
+      }),
+    );
+    const upload = (
+      JSON.parse(created.body ?? '{}') as { uploads: Array<{ url: string; headers: Record<string, string> }> }
+    ).uploads[0];
+    if (!upload) throw new Error('no upload');
+    await fetch(upload.url, { method: 'PUT', headers: upload.headers, body: new Uint8Array(bytes) });
+    const commit = await handler(
+      apiEvent({ method: 'POST', path: '/v1/models/deferred/versions/1/commit', claims: WRITER }),
+    );
+    expect(commit.statusCode).toBe(202);
+    const rows = await bed.dynamo.client.send(
+      new QueryCommand({
+        TableName: bed.config.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': { S: 'VERIFY#deferred' } },
+      }),
+    );
+    expect(rows.Items).toHaveLength(1);
+    const verifier = createVerifierHandler({ registry: deferring, logger });
+    const result = await verifier(
+      streamEvent((rows.Items ?? []).map((item) => streamRecord(item))),
+      lambdaContext('mreg-verifier'),
+    );
+    expect(result?.batchItemFailures).toEqual([]);
+    const version = await handler(apiEvent({ method: 'GET', path: '/v1/models/deferred/versions/1', claims: READER }));
     expect(JSON.parse(version.body ?? '')).toMatchObject({ state: 'READY' });
   });
 
