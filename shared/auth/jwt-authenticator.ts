@@ -39,6 +39,8 @@ export function jwtAuthenticator(options: JwtAuthenticatorOptions): Authenticato
         issuer: options.issuer,
         audience: options.audience,
         clockTolerance: options.clockToleranceSeconds ?? 30,
+        // A token without an expiry would be valid forever.
+        requiredClaims: ['exp'],
         algorithms: ['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384', 'EdDSA'],
       });
       if (isIdToken(protectedHeader, payload) || typeof payload.sub !== 'string') return undefined;

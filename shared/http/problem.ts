@@ -1,6 +1,7 @@
 /** RFC 9457 problem details: every error leaves the API as application/problem+json with a stable type. */
 import type { ErrorKind, FieldIssue } from '../errors.js';
-import { RegistryError } from '../errors.js';
+import { ConditionFailedError, RegistryError, RetryableStoreError } from '../errors.js';
+import { ObjectChangedError } from '../ports/object-store.js';
 
 const STATUS: Record<ErrorKind, number> = {
   validation: 400,
@@ -56,6 +57,11 @@ export function errorResponse(error: unknown, log: (message: string, error: unkn
     if (error.kind === 'unauthorized') headers['www-authenticate'] = 'Bearer';
     return problemResponse(problemOf(error.kind, error.message, error.issues), headers);
   }
+  // Store-level outcomes a client can simply retry: contention, throttling, a changed object.
+  if (error instanceof RetryableStoreError)
+    return problemResponse(problemOf('unavailable', 'the registry is busy; retry shortly'), { 'retry-after': '1' });
+  if (error instanceof ConditionFailedError || error instanceof ObjectChangedError)
+    return problemResponse(problemOf('conflict', 'a concurrent change got there first; retry'), { 'retry-after': '1' });
   log('unexpected error', error);
   return problemResponse({
     type: problemType('internal'),

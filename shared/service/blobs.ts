@@ -59,7 +59,7 @@ export async function ingestBlob(
   ctx: RegistryContext,
   sha256: string,
   size: number,
-  stagingKey: string,
+  staged: { key: string; etag: string },
   claim: Claim,
 ): Promise<void> {
   const pk = keys.blob(sha256);
@@ -74,7 +74,7 @@ export async function ingestBlob(
           { op: 'put', sk: keys.meta, data: writing, if: { absent: true } },
           refRow(ctx, claim),
         ]);
-        await ctx.objects.copy(stagingKey, blobKey);
+        await ctx.objects.copy(staged.key, blobKey, { ifMatch: staged.etag });
         const written = await ctx.metadata.get<BlobRow>(pk, keys.meta);
         if (written?.data.state === 'WRITING')
           await ctx.metadata.batch(pk, [
@@ -87,7 +87,7 @@ export async function ingestBlob(
         continue;
       }
       // WRITING by another writer (maybe crashed): copying the same bytes again is harmless.
-      if (blob.data.state === 'WRITING') await ctx.objects.copy(stagingKey, blobKey);
+      if (blob.data.state === 'WRITING') await ctx.objects.copy(staged.key, blobKey, { ifMatch: staged.etag });
       await ctx.metadata.batch(pk, [
         { op: 'put', sk: keys.meta, data: { ...blob.data, state: 'HELD', lastClaimAt: now }, if: { etag: blob.etag } },
         refRow(ctx, claim),

@@ -14,7 +14,7 @@ import { type AliasRow, type CatalogRow, catalogRowOf, type ModelRow, modelFromR
 import { scanPartition } from './scan.js';
 
 /** A catalog row with no META this old is the trace of a crashed create and may be taken over. */
-const ABANDONED_CREATE_MS = 60_000;
+export const ABANDONED_CREATE_MS = 60_000;
 
 export async function loadModelRow(ctx: RegistryContext, name: string): Promise<Item<ModelRow>> {
   const item = await ctx.metadata.get<ModelRow>(keys.model(name), keys.meta);
@@ -77,12 +77,14 @@ export async function createModel(ctx: RegistryContext, actor: Actor, input: Cre
     if (e instanceof ConditionFailedError) throw conflict(`model "${row.name}" already exists`);
     throw e;
   }
+  await ctx.metadata.batch(keys.catalog, [{ op: 'put', sk: row.name, data: catalogRowOf(row) }]);
   return readModel(ctx, row);
 }
 
 /** The catalog row is written first, as a reservation; a crashed create's row is taken over. */
 async function reserveCatalogName(ctx: RegistryContext, row: ModelRow): Promise<void> {
-  const catalog = catalogRowOf(row);
+  // Listed only once the model row exists (see createModel), so a crash here shows nothing.
+  const catalog: CatalogRow = { ...catalogRowOf(row), pending: true };
   try {
     await ctx.metadata.batch(keys.catalog, [{ op: 'put', sk: row.name, data: catalog, if: { absent: true } }]);
     return;
@@ -97,7 +99,11 @@ async function reserveCatalogName(ctx: RegistryContext, row: ModelRow): Promise<
     existing !== undefined &&
     meta === undefined &&
     ctx.clock.now().getTime() - Date.parse(existing.data.updatedAt) > ABANDONED_CREATE_MS;
-  if (!abandoned || !existing) throw conflict(`model "${row.name}" already exists`);
+  if (meta !== undefined || !existing) throw conflict(`model "${row.name}" already exists`);
+  if (!abandoned)
+    throw new RegistryError('unavailable', `model "${row.name}" is being created by another request; retry`, {
+      retryAfterSeconds: 1,
+    });
   try {
     await ctx.metadata.batch(keys.catalog, [{ op: 'put', sk: row.name, data: catalog, if: { etag: existing.etag } }]);
   } catch (e) {
@@ -129,6 +135,7 @@ export async function listModels(
     keys.catalog,
     { prefix, after, want: pageSize, budget: Math.max(pageSize * 5, 500) },
     ({ data }) => {
+      if (data.pending) return undefined;
       if (filter.owner !== undefined && data.owner !== filter.owner) return undefined;
       if (filter.state !== undefined && data.state !== filter.state) return undefined;
       return tagsMatch(data.tags, filter.tags) ? data : undefined;

@@ -7,7 +7,8 @@ import { keys } from '../domain/keys.js';
 import { ConditionFailedError, RegistryError } from '../errors.js';
 import type { Actor, RegistryContext } from './context.js';
 import { historyWrite } from './history.js';
-import type { VersionRow } from './records.js';
+import { ABANDONED_CREATE_MS } from './models.js';
+import { type CatalogRow, catalogRowOf, type ModelRow, type VersionRow } from './records.js';
 import { failVersion, loadFiles, verifyVersion } from './versions.js';
 
 const SYSTEM: Actor = {
@@ -22,24 +23,47 @@ export interface ReconcileReport {
   finished: number;
   failed: number;
   holes: number;
+  /** Versions that could not be settled this time, with why (retried next sweep). */
+  errors: string[];
 }
 
 export async function reconcileModels(
   ctx: RegistryContext,
   options: { maxModels?: number } = {},
 ): Promise<ReconcileReport> {
-  const report: ReconcileReport = { models: 0, finished: 0, failed: 0, holes: 0 };
+  const report: ReconcileReport = { models: 0, finished: 0, failed: 0, holes: 0, errors: [] };
   let after: string | undefined;
   do {
-    const page = await ctx.metadata.query(keys.catalog, { after, limit: 500 });
+    const page = await ctx.metadata.query<CatalogRow>(keys.catalog, { after, limit: 500 });
     for (const entry of page.items) {
       if (report.models++ >= (options.maxModels ?? 100_000)) return report;
+      if (entry.data.pending && !(await settleCatalogRow(ctx, entry.sk, entry.data, entry.etag))) continue;
       await settlePending(ctx, entry.sk, report);
       report.holes += await recordHoles(ctx, entry.sk);
     }
     after = page.lastKey;
   } while (after !== undefined);
   return report;
+}
+
+/**
+ * A catalog row still marked pending: its create either finished without the final catalog
+ * write (list it now) or crashed before the model row (remove it once abandoned).
+ * Returns whether the model exists.
+ */
+async function settleCatalogRow(ctx: RegistryContext, name: string, row: CatalogRow, etag: string): Promise<boolean> {
+  const meta = await ctx.metadata.get<ModelRow>(keys.model(name), keys.meta);
+  try {
+    if (meta) {
+      await ctx.metadata.batch(keys.catalog, [{ op: 'put', sk: name, data: catalogRowOf(meta.data), if: { etag } }]);
+      return true;
+    }
+    if (ctx.clock.now().getTime() - Date.parse(row.updatedAt) > ABANDONED_CREATE_MS)
+      await ctx.metadata.batch(keys.catalog, [{ op: 'delete', sk: name, if: { etag } }]);
+  } catch (e) {
+    if (!(e instanceof ConditionFailedError)) throw e;
+  }
+  return meta !== undefined;
 }
 
 async function settlePending(ctx: RegistryContext, model: string, report: ReconcileReport): Promise<void> {
@@ -49,27 +73,47 @@ async function settlePending(ctx: RegistryContext, model: string, report: Reconc
     limit: 200,
   });
   for (const entry of pending.items) {
-    const item = await ctx.metadata.get<VersionRow>(pk, keys.version(entry.data.version));
-    if (item?.data.state !== 'PENDING') {
-      await ctx.metadata.batch(pk, [{ op: 'delete', sk: entry.sk }]);
-      continue;
-    }
-    if (item.data.verification?.status === 'RUNNING') continue;
+    // One version that cannot be settled now must not stop the rest of the sweep.
     try {
-      const result = await verifyVersion(ctx, SYSTEM, model, item, 'inline');
-      if (result.version.state === 'READY') report.finished++;
+      await settleOne(ctx, model, entry, report);
     } catch (e) {
-      if (!(e instanceof RegistryError && e.kind === 'conflict')) throw e;
-      const age = ctx.clock.now().getTime() - Date.parse(item.data.createdAt);
-      const current = await ctx.metadata.get<VersionRow>(pk, keys.version(entry.data.version));
-      if (current?.data.state === 'FAILED') report.failed++;
-      else if (current?.data.state === 'PENDING' && age > ctx.settings.pendingTimeoutSeconds * 1000) {
-        const files = await loadFiles(ctx, model, current.data);
-        await failVersion(ctx, SYSTEM, model, current.data, files, [
-          'the upload did not complete before the pending timeout',
-        ]);
-        report.failed++;
-      }
+      report.errors.push(`${model}/${entry.data.version}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+}
+
+async function settleOne(
+  ctx: RegistryContext,
+  model: string,
+  entry: { sk: string; data: { version: number; createdAt: string } },
+  report: ReconcileReport,
+): Promise<void> {
+  const pk = keys.model(model);
+  const item = await ctx.metadata.get<VersionRow>(pk, keys.version(entry.data.version));
+  if (item?.data.state !== 'PENDING') {
+    await ctx.metadata.batch(pk, [{ op: 'delete', sk: entry.sk }]);
+    return;
+  }
+  if (item.data.verification?.status === 'RUNNING') {
+    // A verification whose queue message was lost (a crash) is handed to the queue again.
+    const idleMs = ctx.clock.now().getTime() - Date.parse(item.data.updatedAt);
+    if (idleMs > 2 * ctx.settings.verificationSliceMs) await ctx.verification.enqueue(model, item.data.version);
+    return;
+  }
+  try {
+    const result = await verifyVersion(ctx, SYSTEM, model, item, 'inline');
+    if (result.version.state === 'READY') report.finished++;
+  } catch (e) {
+    if (!(e instanceof RegistryError && e.kind === 'conflict')) throw e;
+    const age = ctx.clock.now().getTime() - Date.parse(item.data.createdAt);
+    const current = await ctx.metadata.get<VersionRow>(pk, keys.version(entry.data.version));
+    if (current?.data.state === 'FAILED') report.failed++;
+    else if (current?.data.state === 'PENDING' && age > ctx.settings.pendingTimeoutSeconds * 1000) {
+      const files = await loadFiles(ctx, model, current.data);
+      await failVersion(ctx, SYSTEM, model, current.data, files, [
+        'the upload did not complete before the pending timeout',
+      ]);
+      report.failed++;
     }
   }
 }

@@ -40,6 +40,8 @@ export interface CatalogRow {
   createdAt: string;
   updatedAt: string;
   etag: string;
+  /** Set while the model row is not written yet: such rows are not listed. */
+  pending?: boolean;
 }
 
 /** A blob a PENDING version still waits for: where its bytes are staged. */

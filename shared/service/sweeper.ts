@@ -14,6 +14,8 @@ export interface SweepReport {
   expiredVersions: number;
   pending: { finished: number; failed: number };
   holes: number;
+  /** What could not be settled this time (retried on the next sweep). */
+  errors: string[];
   staleUploads: number;
   blobs: { examined: number; collected: number; kept: number };
 }
@@ -31,6 +33,7 @@ export async function sweep(ctx: RegistryContext, options: { blobLimit?: number 
     expiredVersions,
     pending: { finished: reconciled.finished, failed: reconciled.failed },
     holes: reconciled.holes,
+    errors: reconciled.errors,
     staleUploads,
     blobs,
   };

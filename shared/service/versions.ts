@@ -4,6 +4,7 @@ import { keys, objectKeys } from '../domain/keys.js';
 import type { ModelVersion, Page, UploadInstruction, VersionFile } from '../domain/types.js';
 import { ConditionFailedError, conflict, forbidden, invalid, notFound, RegistryError, staleEtag } from '../errors.js';
 import type { Item, WriteOp } from '../ports/metadata-store.js';
+import { ObjectChangedError } from '../ports/object-store.js';
 import type { CreateVersionInput, PatchVersionInput } from '../schemas.js';
 import { isAdmin, requireScope } from './authorization.js';
 import { claimHeldBlob, ingestBlob, releaseClaim } from './blobs.js';
@@ -187,7 +188,8 @@ async function createReservedVersion(
 
   if (pending.length > 0)
     await ctx.metadata.batch(keys.upload(uploadId), [
-      { op: 'put', sk: keys.meta, data: { model: model.name, version: n }, if: { absent: true } },
+      // No condition: the id is fresh, and a retried write must not fail.
+      { op: 'put', sk: keys.meta, data: { model: model.name, version: n } },
     ]);
   const now = ctx.clock.now();
   const files: VersionFile[] = input.files.map((f) => ({
@@ -256,8 +258,10 @@ async function createReservedVersion(
   try {
     await ctx.metadata.batch(pk, writes);
   } catch (e) {
-    await Promise.all([...blobs.keys()].map((sha) => releaseClaim(ctx, sha, claim).catch(() => undefined)));
-    if (e instanceof ConditionFailedError)
+    // Only a refused write certainly wrote nothing; after any other failure the version may
+    // exist (a lost response), and its claims must stay or the collector could take its bytes.
+    if (e instanceof ConditionFailedError) {
+      await Promise.all([...blobs.keys()].map((sha) => releaseClaim(ctx, sha, claim).catch(() => undefined)));
       throw new RegistryError(
         'conflict',
         'the version could not be written: its label or idempotency key was taken meanwhile',
@@ -266,6 +270,7 @@ async function createReservedVersion(
           issues: [{ field: 'label', message: 'taken by a concurrent request' }],
         },
       );
+    }
     throw e;
   }
   if (row.runId !== undefined) await linkRunVersion(ctx, row.runId, model.name, n);
@@ -508,7 +513,7 @@ export async function verifyVersion(
   const pathOf = (sha: string) => files.find((f) => f.sha256 === sha)?.path ?? sha;
   const reasons: string[] = [];
   const missing: string[] = [];
-  const verified: PendingUpload[] = [];
+  const verified: Array<{ upload: PendingUpload; etag: string }> = [];
   for (const upload of row.pending) {
     if (await claimHeldBlob(ctx, upload.sha256, upload.size, claim)) continue;
     if (mode === 'inline' && upload.size > ctx.settings.inlineHashMaxBytes) {
@@ -548,7 +553,7 @@ export async function verifyVersion(
       reasons.push(`${path}: sha256 ${actual} does not match the declared ${upload.sha256}`);
       continue;
     }
-    verified.push(upload);
+    verified.push({ upload, etag: info.etag });
   }
   if (reasons.length > 0) {
     await failVersion(ctx, actor, model, row, files, reasons);
@@ -560,8 +565,19 @@ export async function verifyVersion(
     throw new RegistryError('conflict', `not uploaded yet: ${missing.join(', ')}`, {
       issues: missing.map((path) => ({ field: 'files', message: `${path} has not been uploaded` })),
     });
-  for (const upload of verified) {
-    await ingestBlob(ctx, upload.sha256, upload.size, upload.stagingKey, claim);
+  for (const { upload, etag } of verified) {
+    try {
+      // Pinned to the etag that was hashed: bytes swapped in after the check are never copied.
+      await ingestBlob(ctx, upload.sha256, upload.size, { key: upload.stagingKey, etag }, claim);
+    } catch (e) {
+      if (e instanceof ObjectChangedError)
+        throw new RegistryError('conflict', `${pathOf(upload.sha256)} changed while it was verified; commit again`, {
+          cause: e,
+          retryAfterSeconds: 1,
+          issues: [{ field: 'files', message: `${pathOf(upload.sha256)} changed during verification` }],
+        });
+      throw e;
+    }
     await ctx.objects.delete(upload.stagingKey).catch(() => undefined);
   }
   try {

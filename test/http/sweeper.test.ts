@@ -61,3 +61,32 @@ describe('sweeper', () => {
     });
   });
 });
+
+describe('a create that crashed between the catalog and the model row', () => {
+  it('is not listed, makes a concurrent create retry, and is cleared by the sweeper', async () => {
+    const row = {
+      name: 'phantom',
+      description: '',
+      owner: 'x',
+      tags: {},
+      state: 'LIVE',
+      createdAt: '',
+      etag: 'e',
+      pending: true,
+    };
+    await h.metadata.batch(keys.catalog, [
+      { op: 'put', sk: 'phantom', data: { ...row, updatedAt: h.clock.now().toISOString() } },
+    ]);
+    const list = await h.json<{ items: Array<{ name: string }> }>('GET', '/v1/models?filter=name%5E%3Dphantom');
+    expect(list.body.items).toEqual([]);
+    const busy = await h.request('POST', '/v1/models', { body: { name: 'phantom' } });
+    expect(busy.status).toBe(503);
+    expect(busy.headers.get('retry-after')).toBe('1');
+    h.clock.advance(61);
+    await h.registry.sweep();
+    expect(await h.metadata.get(keys.catalog, 'phantom')).toBeUndefined();
+    expect((await h.request('POST', '/v1/models', { body: { name: 'phantom' } })).status).toBe(201);
+    const listed = await h.json<{ items: Array<{ name: string }> }>('GET', '/v1/models?filter=name%5E%3Dphantom');
+    expect(listed.body.items.map((m) => m.name)).toEqual(['phantom']);
+  });
+});
