@@ -258,8 +258,11 @@ export class S3ObjectStore implements ObjectStore {
     const source = `${this.bucket}/${fromKey.split('/').map(encodeURIComponent).join('/')}`;
     const ifMatch = options.ifMatch !== undefined ? { CopySourceIfMatch: quoted(options.ifMatch) } : {};
     try {
-      const size = this.singleCopyMaxBytes < 5 * GIB ? (await this.head(fromKey))?.size : undefined;
-      if (size !== undefined && size > this.singleCopyMaxBytes) {
+      // One HEAD per copy (copies happen once per ingested blob) tells which copy S3 takes.
+      const current = await this.head(fromKey);
+      if (!current) throw new ObjectChangedError(`object ${fromKey} is gone`);
+      const size = current.size;
+      if (size > this.singleCopyMaxBytes) {
         await this.copyInParts(source, toKey, size, ifMatch);
         return;
       }
