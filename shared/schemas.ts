@@ -2,7 +2,7 @@
  * The zod schemas: the one source for request validation and for the OpenAPI document.
  * Request schemas are strict (an unknown field is a 400).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { aliasNameProblem, filePathProblem, labelProblem, modelNameProblem, tagKeyProblem } from './domain/names.js';
 
 const check = (problem: (value: string) => string | undefined) => (value: string, ctx: z.core.$RefinementCtx) => {

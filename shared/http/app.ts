@@ -110,8 +110,12 @@ export function createApp(options: AppOptions): Hono {
   );
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
-  const openapi = buildOpenApi(routes);
-  app.get('/v1/openapi.json', (c) => c.json(openapi));
+  // Built on first request: cold starts of the functions do not pay for it.
+  let openapi: Record<string, unknown> | undefined;
+  app.get('/v1/openapi.json', (c) => {
+    openapi ??= buildOpenApi(routes);
+    return c.json(openapi);
+  });
   app.get('/docs', (c) => c.html(docsPage('/v1/openapi.json', '/docs/assets')));
   app.get('/docs/assets/:name', async (c) => {
     const asset = await options.docsAssets?.(c.req.param('name'));

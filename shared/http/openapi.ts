@@ -1,5 +1,5 @@
 /** The OpenAPI 3.1 document, generated from the route table and its zod schemas (never written by hand). */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { RouteDef } from './route-table.js';
 
 type JsonSchema = Record<string, unknown>;

@@ -52,8 +52,24 @@ const {
   MetricsWritten,
 } = s;
 
+export interface RouteSpec {
+  id: string;
+  method: RouteDef['method'];
+  path: string;
+  scope: RouteDef['scope'];
+}
+
+/** The route table without a registry behind it: what infrastructure and tests enumerate. */
+export function routeSpecs(): RouteSpec[] {
+  const unbound = new Proxy({} as RegistryService, {
+    get: () => {
+      throw new Error('route specs have no registry behind them');
+    },
+  });
+  return registryRoutes(unbound).map(({ id, method, path, scope }) => ({ id, method, path, scope }));
+}
+
 export function registryRoutes(registry: RegistryService): RouteDef[] {
-  const { models, versions, aliases, tracking } = registry;
   return [
     defineRoute({
       id: 'createModel',
@@ -64,7 +80,7 @@ export function registryRoutes(registry: RegistryService): RouteDef[] {
       tag: 'models',
       body: s.CreateModelRequest,
       responses: [{ status: 201, description: 'created', schema: s.ModelSchema }, ...problems(400, 409)],
-      handle: async (r) => withEtag(201, await models.create(r.principal, r.body)),
+      handle: async (r) => withEtag(201, await registry.models.create(r.principal, r.body)),
     }),
     defineRoute({
       id: 'listModels',
@@ -75,7 +91,7 @@ export function registryRoutes(registry: RegistryService): RouteDef[] {
       tag: 'models',
       query: [...PAGE_QUERY, FILTER],
       responses: [{ status: 200, description: 'a page', schema: ModelPage }, ...problems(400)],
-      handle: async (r) => json(200, await models.list(r.principal, pageQuery(r.query))),
+      handle: async (r) => json(200, await registry.models.list(r.principal, pageQuery(r.query))),
     }),
     defineRoute({
       id: 'getModel',
@@ -85,7 +101,7 @@ export function registryRoutes(registry: RegistryService): RouteDef[] {
       summary: 'Read a model',
       tag: 'models',
       responses: [{ status: 200, description: 'the model', schema: s.ModelSchema }, ...problems(404)],
-      handle: async (r) => withEtag(200, await models.get(r.principal, r.params.model ?? '')),
+      handle: async (r) => withEtag(200, await registry.models.get(r.principal, r.params.model ?? '')),
     }),
     defineRoute({
       id: 'updateModel',
@@ -101,7 +117,7 @@ export function registryRoutes(registry: RegistryService): RouteDef[] {
         ...problems(400, 403, 404, 409, 412),
       ],
       handle: async (r) =>
-        withEtag(200, await models.update(r.principal, r.params.model ?? '', r.body, ifMatch(r.headers))),
+        withEtag(200, await registry.models.update(r.principal, r.params.model ?? '', r.body, ifMatch(r.headers))),
     }),
     defineRoute({
       id: 'deleteModel',
@@ -117,7 +133,7 @@ export function registryRoutes(registry: RegistryService): RouteDef[] {
         const force = r.query.get('force');
         if (force !== null && force !== 'true' && force !== 'false')
           return registryInvalid('force', 'must be true or false');
-        await models.delete(r.principal, r.params.model ?? '', {
+        await registry.models.delete(r.principal, r.params.model ?? '', {
           force: force === 'true',
           ifMatch: ifMatch(r.headers),
         });
@@ -134,7 +150,10 @@ export function registryRoutes(registry: RegistryService): RouteDef[] {
       headers: IF_MATCH,
       responses: [{ status: 200, description: 'the model', schema: s.ModelSchema }, ...problems(403, 404, 412)],
       handle: async (r) =>
-        withEtag(200, await models.setState(r.principal, r.params.model ?? '', 'ARCHIVED', ifMatch(r.headers))),
+        withEtag(
+          200,
+          await registry.models.setState(r.principal, r.params.model ?? '', 'ARCHIVED', ifMatch(r.headers)),
+        ),
     }),
     defineRoute({
       id: 'restoreModel',
@@ -146,7 +165,7 @@ export function registryRoutes(registry: RegistryService): RouteDef[] {
       headers: IF_MATCH,
       responses: [{ status: 200, description: 'the model', schema: s.ModelSchema }, ...problems(403, 404, 412)],
       handle: async (r) =>
-        withEtag(200, await models.setState(r.principal, r.params.model ?? '', 'LIVE', ifMatch(r.headers))),
+        withEtag(200, await registry.models.setState(r.principal, r.params.model ?? '', 'LIVE', ifMatch(r.headers))),
     }),
     defineRoute({
       id: 'modelHistory',
@@ -157,7 +176,8 @@ export function registryRoutes(registry: RegistryService): RouteDef[] {
       tag: 'models',
       query: PAGE_QUERY,
       responses: [{ status: 200, description: 'a page', schema: HistoryPage }, ...problems(400, 404)],
-      handle: async (r) => json(200, await models.history(r.principal, r.params.model ?? '', pageQuery(r.query))),
+      handle: async (r) =>
+        json(200, await registry.models.history(r.principal, r.params.model ?? '', pageQuery(r.query))),
     }),
     defineRoute({
       id: 'createVersion',
@@ -175,7 +195,7 @@ export function registryRoutes(registry: RegistryService): RouteDef[] {
       ],
       handle: async (r) => {
         const key = r.headers.get('idempotency-key') ?? undefined;
-        const created = await versions.create(r.principal, r.params.model ?? '', r.body, key);
+        const created = await registry.versions.create(r.principal, r.params.model ?? '', r.body, key);
         return json(
           created.replayed ? 200 : 201,
           { version: created.version, uploads: created.uploads },
@@ -194,7 +214,8 @@ export function registryRoutes(registry: RegistryService): RouteDef[] {
       tag: 'versions',
       query: [...PAGE_QUERY, FILTER],
       responses: [{ status: 200, description: 'a page', schema: VersionPage }, ...problems(400, 404)],
-      handle: async (r) => json(200, await versions.list(r.principal, r.params.model ?? '', pageQuery(r.query))),
+      handle: async (r) =>
+        json(200, await registry.versions.list(r.principal, r.params.model ?? '', pageQuery(r.query))),
     }),
     defineRoute({
       id: 'getVersion',
@@ -204,7 +225,8 @@ export function registryRoutes(registry: RegistryService): RouteDef[] {
       summary: 'Read a version by number, -k, latest, alias:<a>, label:<l> or bare alias',
       tag: 'versions',
       responses: [{ status: 200, description: 'the version', schema: s.ModelVersionSchema }, ...problems(400, 404)],
-      handle: async (r) => withEtag(200, await versions.get(r.principal, r.params.model ?? '', r.params.ref ?? '')),
+      handle: async (r) =>
+        withEtag(200, await registry.versions.get(r.principal, r.params.model ?? '', r.params.ref ?? '')),
     }),
     defineRoute({
       id: 'updateVersion',
@@ -222,7 +244,13 @@ export function registryRoutes(registry: RegistryService): RouteDef[] {
       handle: async (r) =>
         withEtag(
           200,
-          await versions.update(r.principal, r.params.model ?? '', r.params.ref ?? '', r.body, ifMatch(r.headers)),
+          await registry.versions.update(
+            r.principal,
+            r.params.model ?? '',
+            r.params.ref ?? '',
+            r.body,
+            ifMatch(r.headers),
+          ),
         ),
     }),
     defineRoute({
@@ -235,7 +263,7 @@ export function registryRoutes(registry: RegistryService): RouteDef[] {
       headers: IF_MATCH,
       responses: [{ status: 204, description: 'deleted' }, ...problems(403, 404, 412)],
       handle: async (r) => {
-        await versions.delete(r.principal, r.params.model ?? '', r.params.ref ?? '', ifMatch(r.headers));
+        await registry.versions.delete(r.principal, r.params.model ?? '', r.params.ref ?? '', ifMatch(r.headers));
         return new Response(null, { status: 204 });
       },
     }),
@@ -252,7 +280,7 @@ export function registryRoutes(registry: RegistryService): RouteDef[] {
         ...problems(403, 404, 409),
       ],
       handle: async (r) => {
-        const result = await versions.commit(r.principal, r.params.model ?? '', r.params.ref ?? '');
+        const result = await registry.versions.commit(r.principal, r.params.model ?? '', r.params.ref ?? '');
         return withEtag(result.status, result.version);
       },
     }),
@@ -271,7 +299,7 @@ export function registryRoutes(registry: RegistryService): RouteDef[] {
       handle: async (r) =>
         withEtag(
           200,
-          await versions.archive(r.principal, r.params.model ?? '', r.params.ref ?? '', ifMatch(r.headers)),
+          await registry.versions.archive(r.principal, r.params.model ?? '', r.params.ref ?? '', ifMatch(r.headers)),
         ),
     }),
     defineRoute({
@@ -287,7 +315,7 @@ export function registryRoutes(registry: RegistryService): RouteDef[] {
         ...problems(400, 403, 404, 409),
       ],
       handle: async (r) =>
-        json(200, await versions.partUrls(r.principal, r.params.model ?? '', r.params.ref ?? '', r.body)),
+        json(200, await registry.versions.partUrls(r.principal, r.params.model ?? '', r.params.ref ?? '', r.body)),
     }),
     defineRoute({
       id: 'listFiles',
@@ -298,7 +326,7 @@ export function registryRoutes(registry: RegistryService): RouteDef[] {
       tag: 'versions',
       responses: [{ status: 200, description: 'files', schema: FileList }, ...problems(404)],
       handle: async (r) =>
-        json(200, { items: await versions.files(r.principal, r.params.model ?? '', r.params.ref ?? '') }),
+        json(200, { items: await registry.versions.files(r.principal, r.params.model ?? '', r.params.ref ?? '') }),
     }),
     defineRoute({
       id: 'downloadFile',
@@ -317,7 +345,7 @@ export function registryRoutes(registry: RegistryService): RouteDef[] {
         const redirect = r.query.get('redirect');
         if (redirect !== null && redirect !== 'true' && redirect !== 'false')
           return registryInvalid('redirect', 'must be true or false');
-        const file = await versions.download(
+        const file = await registry.versions.download(
           r.principal,
           r.params.model ?? '',
           r.params.ref ?? '',
@@ -339,7 +367,7 @@ export function registryRoutes(registry: RegistryService): RouteDef[] {
       tag: 'aliases',
       responses: [{ status: 200, description: 'the alias', schema: s.AliasSchema }, ...problems(400, 404)],
       handle: async (r) => {
-        const alias = await aliases.get(r.principal, r.params.model ?? '', r.params.alias ?? '');
+        const alias = await registry.aliases.get(r.principal, r.params.model ?? '', r.params.alias ?? '');
         return json(200, { alias: alias.alias, version: alias.version }, { etag: `"${alias.etag}"` });
       },
     }),
@@ -358,7 +386,7 @@ export function registryRoutes(registry: RegistryService): RouteDef[] {
       ],
       handle: async (r) => {
         const body = r.body as { version: number };
-        const alias = await aliases.set(
+        const alias = await registry.aliases.set(
           r.principal,
           r.params.model ?? '',
           r.params.alias ?? '',
@@ -378,7 +406,7 @@ export function registryRoutes(registry: RegistryService): RouteDef[] {
       headers: IF_MATCH,
       responses: [{ status: 204, description: 'removed' }, ...problems(400, 403, 404, 412)],
       handle: async (r) => {
-        await aliases.delete(r.principal, r.params.model ?? '', r.params.alias ?? '', ifMatch(r.headers));
+        await registry.aliases.delete(r.principal, r.params.model ?? '', r.params.alias ?? '', ifMatch(r.headers));
         return new Response(null, { status: 204 });
       },
     }),
@@ -392,7 +420,10 @@ export function registryRoutes(registry: RegistryService): RouteDef[] {
       query: PAGE_QUERY,
       responses: [{ status: 200, description: 'a page', schema: AliasHistoryPage }, ...problems(400, 404)],
       handle: async (r) =>
-        json(200, await aliases.history(r.principal, r.params.model ?? '', r.params.alias ?? '', pageQuery(r.query))),
+        json(
+          200,
+          await registry.aliases.history(r.principal, r.params.model ?? '', r.params.alias ?? '', pageQuery(r.query)),
+        ),
     }),
     defineRoute({
       id: 'createExperiment',
@@ -403,7 +434,7 @@ export function registryRoutes(registry: RegistryService): RouteDef[] {
       tag: 'tracking',
       body: s.CreateExperimentRequest,
       responses: [{ status: 201, description: 'created', schema: s.ExperimentSchema }, ...problems(400, 409)],
-      handle: async (r) => json(201, await tracking.createExperiment(r.principal, r.body)),
+      handle: async (r) => json(201, await registry.tracking.createExperiment(r.principal, r.body)),
     }),
     defineRoute({
       id: 'listExperiments',
@@ -414,7 +445,7 @@ export function registryRoutes(registry: RegistryService): RouteDef[] {
       tag: 'tracking',
       query: PAGE_QUERY,
       responses: [{ status: 200, description: 'a page', schema: ExperimentPage }, ...problems(400)],
-      handle: async (r) => json(200, await tracking.listExperiments(r.principal, pageQuery(r.query))),
+      handle: async (r) => json(200, await registry.tracking.listExperiments(r.principal, pageQuery(r.query))),
     }),
     defineRoute({
       id: 'getExperiment',
@@ -424,7 +455,7 @@ export function registryRoutes(registry: RegistryService): RouteDef[] {
       summary: 'Read an experiment',
       tag: 'tracking',
       responses: [{ status: 200, description: 'the experiment', schema: s.ExperimentSchema }, ...problems(400, 404)],
-      handle: async (r) => json(200, await tracking.getExperiment(r.principal, r.params.id ?? '')),
+      handle: async (r) => json(200, await registry.tracking.getExperiment(r.principal, r.params.id ?? '')),
     }),
     defineRoute({
       id: 'createRun',
@@ -435,7 +466,7 @@ export function registryRoutes(registry: RegistryService): RouteDef[] {
       tag: 'tracking',
       body: s.CreateRunRequest,
       responses: [{ status: 201, description: 'created', schema: s.RunSchema }, ...problems(400, 404)],
-      handle: async (r) => json(201, await tracking.createRun(r.principal, r.params.id ?? '', r.body)),
+      handle: async (r) => json(201, await registry.tracking.createRun(r.principal, r.params.id ?? '', r.body)),
     }),
     defineRoute({
       id: 'listRuns',
@@ -446,7 +477,8 @@ export function registryRoutes(registry: RegistryService): RouteDef[] {
       tag: 'tracking',
       query: PAGE_QUERY,
       responses: [{ status: 200, description: 'a page', schema: RunPage }, ...problems(400, 404)],
-      handle: async (r) => json(200, await tracking.listRuns(r.principal, r.params.id ?? '', pageQuery(r.query))),
+      handle: async (r) =>
+        json(200, await registry.tracking.listRuns(r.principal, r.params.id ?? '', pageQuery(r.query))),
     }),
     defineRoute({
       id: 'getRun',
@@ -456,7 +488,7 @@ export function registryRoutes(registry: RegistryService): RouteDef[] {
       summary: 'Read a run',
       tag: 'tracking',
       responses: [{ status: 200, description: 'the run', schema: s.RunSchema }, ...problems(400, 404)],
-      handle: async (r) => json(200, await tracking.getRun(r.principal, r.params.id ?? '')),
+      handle: async (r) => json(200, await registry.tracking.getRun(r.principal, r.params.id ?? '')),
     }),
     defineRoute({
       id: 'updateRun',
@@ -467,7 +499,7 @@ export function registryRoutes(registry: RegistryService): RouteDef[] {
       tag: 'tracking',
       body: s.PatchRunRequest,
       responses: [{ status: 200, description: 'the run', schema: s.RunSchema }, ...problems(400, 404)],
-      handle: async (r) => json(200, await tracking.updateRun(r.principal, r.params.id ?? '', r.body)),
+      handle: async (r) => json(200, await registry.tracking.updateRun(r.principal, r.params.id ?? '', r.body)),
     }),
     defineRoute({
       id: 'putParams',
@@ -479,7 +511,7 @@ export function registryRoutes(registry: RegistryService): RouteDef[] {
       body: s.PutParamsRequest,
       responses: [{ status: 200, description: 'the run', schema: s.RunSchema }, ...problems(400, 404, 409)],
       handle: async (r) =>
-        json(200, await tracking.putParams(r.principal, r.params.id ?? '', r.body as Record<string, string>)),
+        json(200, await registry.tracking.putParams(r.principal, r.params.id ?? '', r.body as Record<string, string>)),
     }),
     defineRoute({
       id: 'logMetrics',
@@ -490,7 +522,7 @@ export function registryRoutes(registry: RegistryService): RouteDef[] {
       tag: 'tracking',
       body: s.LogMetricsRequest,
       responses: [{ status: 200, description: 'written', schema: MetricsWritten }, ...problems(400, 404, 413)],
-      handle: async (r) => json(200, await tracking.logMetrics(r.principal, r.params.id ?? '', r.body)),
+      handle: async (r) => json(200, await registry.tracking.logMetrics(r.principal, r.params.id ?? '', r.body)),
     }),
     defineRoute({
       id: 'metricHistory',
@@ -502,7 +534,10 @@ export function registryRoutes(registry: RegistryService): RouteDef[] {
       query: PAGE_QUERY,
       responses: [{ status: 200, description: 'a page', schema: MetricPage }, ...problems(400, 404)],
       handle: async (r) =>
-        json(200, await tracking.metricHistory(r.principal, r.params.id ?? '', r.params.key ?? '', pageQuery(r.query))),
+        json(
+          200,
+          await registry.tracking.metricHistory(r.principal, r.params.id ?? '', r.params.key ?? '', pageQuery(r.query)),
+        ),
     }),
   ];
 }

@@ -3,7 +3,7 @@
  * filter. Every field is checked on the way back in: a malformed, tampered or foreign token
  * is a 400 naming `pageToken`, never a 500.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { invalid } from '../errors.js';
 
 const TokenSchema = z.strictObject({

@@ -42,17 +42,34 @@ export async function resolveVersionNumber(ctx: RegistryContext, model: string, 
 }
 
 async function kthNewestReady(ctx: RegistryContext, model: string, k: number): Promise<number> {
+  return (await kthNewestReadyRow(ctx, model, k)).version;
+}
+
+/** The k-th newest READY version's row, from its R# copy: one query, no second read. */
+async function kthNewestReadyRow(ctx: RegistryContext, model: string, k: number): Promise<VersionRow> {
   if (k < 1 || k > MAX_RELATIVE_REF) throw invalid('ref', `relative references go from -1 to -${MAX_RELATIVE_REF}`);
   const now = ctx.clock.now();
-  const found = await scanPartition<{ version: number; expiresAt?: string; retention?: 'transient' }, number>(
+  const found = await scanPartition<VersionRow, VersionRow>(
     ctx.metadata,
     keys.model(model),
     { prefix: keys.readyPrefix, after: undefined, want: k, budget: k + 5000 },
-    ({ data }) => (isExpired(data, now) ? undefined : data.version),
+    ({ data }) => (isExpired(data, now) ? undefined : data),
   );
-  const n = found.items[k - 1];
-  if (n === undefined) throw notFound(`version ${k === 1 ? 'latest' : `-${k}`} of model "${model}"`);
-  return n;
+  const row = found.items[k - 1];
+  if (row === undefined) throw notFound(`version ${k === 1 ? 'latest' : `-${k}`} of model "${model}"`);
+  return row;
+}
+
+const RELATIVE_REF = /^-[0-9]{1,4}$/;
+
+/**
+ * A version to read (not to change): relative references come straight from the READY
+ * copy, so `-1` costs one query; everything else reads the version row.
+ */
+export async function readVersion(ctx: RegistryContext, model: string, ref: string): Promise<VersionRow> {
+  if (ref === 'latest') return kthNewestReadyRow(ctx, model, 1);
+  if (RELATIVE_REF.test(ref)) return kthNewestReadyRow(ctx, model, Number(ref.slice(1)));
+  return (await loadVersion(ctx, model, ref)).data;
 }
 
 /** The version row a reference names; 404 when it does not exist or has expired. */

@@ -16,7 +16,7 @@ import { loadModelForWrite, loadModelRow } from './models.js';
 import { decodePageToken, encodePageToken, pageSizeOf } from './page-token.js';
 import type { AliasRow, IdempotencyRow, ModelRow, PendingUpload, VersionRow } from './records.js';
 import { isExpired, versionFromRow } from './records.js';
-import { loadVersion } from './refs.js';
+import { loadVersion, readVersion } from './refs.js';
 import { digestObject, type HashProgress } from './resumable-digest.js';
 import { linkRunVersion, runExists } from './runs.js';
 import { scanPartition } from './scan.js';
@@ -340,9 +340,8 @@ export async function getVersion(
   ref: string,
 ): Promise<ModelVersion> {
   requireScope(actor, 'registry.read');
-  await loadModelRow(ctx, model);
-  const item = await loadVersion(ctx, model, ref);
-  return versionFromRow(model, item.data, await loadFiles(ctx, model, item.data));
+  const [, row] = await Promise.all([loadModelRow(ctx, model), readVersion(ctx, model, ref)]);
+  return versionFromRow(model, row, await loadFiles(ctx, model, row));
 }
 
 const VERSION_FILTERS = new Set(['tags', 'runId', 'state']);
@@ -396,6 +395,9 @@ async function changeVersion(
     if (ifMatch !== undefined && ifMatch !== item.data.etag) throw staleEtag(`version ${item.data.version}`);
     const { row, action, extra, event } = change(item.data);
     const next: VersionRow = { ...row, updatedAt: ctx.clock.now().toISOString(), etag: ctx.newId() };
+    // READY versions keep a copy under R#, written in the same batch, so `-k` reads one row.
+    const readyCopy: WriteOp[] =
+      next.state === 'READY' ? [{ op: 'put', sk: keys.ready(next.version), data: next }] : [];
     const history = historyWrite(ctx, actor, model, {
       action,
       target: `${model}/${next.version}`,
@@ -406,6 +408,7 @@ async function changeVersion(
     try {
       await ctx.metadata.batch(keys.model(model), [
         { op: 'put', sk: keys.version(next.version), data: next, if: { etag: item.etag } },
+        ...readyCopy,
         ...(extra ?? []),
         history.op,
       ]);
@@ -570,12 +573,17 @@ export async function verifyVersion(
       // Pinned to the etag that was hashed: bytes swapped in after the check are never copied.
       await ingestBlob(ctx, upload.sha256, upload.size, { key: upload.stagingKey, etag }, claim);
     } catch (e) {
-      if (e instanceof ObjectChangedError)
+      if (e instanceof ObjectChangedError) {
+        // A concurrent verification (an event and a commit) may have settled it and removed the staged bytes.
+        const now = await ctx.metadata.get<VersionRow>(keys.model(model), keys.version(row.version));
+        if (now && (now.data.state === 'READY' || now.data.state === 'ARCHIVED'))
+          return { version: versionFromRow(model, now.data, files), status: 200 };
         throw new RegistryError('conflict', `${pathOf(upload.sha256)} changed while it was verified; commit again`, {
           cause: e,
           retryAfterSeconds: 1,
           issues: [{ field: 'files', message: `${pathOf(upload.sha256)} changed during verification` }],
         });
+      }
       throw e;
     }
     await ctx.objects.delete(upload.stagingKey).catch(() => undefined);
@@ -588,10 +596,7 @@ export async function verifyVersion(
       return {
         row: next,
         action: 'version.ready',
-        extra: [
-          { op: 'put', sk: keys.ready(row.version), data: readyRow(current) },
-          { op: 'delete', sk: keys.pending(row.version) },
-        ],
+        extra: [{ op: 'delete', sk: keys.pending(row.version) }],
         event: 'ModelVersionReady',
       };
     });
@@ -657,11 +662,6 @@ export async function failVersion(
   }
   await releaseClaims(ctx, model, row, files);
 }
-
-const readyRow = (row: VersionRow) =>
-  row.expiresAt !== undefined
-    ? { version: row.version, retention: row.retention, expiresAt: row.expiresAt }
-    : { version: row.version };
 
 async function deferVerification(
   ctx: RegistryContext,
@@ -864,12 +864,11 @@ export async function fileDownload(
   path: string,
 ): Promise<{ url: string; expiresAt: string; size: number; sha256: string }> {
   requireScope(actor, 'registry.read');
-  await loadModelRow(ctx, model);
-  const item = await loadVersion(ctx, model, ref);
-  if (item.data.state !== 'READY' && item.data.state !== 'ARCHIVED')
-    throw conflict(`version ${item.data.version} is ${item.data.state}; files download once it is READY`);
-  const file = (await loadFiles(ctx, model, item.data)).find((f) => f.path === path);
-  if (!file) throw notFound(`file "${path}" in version ${item.data.version}`);
+  const [, row] = await Promise.all([loadModelRow(ctx, model), readVersion(ctx, model, ref)]);
+  if (row.state !== 'READY' && row.state !== 'ARCHIVED')
+    throw conflict(`version ${row.version} is ${row.state}; files download once it is READY`);
+  const file = (await loadFiles(ctx, model, row)).find((f) => f.path === path);
+  if (!file) throw notFound(`file "${path}" in version ${row.version}`);
   const signed = await ctx.objects.presignGet(objectKeys(ctx.settings.prefix).blob(file.sha256), {
     expiresInSeconds: ctx.settings.downloadUrlSeconds,
     filename: path.slice(path.lastIndexOf('/') + 1),
@@ -909,9 +908,8 @@ export async function listFiles(
   ref: string,
 ): Promise<VersionFile[]> {
   requireScope(actor, 'registry.read');
-  await loadModelRow(ctx, model);
-  const item = await loadVersion(ctx, model, ref);
-  return loadFiles(ctx, model, item.data);
+  const [, row] = await Promise.all([loadModelRow(ctx, model), readVersion(ctx, model, ref)]);
+  return loadFiles(ctx, model, row);
 }
 
 export { notFound, SYSTEM_ACTOR };
