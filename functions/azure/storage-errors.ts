@@ -46,7 +46,9 @@ export function isTransient(e: unknown): boolean {
   const status = statusOf(e);
   if (status === 408 || status === 429 || status === 500 || status === 503 || status === 504) return true;
   const code = serviceCodeOf(e);
-  return code !== undefined && TRANSIENT_CODES.has(code);
+  if (code !== undefined && TRANSIENT_CODES.has(code)) return true;
+  // A RestError with no status never got a whole response (e.g. "Error reading response as text: aborted").
+  return shape(e).name === 'RestError' && status === undefined;
 }
 
 /** Table limits a request can hit with data the core accepted (a long key, a huge item). */

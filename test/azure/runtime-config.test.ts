@@ -52,9 +52,16 @@ describe('storage errors', () => {
       { statusCode: 503 },
       { code: 'ECONNRESET' },
       { statusCode: 500, details: { odataError: { code: 'OperationTimedOut' } } },
+      { name: 'RestError', message: 'Error reading response as text: aborted' },
     ])
       expect(isTransient(e), JSON.stringify(e)).toBe(true);
-    for (const e of [{ statusCode: 404 }, { statusCode: 412 }, new Error('x'), undefined])
+    for (const e of [
+      { statusCode: 404 },
+      { statusCode: 412 },
+      { name: 'RestError', statusCode: 409 },
+      new Error('x'),
+      undefined,
+    ])
       expect(isTransient(e), JSON.stringify(e)).toBe(false);
     const cause = { statusCode: 503 };
     const wrapped = asStoreError(cause, 'reading');
