@@ -123,7 +123,23 @@ export class TableMetadataStore implements MetadataStore {
     }
   }
 
+  /** Increments of one counter from this process, chained: they queue here instead of racing on the etag. */
+  private readonly counterQueues = new Map<string, Promise<number>>();
+
   async increment(pk: string, sk: string, field: string, by = 1): Promise<number> {
+    const key = `${pk}\u0000${sk}`;
+    const previous = this.counterQueues.get(key);
+    const run = (previous ?? Promise.resolve(0)).catch(() => 0).then(() => this.incrementOnce(pk, sk, field, by));
+    this.counterQueues.set(key, run);
+    try {
+      return await run;
+    } finally {
+      if (this.counterQueues.get(key) === run) this.counterQueues.delete(key);
+    }
+  }
+
+  /** Read, add, replace under If-Match; other processes' increments make it retry. */
+  private async incrementOnce(pk: string, sk: string, field: string, by: number): Promise<number> {
     const deadline = Date.now() + INCREMENT_DEADLINE_MS;
     for (let attempt = 0; Date.now() < deadline; attempt++) {
       if (attempt > 0) await pause(Math.random() * Math.min(200, 5 * 2 ** attempt));

@@ -43,6 +43,19 @@ afterAll(async () => {
 });
 
 describe('TableMetadataStore on Azurite', () => {
+  it('increments stay unique across processes: two stores (two queues) racing on one counter', async () => {
+    const other = storageAdapters({
+      connectionString: azurite.connectionString,
+      container: 'adapters',
+      table: 'adapters',
+    }).metadata;
+    const key = pk();
+    const values = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => (i % 2 ? metadata : other).increment(key, 'CTR', 'n')),
+    );
+    expect([...values].sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+  });
+
   it('honours an etag-conditional delete inside a multi-write transaction', async () => {
     const p = pk();
     await metadata.batch(p, [{ op: 'put', sk: 'A#x', data: { v: 1 } }]);
