@@ -333,6 +333,19 @@ export async function loadFiles(ctx: RegistryContext, model: string, row: Versio
   return files;
 }
 
+/**
+ * A version to read. Its rows exist only while the model does (deletion removes versions
+ * first), so the model row is read only to tell a missing model from a missing version.
+ */
+async function readVersionOfModel(ctx: RegistryContext, model: string, ref: string): Promise<VersionRow> {
+  try {
+    return await readVersion(ctx, model, ref);
+  } catch (e) {
+    if (e instanceof RegistryError && e.kind === 'not-found') await loadModelRow(ctx, model);
+    throw e;
+  }
+}
+
 export async function getVersion(
   ctx: RegistryContext,
   actor: Actor,
@@ -340,7 +353,7 @@ export async function getVersion(
   ref: string,
 ): Promise<ModelVersion> {
   requireScope(actor, 'registry.read');
-  const [, row] = await Promise.all([loadModelRow(ctx, model), readVersion(ctx, model, ref)]);
+  const row = await readVersionOfModel(ctx, model, ref);
   return versionFromRow(model, row, await loadFiles(ctx, model, row));
 }
 
@@ -864,7 +877,7 @@ export async function fileDownload(
   path: string,
 ): Promise<{ url: string; expiresAt: string; size: number; sha256: string }> {
   requireScope(actor, 'registry.read');
-  const [, row] = await Promise.all([loadModelRow(ctx, model), readVersion(ctx, model, ref)]);
+  const row = await readVersionOfModel(ctx, model, ref);
   if (row.state !== 'READY' && row.state !== 'ARCHIVED')
     throw conflict(`version ${row.version} is ${row.state}; files download once it is READY`);
   const file = (await loadFiles(ctx, model, row)).find((f) => f.path === path);
@@ -908,7 +921,7 @@ export async function listFiles(
   ref: string,
 ): Promise<VersionFile[]> {
   requireScope(actor, 'registry.read');
-  const [, row] = await Promise.all([loadModelRow(ctx, model), readVersion(ctx, model, ref)]);
+  const row = await readVersionOfModel(ctx, model, ref);
   return loadFiles(ctx, model, row);
 }
 
