@@ -52,3 +52,9 @@ export interface RegistryContext {
 }
 
 export type Actor = Principal;
+
+/** The registry acting on its own (sweeper, verifier, drop-ins): every scope, recorded under `subject`. */
+export const systemActor = (subject = 'mreg:system'): Actor => ({
+  subject,
+  scopes: new Set(['registry.read', 'registry.write', 'registry.admin']),
+});

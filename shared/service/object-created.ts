@@ -10,7 +10,7 @@ import { ConditionFailedError, RegistryError } from '../errors.js';
 import { ObjectChangedError } from '../ports/object-store.js';
 import type { CreateVersionInput } from '../schemas.js';
 import { digestStream } from './blobs.js';
-import type { Actor, RegistryContext } from './context.js';
+import { type Actor, type RegistryContext, systemActor } from './context.js';
 import { createModel } from './models.js';
 import type { VersionRow } from './records.js';
 import { createVersion, verifyVersion } from './versions.js';
@@ -46,10 +46,7 @@ interface DropInRow {
   version?: number;
 }
 
-const SYSTEM: Actor = {
-  subject: 'mreg:system',
-  scopes: new Set(['registry.read', 'registry.write', 'registry.admin']),
-};
+const SYSTEM = systemActor();
 
 /** Drop-ins write with the registry's authority (the allow-list is the gate) but are recorded as their creator. */
 const dropInActor = (creator: string | undefined): Actor => ({

@@ -5,16 +5,13 @@
  */
 import { keys } from '../domain/keys.js';
 import { ConditionFailedError, RegistryError } from '../errors.js';
-import type { Actor, RegistryContext } from './context.js';
+import { type RegistryContext, systemActor } from './context.js';
 import { historyWrite } from './history.js';
 import { ABANDONED_CREATE_MS } from './models.js';
 import { type CatalogRow, catalogRowOf, type ModelRow, type VersionRow } from './records.js';
 import { failVersion, loadFiles, verifyVersion } from './versions.js';
 
-const SYSTEM: Actor = {
-  subject: 'mreg:sweeper',
-  scopes: new Set(['registry.read', 'registry.write', 'registry.admin']),
-};
+const SYSTEM = systemActor('mreg:sweeper');
 /** A number missing this long after it was first seen missing belongs to a crashed create. */
 const HOLE_GRACE_MS = 10 * 60_000;
 

@@ -8,7 +8,7 @@ import { ObjectChangedError } from '../ports/object-store.js';
 import type { CreateVersionInput, PatchVersionInput } from '../schemas.js';
 import { isAdmin, requireScope } from './authorization.js';
 import { claimHeldBlob, ingestBlob, releaseClaim } from './blobs.js';
-import type { Actor, RegistryContext } from './context.js';
+import { type Actor, type RegistryContext, systemActor } from './context.js';
 import { parseFilter, tagsMatch } from './filter.js';
 import { historyWrite } from './history.js';
 import { mergePatch } from './merge-patch.js';
@@ -32,10 +32,7 @@ export interface CreatedVersion {
   replayed: boolean;
 }
 
-const SYSTEM_ACTOR: Actor = {
-  subject: 'mreg:system',
-  scopes: new Set(['registry.read', 'registry.write', 'registry.admin']),
-};
+const SYSTEM_ACTOR = systemActor();
 
 function stableJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
@@ -924,5 +921,3 @@ export async function listFiles(
   const row = await readVersionOfModel(ctx, model, ref);
   return loadFiles(ctx, model, row);
 }
-
-export { notFound, SYSTEM_ACTOR };
