@@ -79,7 +79,10 @@ async function rewriteDuringCommit(reg: Registry, client: RegistryClient, model:
   await client.upload(instruction, good);
   let committing = true;
   const attacker = (async () => {
-    for (let n = 0; committing && n < 5000; n++) await client.upload(instruction, n % 2 === 0 ? bad : good);
+    for (let n = 0; committing && n < 5000; n++) {
+      // A refused or dropped PUT is the storage defending itself: the attack goes on until commit ends.
+      await client.upload(instruction, n % 2 === 0 ? bad : good).catch(() => pause(5));
+    }
   })();
   await pause(2);
   await client.commit(model, created.body.version.version).finally(() => {

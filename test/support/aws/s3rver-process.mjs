@@ -111,6 +111,13 @@ server.middleware.unshift(async (ctx, next) => {
 
 server.on('event', (event) => process.send?.({ type: 'event', event }));
 
+// s3rver writes objects in place: a PUT racing a DELETE of the same key can fail its file
+// stream outside any request handler. Real S3 answers such a race per request; the test
+// server must not die of it, so the stray error is reported and the server carries on.
+process.on('uncaughtException', (error) => {
+  process.stderr.write(`s3rver: ${error?.message ?? error}\n`);
+});
+
 const address = await server.run();
 process.send?.({ type: 'ready', port: address.port });
 process.on('message', async (message) => {
