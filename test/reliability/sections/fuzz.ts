@@ -135,7 +135,16 @@ export async function fuzz(reg: Registry, options: { cases: number; seed: number
       figures.nonProblemErrors++;
       note({ why: 'not problem+json', ...example });
     }
-    if (req.hostile && req.method === routes.find((r) => r.id === req.routeId)?.method) {
+    // URL parsing (the client's and the server's) resolves `.`/`..` segments, `%2E%2E` included,
+    // before any route sees the request: a hostile segment that normalized away now names another,
+    // ordinary route, so it is only counted while the path still has the intended route's shape.
+    const intended = routes.find((r) => r.id === req.routeId);
+    if (
+      req.hostile &&
+      intended &&
+      req.method === intended.method &&
+      shapeOf(intended.path).test(new URL(request.url).pathname)
+    ) {
       figures.hostileCases++;
       if (res.status < 400) {
         figures.hostileAccepted++;
@@ -177,4 +186,19 @@ export async function fuzz(reg: Registry, options: { cases: number; seed: number
     { numRuns: 300, seed: options.seed },
   );
   return figures;
+}
+
+/** `/v1/models/{model}/files/{path+}` -> a regex of its segment structure. */
+function shapeOf(template: string): RegExp {
+  const pattern = template
+    .split('/')
+    .map((part) =>
+      /^\{[A-Za-z]+\+\}$/.test(part)
+        ? '.+'
+        : /^\{[A-Za-z]+\}$/.test(part)
+          ? '[^/]+'
+          : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
+    )
+    .join('/');
+  return new RegExp(`^${pattern}$`);
 }
