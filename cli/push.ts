@@ -125,7 +125,7 @@ export async function push(client: RegistryClient, options: PushOptions): Promis
     }
   }
   let committed = await client.call<VersionView>('POST', `${modelPath}/versions/${n}/commit`);
-  for (let wait = 100; committed.body.state === 'PENDING'; wait = Math.min(wait * 2, 5000)) {
+  for (let wait = 100; committed.body.state === 'PENDING'; wait = Math.min(wait * 1.5, 1000)) {
     await new Promise((r) => setTimeout(r, wait));
     committed = await client.call<VersionView>('GET', `${modelPath}/versions/${n}`);
   }

@@ -71,7 +71,9 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const registry = new RegistryService({
     metadata,
     objects,
-    settings: options.settings ?? {},
+    // On one machine a single streamed PUT (hashed as it arrives) beats parts that must be
+    // joined and hashed again at commit; files above 4 GiB still go multipart.
+    settings: { multipartThresholdBytes: 4 * 1024 ** 3, ...options.settings },
     ...(clock ? { clock } : {}),
   });
   const app = createApp({
