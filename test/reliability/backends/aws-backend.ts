@@ -6,14 +6,13 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { DynamoMetadataStore } from '../../../functions/aws/dynamo-metadata-store.js';
 import { S3ObjectStore } from '../../../functions/aws/s3-object-store.js';
-import { createApp } from '../../../shared/http/app.js';
 import { RegistryService } from '../../../shared/service/registry-service.js';
 import { dynamoClient, s3rverClient, startDynamoLocal, startS3rver } from '../../support/aws/servers.js';
 import type { Backend, OpenOptions, Registry } from '../backend.js';
 import { type FaultProxy, startFaultProxy } from '../faults/fault-proxy.js';
 import { movableClock } from '../movable-clock.js';
-import { headerAuthenticator } from '../principal-header.js';
 import { withCopyHook } from './interleaved-object-store.js';
+import { observedApp } from './observed-app.js';
 
 export async function awsBackend(): Promise<Backend> {
   const [dynamo, s3] = await Promise.all([startDynamoLocal(), startS3rver()]);
@@ -43,15 +42,7 @@ export async function awsBackend(): Promise<Backend> {
       const s3Objects = new S3ObjectStore({ client: s3Client, bucket: s3.bucket, now: clock.now });
       const objects = options.beforeCopy ? withCopyHook(s3Objects, options.beforeCopy) : s3Objects;
       const registry = new RegistryService({ metadata, objects, clock, settings: { ...options.settings, prefix } });
-      const unexpectedErrors: string[] = [];
-      const app = createApp({
-        registry,
-        authenticate: headerAuthenticator,
-        log: (message, error) => {
-          const e = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-          if (unexpectedErrors.length < 20) unexpectedErrors.push(`${message}: ${e}`);
-        },
-      });
+      const { app, unexpectedErrors } = observedApp(registry);
       return {
         backend: 'aws',
         registry,

@@ -4,14 +4,13 @@
  * container; with a fault plan the SDK clients reach Azurite through fault proxies.
  */
 import { storageAdapters } from '../../../functions/azure/storage-clients.js';
-import { createApp } from '../../../shared/http/app.js';
 import { RegistryService } from '../../../shared/service/registry-service.js';
 import { DEV_ACCOUNT, DEV_KEY, startAzurite } from '../../support/azure/azurite.js';
 import type { Backend, OpenOptions, Registry } from '../backend.js';
 import { type FaultProxy, startFaultProxy } from '../faults/fault-proxy.js';
 import { movableClock } from '../movable-clock.js';
-import { headerAuthenticator } from '../principal-header.js';
 import { withCopyHook } from './interleaved-object-store.js';
+import { observedApp } from './observed-app.js';
 
 const origin = (endpoint: string) => new URL(endpoint).origin;
 
@@ -59,15 +58,7 @@ export async function azureBackend(): Promise<Backend> {
         clock,
         settings: { ...options.settings, prefix },
       });
-      const unexpectedErrors: string[] = [];
-      const app = createApp({
-        registry,
-        authenticate: headerAuthenticator,
-        log: (message, error) => {
-          const e = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-          if (unexpectedErrors.length < 20) unexpectedErrors.push(`${message}: ${e}`);
-        },
-      });
+      const { app, unexpectedErrors } = observedApp(registry);
       const userContainer = clean.blobService.getContainerClient(container);
       return {
         backend: 'azure',
