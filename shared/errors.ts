@@ -68,3 +68,24 @@ export class RetryableStoreError extends Error {
     this.name = 'RetryableStoreError';
   }
 }
+
+/**
+ * A failure of the path to a storage service rather than of the request: a dropped or reset
+ * connection, a timeout, the service's own 5xx. The caller may retry (503), and the client
+ * that sent the request did nothing wrong.
+ */
+export function isTransientFailure(error: unknown, depth = 0): boolean {
+  if (!(error instanceof Error) || depth > 3) return false;
+  const { code, $fault, $metadata } = error as {
+    code?: unknown;
+    $fault?: unknown;
+    $metadata?: { httpStatusCode?: unknown };
+  };
+  if (typeof code === 'string' && /^(ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|EAI_AGAIN|UND_ERR_)/.test(code))
+    return true;
+  if (error.name === 'AbortError' || error.name === 'TimeoutError') return true;
+  if (error.message === 'aborted' || /socket hang up|other side closed/i.test(error.message)) return true;
+  const status = $metadata?.httpStatusCode;
+  if ($fault === 'server' || (typeof status === 'number' && status >= 500)) return true;
+  return isTransientFailure(error.cause, depth + 1);
+}

@@ -1,6 +1,6 @@
 /** RFC 9457 problem details: every error leaves the API as application/problem+json with a stable type. */
 import type { ErrorKind, FieldIssue } from '../errors.js';
-import { ConditionFailedError, RegistryError, RetryableStoreError } from '../errors.js';
+import { ConditionFailedError, isTransientFailure, RegistryError, RetryableStoreError } from '../errors.js';
 import { ObjectChangedError } from '../ports/object-store.js';
 
 const STATUS: Record<ErrorKind, number> = {
@@ -60,6 +60,10 @@ export function errorResponse(error: unknown, log: (message: string, error: unkn
   // Store-level outcomes a client can simply retry: contention, throttling, a changed object.
   if (error instanceof RetryableStoreError)
     return problemResponse(problemOf('unavailable', 'the registry is busy; retry shortly'), { 'retry-after': '1' });
+  if (isTransientFailure(error)) {
+    log('storage unreachable', error);
+    return problemResponse(problemOf('unavailable', 'storage did not answer; retry shortly'), { 'retry-after': '1' });
+  }
   if (error instanceof ConditionFailedError || error instanceof ObjectChangedError)
     return problemResponse(problemOf('conflict', 'a concurrent change got there first; retry'), { 'retry-after': '1' });
   log('unexpected error', error);

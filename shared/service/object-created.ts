@@ -44,6 +44,8 @@ interface DropInRow {
   sequencer?: string;
   versionId?: string;
   version?: number;
+  /** Why this write did not register. */
+  rejected?: string;
 }
 
 const SYSTEM = systemActor();
@@ -130,8 +132,56 @@ async function dropIn(ctx: RegistryContext, event: ObjectCreatedEvent): Promise<
       return { kind: 'rejected', reason: e.message };
     throw e;
   }
-  if (outcome.kind === 'registered') await recordDropIn(ctx, model, path, event, outcome.version);
+  if (outcome.kind === 'registered') await recordDropIn(ctx, model, path, event, { version: outcome.version });
+  // A rejection is remembered per write too, so the sweeper's reconciliation does not redo it.
+  if (outcome.kind === 'rejected') await recordDropIn(ctx, model, path, event, { rejected: outcome.reason });
   return outcome;
+}
+
+export interface IncomingReport {
+  examined: number;
+  registered: number;
+  errors: string[];
+}
+
+/**
+ * Notifications can be lost (a dead-lettered message, a subscription created late): the
+ * sweeper walks `incoming/` and hands every write the registry has not seen to the same path
+ * an event takes. Idempotent, so a write whose event is merely late is registered once.
+ */
+export async function reconcileIncoming(ctx: RegistryContext, options: { limit: number }): Promise<IncomingReport> {
+  const report: IncomingReport = { examined: 0, registered: 0, errors: [] };
+  let after: string | undefined;
+  do {
+    const page = await ctx.objects.list(INCOMING_PREFIX, {
+      after,
+      limit: Math.min(1000, options.limit - report.examined),
+    });
+    for (const object of page.items) {
+      report.examined++;
+      const relative = object.key.slice(INCOMING_PREFIX.length);
+      const slash = relative.indexOf('/');
+      if (slash < 0) continue;
+      const model = relative.slice(0, slash);
+      const path = relative.slice(slash + 1);
+      if (modelNameProblem(model) || filePathProblem(path)) continue;
+      const [seen, head] = await Promise.all([
+        ctx.metadata.get<DropInRow>(keys.dropIns(model), keys.dropIn(path)),
+        ctx.objects.head(object.key),
+      ]);
+      if (!head || seen?.data.etag === head.etag) continue;
+      try {
+        const event: ObjectCreatedEvent = { key: object.key, size: head.size, etag: head.etag };
+        if (head.versionId !== undefined) event.versionId = head.versionId;
+        const outcome = await dropIn(ctx, event);
+        if (outcome.kind === 'registered') report.registered++;
+      } catch (e) {
+        report.errors.push(`${object.key}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    after = page.lastKey;
+  } while (after !== undefined && report.examined < options.limit);
+  return report;
 }
 
 async function recordDropIn(
@@ -139,10 +189,10 @@ async function recordDropIn(
   model: string,
   path: string,
   event: ObjectCreatedEvent,
-  version: number,
+  result: { version: number } | { rejected: string },
 ) {
   const pk = keys.dropIns(model);
-  const row: DropInRow = { etag: event.etag, version };
+  const row: DropInRow = { etag: event.etag, ...result };
   if (event.sequencer !== undefined) row.sequencer = event.sequencer;
   if (event.versionId !== undefined) row.versionId = event.versionId;
   for (let attempt = 0; attempt < 5; attempt++) {

@@ -107,7 +107,7 @@ export class RegistryService {
     };
   }
 
-  sweep(options?: { blobLimit?: number }) {
+  sweep(options?: { blobLimit?: number; incomingLimit?: number }) {
     return sweep(this.context, options);
   }
 

@@ -6,6 +6,7 @@ import { keys, objectKeys } from '../domain/keys.js';
 import { RegistryError } from '../errors.js';
 import { collectBlobs } from './blobs.js';
 import type { RegistryContext } from './context.js';
+import { reconcileIncoming } from './object-created.js';
 import { reconcileModels } from './reconcile.js';
 import type { ModelRow } from './records.js';
 import { removeExpiredOrEvicted } from './versions.js';
@@ -16,6 +17,8 @@ export interface SweepReport {
   holes: number;
   /** What could not be settled this time (retried on the next sweep). */
   errors: string[];
+  /** Drop-ins found in `incoming/` whose notification never registered them. */
+  incoming: { examined: number; registered: number };
   staleUploads: number;
   blobs: { examined: number; collected: number; kept: number };
 }
@@ -24,16 +27,21 @@ const HOUR_MS = 3600_000;
 /** How far back the due index is read; a sweeper that was down longer than this catches up by TTL backstop only. */
 const LOOKBACK_HOURS = 24 * 14;
 
-export async function sweep(ctx: RegistryContext, options: { blobLimit?: number } = {}): Promise<SweepReport> {
+export async function sweep(
+  ctx: RegistryContext,
+  options: { blobLimit?: number; incomingLimit?: number } = {},
+): Promise<SweepReport> {
   const expiredVersions = await expireTransientVersions(ctx);
   const reconciled = await reconcileModels(ctx);
+  const incoming = await reconcileIncoming(ctx, { limit: options.incomingLimit ?? 10_000 });
   const staleUploads = await deleteStaleUploads(ctx);
   const blobs = await collectBlobs(ctx, { limit: options.blobLimit ?? 10_000 });
   return {
     expiredVersions,
     pending: { finished: reconciled.finished, failed: reconciled.failed },
     holes: reconciled.holes,
-    errors: reconciled.errors,
+    errors: [...reconciled.errors, ...incoming.errors],
+    incoming: { examined: incoming.examined, registered: incoming.registered },
     staleUploads,
     blobs,
   };
