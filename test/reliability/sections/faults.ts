@@ -51,7 +51,9 @@ export async function cloudFaults(backend: Backend, options: FaultOptions): Prom
     }
     const delivered = await deliverAll(reg, [...events, ...events]);
     plan.enabled = false;
-    // Each drop-in must have registered exactly one READY version (a rejected or lost event is a lost write).
+    // A dead-lettered notification is not the end of a drop-in: the sweeper reconciles incoming/
+    // (DESIGN.md, drop-in delivery). After it, each drop-in must have exactly one READY version.
+    const swept = await reg.registry.sweep().catch(() => undefined);
     const dropIns = { lost: [] as string[], duplicated: [] as string[] };
     for (const event of events) {
       const dropModel = event.key.split('/')[1] ?? '';
@@ -74,6 +76,7 @@ export async function cloudFaults(backend: Backend, options: FaultOptions): Prom
       extra: {
         byKind: plan.stats.byKind,
         dropInsDeadLettered: delivered.deadLettered,
+        dropInsRegisteredBySweep: swept?.incoming.registered ?? 0,
         dropIns,
         rejectedDropIns: rejected.slice(0, 5),
         causesOf5xx: reg.unexpectedErrors,
