@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { INCOMING_PREFIX, keys, objectKeys } from '../domain/keys.js';
 import { filePathProblem, labelProblem, modelNameProblem } from '../domain/names.js';
-import { ConditionFailedError, RegistryError } from '../errors.js';
+import { ConditionFailedError, RegistryError, RetryableStoreError } from '../errors.js';
 import { ObjectChangedError } from '../ports/object-store.js';
 import type { CreateVersionInput } from '../schemas.js';
 import { digestStream } from './blobs.js';
@@ -209,6 +209,14 @@ async function recordDropIn(
   }
 }
 
+/** The SHA-256 of a whole object as it is at `etag`, refusing short reads (they would declare wrong bytes). */
+async function digestWhole(ctx: RegistryContext, key: string, object: { size: number; etag: string }) {
+  const digest = await digestStream(await ctx.objects.read(key, { ifMatch: object.etag }));
+  if (digest.size !== object.size)
+    throw new RetryableStoreError(`short read of ${key}: ${digest.size} of ${object.size} bytes`);
+  return digest;
+}
+
 /** The drop-in's identity: the same object write always maps to the same idempotency key. */
 const dropInKey = (event: ObjectCreatedEvent): string =>
   `dropin-${createHash('sha256')
@@ -236,7 +244,7 @@ async function registerFile(
   metadata: Record<string, string>,
 ): Promise<ObjectCreatedOutcome> {
   const actor = dropInActor(event.creator);
-  const digest = await digestStream(await ctx.objects.read(event.key, { ifMatch: event.etag }));
+  const digest = await digestWhole(ctx, event.key, { size: event.size, etag: event.etag });
   if (intent === 'update_artifact') return updateArtifact(ctx, event, model, path, metadata, digest);
   await ensureModel(ctx, actor, model, intent !== 'create_version');
   const input: CreateVersionInput = { files: [{ path, size: digest.size, sha256: digest.sha256 }] };
@@ -357,7 +365,7 @@ async function registerManifest(
         kind: 'rejected',
         reason: `mreg.json lists ${f.path}, which is not in ${INCOMING_PREFIX}${model}/${batchDir}`,
       };
-    const digest = await digestStream(await ctx.objects.read(key, { ifMatch: head.etag }));
+    const digest = await digestWhole(ctx, key, head);
     if (f.sha256 !== undefined && f.sha256 !== digest.sha256)
       return { kind: 'rejected', reason: `${f.path}: sha256 ${digest.sha256} does not match mreg.json` };
     files.push({ path: f.path, size: digest.size, sha256: digest.sha256 });

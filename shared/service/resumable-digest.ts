@@ -5,6 +5,7 @@
  * minute limit checks a 100 GB file.
  */
 import { createSHA256 } from 'hash-wasm';
+import { RetryableStoreError } from '../errors.js';
 import type { ObjectStore } from '../ports/object-store.js';
 
 export interface HashProgress {
@@ -35,11 +36,16 @@ export async function digestObject(
   while (offset < object.size) {
     const end = Math.min(offset + rangeBytes, object.size) - 1;
     const reader = (await objects.read(key, { range: { start: offset, end }, ifMatch: object.etag })).getReader();
+    let received = 0;
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
       hasher.update(value);
+      received += value.byteLength;
     }
+    // A connection cut mid-body can end a stream early without an error: never hash a short read.
+    if (received !== end - offset + 1)
+      throw new RetryableStoreError(`short read of ${key}: ${received} of ${end - offset + 1} bytes at ${offset}`);
     offset = end + 1;
     if (offset < object.size && now() >= options.deadlineMs)
       return {
