@@ -136,14 +136,16 @@ export async function fuzz(reg: Registry, options: { cases: number; seed: number
       note({ why: 'not problem+json', ...example });
     }
     // URL parsing (the client's and the server's) resolves `.`/`..` segments, `%2E%2E` included,
-    // before any route sees the request: a hostile segment that normalized away now names another,
-    // ordinary route, so it is only counted while the path still has the intended route's shape.
+    // before any route sees the request: a path that normalization changed is not the hostile
+    // request any more (it names another, ordinary path), so only unchanged paths are counted.
     const intended = routes.find((r) => r.id === req.routeId);
+    const sentPath = url.slice(BASE.length).split('?')[0] ?? '';
     if (
       req.hostile &&
       intended &&
       req.method === intended.method &&
-      shapeOf(intended.path).test(new URL(request.url).pathname)
+      new URL(request.url).pathname === sentPath &&
+      shapeOf(intended.path).test(sentPath)
     ) {
       figures.hostileCases++;
       if (res.status < 400) {
