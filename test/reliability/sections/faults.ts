@@ -54,6 +54,9 @@ export async function cloudFaults(backend: Backend, options: FaultOptions): Prom
     // A dead-lettered notification is not the end of a drop-in: the sweeper reconciles incoming/
     // (DESIGN.md, drop-in delivery). After it, each drop-in must have exactly one READY version.
     const swept = await reg.registry.sweep().catch(() => undefined);
+    // The state checks move the clock past every timeout and sweep again: an idempotency
+    // reservation left by a failed attempt goes stale, as it would minutes later in production.
+    const state = await checkState(reg, model);
     const dropIns = { lost: [] as string[], duplicated: [] as string[] };
     for (const event of events) {
       const dropModel = event.key.split('/')[1] ?? '';
@@ -65,7 +68,6 @@ export async function cloudFaults(backend: Backend, options: FaultOptions): Prom
     const rejected = delivered.outcomes
       .filter((o) => o.kind === 'rejected')
       .map((o) => ('reason' in o ? o.reason : ''));
-    const state = await checkState(reg, model);
     state.corruptStates += dropIns.lost.length + dropIns.duplicated.length;
     return {
       requests: plan.stats.requests,
