@@ -72,19 +72,18 @@ export function decodeTableKey(encoded: string): string {
 
 /**
  * The smallest string greater than every string that starts with `prefix` (for a `lt` bound):
- * the prefix with its last code point incremented. Azure Table compares UTF-16 code units, so
- * U+FFFF (above every surrogate) counts as a maximum, like U+10FFFF.
+ * the prefix with its last code point replaced by the next one in UTF-16 order, which is how
+ * Azure Table compares. That order runs U+0000-U+D7FF, then U+10000-U+10FFFF (surrogate pairs,
+ * units 0xD800-0xDFFF), then U+E000-U+FFFF; so U+FFFF is the one maximum and U+10FFFF is
+ * followed by U+E000. The bound stays well-formed, so it survives the trip through UTF-8.
  */
 export function prefixUpperBound(prefix: string): string | undefined {
   const chars = [...prefix];
   while (chars.length > 0) {
     const last = chars.pop()?.codePointAt(0) ?? 0;
-    if (last !== 0xffff && last < 0x10ffff) {
-      // Past U+D7FF comes U+10000 (a surrogate pair starting at 0xD800): the next string in
-      // UTF-16 order that is still well-formed, so the bound survives the trip through UTF-8.
-      const next = last + 1 === 0xd800 ? 0x10000 : last + 1;
-      return chars.join('') + String.fromCodePoint(next);
-    }
+    if (last === 0xffff) continue;
+    const next = last === 0xd7ff ? 0x10000 : last === 0x10ffff ? 0xe000 : last + 1;
+    return chars.join('') + String.fromCodePoint(next);
   }
   return undefined;
 }

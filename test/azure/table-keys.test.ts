@@ -11,7 +11,13 @@ const forbidden = (ch: string): boolean => {
 
 /** Code points weighted towards the escaped ranges and their neighbours, plus any other scalar value. */
 const char = fc.oneof(
-  fc.constantFrom(...' !"#$-./0>?@[\\]^~\u007f\u0080\u009f\u00a0\u0000\u001f\uffff\ud7ff'.split(''), '🚀', '模'),
+  fc.constantFrom(
+    ...' !"#$-./0>?@[\\]^~\u007f\u0080\u009f\u00a0\u0000\u001f\uffff\ud7ff'.split(''),
+    '🚀',
+    '模',
+    '\u{10ffff}',
+    '\ue000',
+  ),
   fc
     .integer({ min: 0, max: 0x10ffff })
     .filter((c) => c < 0xd800 || c > 0xdfff)
@@ -75,5 +81,8 @@ describe('Azure Table key encoding', () => {
     expect(prefixUpperBound('\uffff')).toBeUndefined();
     expect(prefixUpperBound('a\uffff')).toBe('b');
     expect(prefixUpperBound('a\ud7ff')).toBe('a\u{10000}');
+    // U+10FFFF is a surrogate pair, below U+E000 in UTF-16 order (fast-check seed 742204969).
+    expect(prefixUpperBound('\u{10ffff}')).toBe('\ue000');
+    expect(prefixUpperBound('\u{10ffff}\uffff')).toBe('\ue000');
   });
 });
