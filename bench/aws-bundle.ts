@@ -1,23 +1,23 @@
 /**
  * P1: the Lambda API bundle against a bare bundle that only constructs the S3 and DynamoDB
- * clients, both built in this run with the stack's esbuild settings (ESM, minified). Size,
- * and cold init: fresh node processes that import the bundle and handle one request
- * (GET /healthz for the API; the bare handler returns at once). Goals: size <= 1.2x, init <= 1.15x.
- * Usage: npm run bench:aws-bundle [-- --runs 15] [--zod-namespace]
+ * clients, both built in this run (ESM, minified, `mainFields: module,main`). Size, and cold
+ * init: fresh node processes that import the bundle and handle one request (GET /healthz for
+ * the API; the bare handler returns at once). Goals: size <= 1.2x, init <= 1.15x.
  *
- * `--zod-namespace` measures a what-if, not the shipped code: the core's `import { z } from
- * 'zod'` read as `import * as z from 'zod'` (esbuild cannot tree-shake the former and keeps
- * every zod locale, ~260 KB).
+ * The bare bundle is built as the design defines it, with the SDK's default credential chain.
+ * The stack's bundles replace that chain with Lambda's env-only provider
+ * (functions/aws/lambda-credentials.ts); `bareLambda` is the bare bundle with that same
+ * replacement, printed so the API's own weight over the SDK is visible too.
+ * Usage: npm run bench:aws-bundle [-- --runs 15]
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
-import { build, type Plugin } from 'esbuild';
-import { LAMBDA_BUNDLE } from '../infra/aws/bundling.js';
+import { buildLambdaBundle } from '../infra/aws/bundling.js';
 
-const { values } = parseArgs({ options: { runs: { type: 'string' }, 'zod-namespace': { type: 'boolean' } } });
+const { values } = parseArgs({ options: { runs: { type: 'string' } } });
 const RUNS = Number(values.runs ?? 15);
 const root = resolve(import.meta.dirname, '..');
 const dir = await mkdtemp(join(tmpdir(), 'mreg-bundle-'));
@@ -29,33 +29,13 @@ const dynamodb = new DynamoDBClient({});
 export const handler = async () => ({ statusCode: 200, body: String(Boolean(s3 && dynamodb)) });
 `;
 
-const zodNamespace: Plugin = {
-  name: 'zod-namespace-what-if',
-  setup(b) {
-    b.onLoad({ filter: /[\\/]shared[\\/].*\.ts$/ }, async (args) => {
-      const text = await readFile(args.path, 'utf8');
-      return { contents: text.replace(/import \{ z \} from 'zod';/g, "import * as z from 'zod';"), loader: 'ts' };
-    });
-  },
-};
-
-async function bundle(name: string, input: { entry: string } | { source: string }): Promise<string> {
+async function bundle(
+  name: string,
+  input: { entry: string } | { source: string },
+  credentialsAlias = true,
+): Promise<string> {
   const outfile = join(dir, name, 'index.mjs');
-  await build({
-    ...('entry' in input
-      ? { entryPoints: [input.entry] }
-      : { stdin: { contents: input.source, resolveDir: root, loader: 'ts' as const } }),
-    bundle: true,
-    platform: 'node',
-    format: LAMBDA_BUNDLE.format,
-    minify: LAMBDA_BUNDLE.minify,
-    target: LAMBDA_BUNDLE.target,
-    mainFields: [...LAMBDA_BUNDLE.mainFields],
-    banner: { js: LAMBDA_BUNDLE.banner },
-    outfile,
-    logLevel: 'silent',
-    plugins: values['zod-namespace'] ? [zodNamespace] : [],
-  });
+  await buildLambdaBundle('entry' in input ? input : { ...input, resolveDir: root }, outfile, { credentialsAlias });
   return outfile;
 }
 
@@ -115,35 +95,56 @@ const median = (xs: number[]) => {
 };
 const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
 
+/** The bare handler, also building one Request and one Response: what the fetch API alone costs on first use. */
+const BARE_FETCH_SOURCE = BARE_SOURCE.replace(
+  'export const handler = async () => (',
+  "export const handler = async () => (new Response(new Request('https://bench.example/healthz').url), ",
+);
+
 try {
-  const api = await bundle('api', { entry: join(root, 'functions/aws/api.ts') });
-  const bare = await bundle('bare', { source: BARE_SOURCE });
-  const sizes = { api: (await stat(api)).size, bare: (await stat(bare)).size };
-  // Warm the file cache, then alternate so drift hits both alike.
-  await coldInit(api);
-  await coldInit(bare);
-  const runs = { api: [] as number[], bare: [] as number[], apiProcess: [] as number[], bareProcess: [] as number[] };
-  for (let i = 0; i < RUNS; i++) {
-    const a = await coldInit(api);
-    const b = await coldInit(bare);
-    runs.api.push(a.importAndHandleMs);
-    runs.apiProcess.push(a.processMs);
-    runs.bare.push(b.importAndHandleMs);
-    runs.bareProcess.push(b.processMs);
-  }
-  const init = { api: median(runs.api), bare: median(runs.bare) };
+  const files = {
+    api: await bundle('api', { entry: join(root, 'functions/aws/api.ts') }),
+    bare: await bundle('bare', { source: BARE_SOURCE }, false),
+    bareLambda: await bundle('bare-lambda', { source: BARE_SOURCE }),
+    bareLambdaFetch: await bundle('bare-lambda-fetch', { source: BARE_FETCH_SOURCE }),
+  };
+  type Name = keyof typeof files;
+  const names = Object.keys(files) as Name[];
+  const sizes = Object.fromEntries(
+    await Promise.all(names.map(async (n) => [n, (await stat(files[n])).size])),
+  ) as Record<Name, number>;
+  // Warm the file cache, then alternate so drift hits all alike.
+  for (const n of names) await coldInit(files[n]);
+  const inits = Object.fromEntries(names.map((n) => [n, [] as number[]])) as Record<Name, number[]>;
+  const walls = Object.fromEntries(names.map((n) => [n, [] as number[]])) as Record<Name, number[]>;
+  for (let i = 0; i < RUNS; i++)
+    for (const n of names) {
+      const r = await coldInit(files[n]);
+      inits[n].push(r.importAndHandleMs);
+      walls[n].push(r.processMs);
+    }
+  const init = Object.fromEntries(names.map((n) => [n, median(inits[n])])) as Record<Name, number>;
   const result = {
     benchmark: 'P1 aws api bundle',
-    variant: values['zod-namespace'] ? 'what-if: core imports zod as a namespace' : 'shipped code',
     node: process.version,
     runs: RUNS,
-    bytes: { api: sizes.api, bare: sizes.bare, ratio: round(sizes.api / sizes.bare, 3), goal: 1.2 },
+    bytes: {
+      api: sizes.api,
+      bare: sizes.bare,
+      ratio: round(sizes.api / sizes.bare, 3),
+      goal: 1.2,
+      bareLambda: sizes.bareLambda,
+      ratioToBareLambda: round(sizes.api / sizes.bareLambda, 3),
+    },
     coldInitMs: {
       api: round(init.api),
       bare: round(init.bare),
       ratio: round(init.api / init.bare, 3),
       goal: 1.15,
-      processWallMs: { api: round(median(runs.apiProcess)), bare: round(median(runs.bareProcess)) },
+      bareLambda: round(init.bareLambda),
+      ratioToBareLambda: round(init.api / init.bareLambda, 3),
+      bareLambdaWithFetchApi: round(init.bareLambdaFetch),
+      processWallMs: Object.fromEntries(names.map((n) => [n, round(median(walls[n]))])),
     },
     meetsGoals: sizes.api / sizes.bare <= 1.2 && init.api / init.bare <= 1.15,
   };

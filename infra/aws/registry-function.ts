@@ -11,7 +11,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { LAMBDA_BUNDLE } from './bundling.js';
+import { aliasArgs, LAMBDA_BUNDLE } from './bundling.js';
 
 /** The repository root: entries and the lock file are found from here, whatever the working directory. */
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -27,6 +27,7 @@ export const BUNDLING: nodejs.BundlingOptions = {
   mainFields: [...LAMBDA_BUNDLE.mainFields],
   externalModules: [],
   banner: LAMBDA_BUNDLE.banner,
+  esbuildArgs: aliasArgs(),
 };
 
 export interface RegistryFunctionProps {
