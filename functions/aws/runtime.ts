@@ -5,6 +5,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { objectKeys } from '../../shared/domain/keys.js';
+import type { RegistryPorts } from '../../shared/service/registry-api.js';
 import { RegistryService } from '../../shared/service/registry-service.js';
 import type { AwsConfig } from './config.js';
 import { DynamoMetadataStore } from './dynamo-metadata-store.js';
@@ -37,22 +38,25 @@ export interface AwsRegistry {
   registry: RegistryService;
 }
 
-export function createRegistry(config: AwsConfig, clients: AwsClients = createClients(config)): AwsRegistry {
+/** The core's ports on AWS: DynamoDB metadata, S3 objects, verification through the table's queue. */
+export function awsRegistryPorts(
+  config: AwsConfig,
+  clients: AwsClients,
+): RegistryPorts & { metadata: DynamoMetadataStore; objects: S3ObjectStore } {
   const metadata = new DynamoMetadataStore({ client: clients.dynamodb, tableName: config.tableName });
   const objects = new S3ObjectStore({
     client: clients.s3,
     bucket: config.bucket,
     createOnlyPrefixes: [objectKeys(config.prefix).blobPrefix],
   });
-  const settings: ConstructorParameters<typeof RegistryService>[0]['settings'] = { prefix: config.prefix };
+  const settings: NonNullable<RegistryPorts['settings']> = { prefix: config.prefix };
   if (config.dropInPrincipals) settings.dropInPrincipals = config.dropInPrincipals;
   if (config.inlineHashMaxBytes !== undefined) settings.inlineHashMaxBytes = config.inlineHashMaxBytes;
   if (config.multipartThresholdBytes !== undefined) settings.multipartThresholdBytes = config.multipartThresholdBytes;
-  const registry = new RegistryService({
-    metadata,
-    objects,
-    settings,
-    verification: tableVerificationQueue(metadata),
-  });
-  return { config, clients, metadata, objects, registry };
+  return { metadata, objects, settings, verification: tableVerificationQueue(metadata) };
+}
+
+export function createRegistry(config: AwsConfig, clients: AwsClients = createClients(config)): AwsRegistry {
+  const ports = awsRegistryPorts(config, clients);
+  return { config, clients, metadata: ports.metadata, objects: ports.objects, registry: new RegistryService(ports) };
 }

@@ -7,7 +7,7 @@ import { bodyLimit } from 'hono/body-limit';
 import type { ZodError } from 'zod';
 import { RegistryError } from '../errors.js';
 import type { Authenticator, Principal } from '../ports/auth.js';
-import type { RegistryService } from '../service/registry-service.js';
+import type { RegistryApi } from '../service/registry-api.js';
 import { type DocsAssets, docsPage } from './docs.js';
 import { buildOpenApi } from './openapi.js';
 import { checkModelParam, decodeRestOfPath, decodeSegment } from './path-params.js';
@@ -18,7 +18,7 @@ import { registryRoutes } from './routes.js';
 export const MAX_JSON_BODY_BYTES = 1024 * 1024;
 
 export interface AppOptions {
-  registry: RegistryService;
+  registry: RegistryApi;
   authenticate: Authenticator;
   /** Serves the docs viewer's assets where the runtime has them (the local server does). */
   docsAssets?: DocsAssets;

@@ -1,7 +1,7 @@
 /** Every API route of the registry, as data. */
 import { invalid } from '../errors.js';
 import * as s from '../schemas.js';
-import type { RegistryService } from '../service/registry-service.js';
+import type { RegistryApi } from '../service/registry-api.js';
 import { errorResponse } from './problem.js';
 import { defineRoute, type RouteDef } from './route-table.js';
 
@@ -61,7 +61,7 @@ export interface RouteSpec {
 
 /** The route table without a registry behind it: what infrastructure and tests enumerate. */
 export function routeSpecs(): RouteSpec[] {
-  const unbound = new Proxy({} as RegistryService, {
+  const unbound = new Proxy({} as RegistryApi, {
     get: () => {
       throw new Error('route specs have no registry behind them');
     },
@@ -69,7 +69,7 @@ export function routeSpecs(): RouteSpec[] {
   return registryRoutes(unbound).map(({ id, method, path, scope }) => ({ id, method, path, scope }));
 }
 
-export function registryRoutes(registry: RegistryService): RouteDef[] {
+export function registryRoutes(registry: RegistryApi): RouteDef[] {
   return [
     defineRoute({
       id: 'createModel',

@@ -1,112 +1,13 @@
-/** The registry's operations bound to one set of ports: what the HTTP app and the event handlers call. */
-import { monotonicFactory } from 'ulid';
-import type { Clock } from '../ports/clock.js';
-import { systemClock } from '../ports/clock.js';
+/** The registry's operations, requests and background work alike: what the event handlers and timers call. */
 import type { EventSink } from '../ports/event-sink.js';
-import type { MetadataStore } from '../ports/metadata-store.js';
-import type { ObjectStore } from '../ports/object-store.js';
-import * as aliases from './aliases.js';
-import { defaultSettings, type RegistryContext, type RegistrySettings, type VerificationQueue } from './context.js';
-import { deleteModel } from './model-deletion.js';
-import * as models from './models.js';
 import { type ObjectCreatedEvent, objectCreated } from './object-created.js';
 import { drainHistory } from './outbox.js';
-import * as runs from './runs.js';
+import { RegistryApi } from './registry-api.js';
 import { sweep } from './sweeper.js';
-import * as versions from './versions.js';
 
-export interface RegistryPorts {
-  metadata: MetadataStore;
-  objects: ObjectStore;
-  clock?: Clock;
-  settings?: Partial<RegistrySettings>;
-  /** Where verification too large for a request goes; by default it runs in this process. */
-  verification?: VerificationQueue;
-}
+export type { RegistryPorts } from './registry-api.js';
 
-type Bound<F> = F extends (ctx: RegistryContext, ...args: infer A) => infer R ? (...args: A) => R : never;
-
-const bind = <F extends (ctx: RegistryContext, ...args: never[]) => unknown>(ctx: RegistryContext, f: F): Bound<F> =>
-  ((...args: never[]) => f(ctx, ...args)) as Bound<F>;
-
-export class RegistryService {
-  readonly context: RegistryContext;
-
-  constructor(ports: RegistryPorts) {
-    const settings = { ...defaultSettings, ...ports.settings };
-    const context: RegistryContext = {
-      metadata: ports.metadata,
-      objects: ports.objects,
-      clock: ports.clock ?? systemClock,
-      settings,
-      // Monotonic within a process, so history rows written in one millisecond keep their order.
-      newId: monotonicFactory(),
-      verification: ports.verification ?? {
-        enqueue: async (model, version) => {
-          // In-process fallback: verify after the response; failures stay visible on the version.
-          setTimeout(() => void versions.runVerification(context, model, version).catch(() => undefined), 0);
-        },
-      },
-    };
-    this.context = context;
-  }
-
-  get models() {
-    const c = this.context;
-    return {
-      create: bind(c, models.createModel),
-      get: bind(c, models.getModel),
-      list: bind(c, models.listModels),
-      update: bind(c, models.updateModel),
-      setState: bind(c, models.setModelState),
-      delete: bind(c, deleteModel),
-      history: bind(c, aliases.modelHistory),
-    };
-  }
-
-  get versions() {
-    const c = this.context;
-    return {
-      create: bind(c, versions.createVersion),
-      get: bind(c, versions.getVersion),
-      list: bind(c, versions.listVersions),
-      update: bind(c, versions.updateVersion),
-      commit: bind(c, versions.commitVersion),
-      archive: bind(c, versions.archiveVersion),
-      delete: bind(c, versions.deleteVersion),
-      files: bind(c, versions.listFiles),
-      download: bind(c, versions.fileDownload),
-      partUrls: bind(c, versions.partUrls),
-      runVerification: bind(c, versions.runVerification),
-    };
-  }
-
-  get aliases() {
-    const c = this.context;
-    return {
-      get: bind(c, aliases.getAlias),
-      set: bind(c, aliases.setAlias),
-      delete: bind(c, aliases.deleteAlias),
-      history: bind(c, aliases.aliasHistory),
-    };
-  }
-
-  get tracking() {
-    const c = this.context;
-    return {
-      createExperiment: bind(c, runs.createExperiment),
-      getExperiment: bind(c, runs.getExperiment),
-      listExperiments: bind(c, runs.listExperiments),
-      createRun: bind(c, runs.createRun),
-      listRuns: bind(c, runs.listRuns),
-      getRun: bind(c, runs.getRun),
-      updateRun: bind(c, runs.updateRun),
-      putParams: bind(c, runs.putParams),
-      logMetrics: bind(c, runs.logMetrics),
-      metricHistory: bind(c, runs.metricHistory),
-    };
-  }
-
+export class RegistryService extends RegistryApi {
   sweep(options?: { blobLimit?: number; incomingLimit?: number }) {
     return sweep(this.context, options);
   }

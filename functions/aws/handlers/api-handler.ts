@@ -8,7 +8,7 @@ import type {
 } from 'aws-lambda';
 import { createApp } from '../../../shared/http/app.js';
 import type { Principal } from '../../../shared/ports/auth.js';
-import type { RegistryService } from '../../../shared/service/registry-service.js';
+import type { RegistryApi } from '../../../shared/service/registry-api.js';
 import { requestOf, resultOf } from '../api-gateway.js';
 import { principalFromAuthorizer } from '../jwt-principal.js';
 import type { Logger } from '../logger.js';
@@ -22,7 +22,7 @@ export type ApiEvent = Omit<APIGatewayProxyEventV2WithJWTAuthorizer, 'requestCon
 
 export type ApiHandler = (event: ApiEvent, context?: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 
-export function createApiHandler(deps: { registry: RegistryService; logger: Logger }): ApiHandler {
+export function createApiHandler(deps: { registry: RegistryApi; logger: Logger }): ApiHandler {
   const { logger } = deps;
   // The principal of the request in flight: the app's authenticator reads it back.
   const principals = new AsyncLocalStorage<Principal | undefined>();
