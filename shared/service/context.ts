@@ -3,6 +3,7 @@ import type { Principal } from '../ports/auth.js';
 import type { Clock } from '../ports/clock.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
 import type { ObjectStore } from '../ports/object-store.js';
+import type { Sha256Factory } from '../ports/sha256.js';
 
 export interface RegistrySettings {
   /** Key prefix inside the bucket or container, e.g. `mreg/` (ends with `/`, or empty). */
@@ -47,6 +48,8 @@ export interface RegistryContext {
   clock: Clock;
   settings: RegistrySettings;
   verification: VerificationQueue;
+  /** How staged bytes are hashed when the store does not report their SHA-256. */
+  sha256: Sha256Factory;
   /** A new sortable unique id (ULID). */
   newId(): string;
 }

@@ -8,11 +8,13 @@ import type { Clock } from '../ports/clock.js';
 import { systemClock } from '../ports/clock.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
 import type { ObjectStore } from '../ports/object-store.js';
+import type { Sha256Factory } from '../ports/sha256.js';
 import * as aliases from './aliases.js';
 import { defaultSettings, type RegistryContext, type RegistrySettings, type VerificationQueue } from './context.js';
 import { deleteModel } from './model-deletion.js';
 import * as models from './models.js';
 import * as runs from './runs.js';
+import { nativeSha256 } from './sha256-native.js';
 import * as versions from './versions.js';
 
 export interface RegistryPorts {
@@ -22,6 +24,8 @@ export interface RegistryPorts {
   settings?: Partial<RegistrySettings>;
   /** Where verification too large for a request goes; by default it runs in this process. */
   verification?: VerificationQueue;
+  /** Native (not resumable) unless given: requests hash only files small enough to finish. */
+  sha256?: Sha256Factory;
 }
 
 type Bound<F> = F extends (ctx: RegistryContext, ...args: infer A) => infer R ? (...args: A) => R : never;
@@ -39,6 +43,7 @@ export class RegistryApi {
       objects: ports.objects,
       clock: ports.clock ?? systemClock,
       settings,
+      sha256: ports.sha256 ?? nativeSha256,
       // Monotonic within a process, so history rows written in one millisecond keep their order.
       newId: monotonicFactory(),
       verification: ports.verification ?? {

@@ -2,12 +2,18 @@
 import type { EventSink } from '../ports/event-sink.js';
 import { type ObjectCreatedEvent, objectCreated } from './object-created.js';
 import { drainHistory } from './outbox.js';
-import { RegistryApi } from './registry-api.js';
+import { RegistryApi, type RegistryPorts } from './registry-api.js';
+import { resumableSha256 } from './sha256-resumable.js';
 import { sweep } from './sweeper.js';
 
 export type { RegistryPorts } from './registry-api.js';
 
 export class RegistryService extends RegistryApi {
+  /** Background verification may outlast one invocation, so it hashes resumably unless told otherwise. */
+  constructor(ports: RegistryPorts) {
+    super({ sha256: resumableSha256, ...ports });
+  }
+
   sweep(options?: { blobLimit?: number; incomingLimit?: number }) {
     return sweep(this.context, options);
   }

@@ -1,12 +1,12 @@
 /**
  * SHA-256 of a stored object by ranged reads, resumable: when the time budget runs out the
- * hash state is saved (hash-wasm's `save()`), and a later invocation continues from the same
- * offset, as long as the object still has the same etag. This is how a verifier with a 15
- * minute limit checks a 100 GB file.
+ * hash state is saved, and a later invocation continues from the same offset, as long as the
+ * object still has the same etag. This is how a verifier with a 15 minute limit checks a 100 GB
+ * file. With a hasher that cannot save (the request path's native one) it hashes to the end.
  */
-import { createSHA256 } from 'hash-wasm';
 import { RetryableStoreError } from '../errors.js';
 import type { ObjectStore } from '../ports/object-store.js';
+import type { Sha256Factory } from '../ports/sha256.js';
 
 export interface HashProgress {
   etag: string;
@@ -23,16 +23,20 @@ export async function digestObject(
   objects: ObjectStore,
   key: string,
   object: { size: number; etag: string },
-  options: { progress?: HashProgress; deadlineMs: number; now?: () => number; rangeBytes?: number },
+  options: {
+    sha256: Sha256Factory;
+    progress?: HashProgress;
+    deadlineMs: number;
+    now?: () => number;
+    rangeBytes?: number;
+  },
 ): Promise<DigestOutcome> {
-  const hasher = await createSHA256();
+  const { progress, sha256 } = options;
   const now = options.now ?? Date.now;
   const rangeBytes = options.rangeBytes ?? DIGEST_RANGE_BYTES;
-  let offset = 0;
-  if (options.progress && options.progress.etag === object.etag && options.progress.offset <= object.size) {
-    hasher.load(Buffer.from(options.progress.state, 'base64'));
-    offset = options.progress.offset;
-  } else hasher.init();
+  const resume = sha256.resumable && progress?.etag === object.etag && progress.offset <= object.size;
+  const hasher = resume ? await sha256.create(Buffer.from(progress.state, 'base64')) : await sha256.create();
+  let offset = resume ? progress.offset : 0;
   while (offset < object.size) {
     const end = Math.min(offset + rangeBytes, object.size) - 1;
     const reader = (await objects.read(key, { range: { start: offset, end }, ifMatch: object.etag })).getReader();
@@ -47,11 +51,11 @@ export async function digestObject(
     if (received !== end - offset + 1)
       throw new RetryableStoreError(`short read of ${key}: ${received} of ${end - offset + 1} bytes at ${offset}`);
     offset = end + 1;
-    if (offset < object.size && now() >= options.deadlineMs)
+    if (offset < object.size && sha256.resumable && now() >= options.deadlineMs)
       return {
         done: false,
         progress: { etag: object.etag, offset, state: Buffer.from(hasher.save()).toString('base64') },
       };
   }
-  return { done: true, sha256: hasher.digest('hex') };
+  return { done: true, sha256: hasher.hex() };
 }

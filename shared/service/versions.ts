@@ -556,6 +556,7 @@ export async function verifyVersion(
     let actual = info.sha256;
     if (actual === undefined) {
       const outcome = await digestObject(ctx.objects, upload.stagingKey, info, {
+        sha256: ctx.sha256,
         ...(upload.hashProgress?.etag === info.etag ? { progress: upload.hashProgress } : {}),
         deadlineMs: options.deadlineMs ?? Date.now() + ctx.settings.verificationSliceMs,
       });

@@ -3,6 +3,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { ObjectStore } from '../../shared/ports/object-store.js';
 import { digestObject } from '../../shared/service/resumable-digest.js';
+import { nativeSha256 } from '../../shared/service/sha256-native.js';
+import { resumableSha256 } from '../../shared/service/sha256-resumable.js';
 import { createAppHarness } from '../support/app-harness.js';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -34,7 +36,7 @@ describe('resumable digest', () => {
         h.objects,
         'mreg/x/big',
         { size: bytes.length, etag },
-        { deadlineMs: 0, rangeBytes: 300_000 },
+        { sha256: resumableSha256, deadlineMs: 0, rangeBytes: 300_000 },
       );
       while (!outcome.done) {
         calls++;
@@ -44,6 +46,7 @@ describe('resumable digest', () => {
           'mreg/x/big',
           { size: bytes.length, etag },
           {
+            sha256: resumableSha256,
             progress: outcome.progress,
             deadlineMs: 0,
             rangeBytes: 300_000,
@@ -56,7 +59,7 @@ describe('resumable digest', () => {
         h.objects,
         'mreg/x/big',
         { size: bytes.length, etag },
-        { deadlineMs: 0, rangeBytes: 300_000 },
+        { sha256: resumableSha256, deadlineMs: 0, rangeBytes: 300_000 },
       );
       if (first.done) throw new Error('expected a suspended digest');
       const other = randomBytes(10);
@@ -66,11 +69,36 @@ describe('resumable digest', () => {
         'mreg/x/big',
         { size: 10, etag: newEtag },
         {
+          sha256: resumableSha256,
           progress: first.progress,
           deadlineMs: Number.MAX_SAFE_INTEGER,
         },
       );
       expect(restarted).toEqual({ done: true, sha256: sha(other) });
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('a native hasher, which cannot save, hashes to the end past its deadline and ignores saved progress', async () => {
+    const h = await createAppHarness();
+    try {
+      const bytes = randomBytes(1_000_003);
+      const etag = await h.objects.put('mreg/x/big', bytes);
+      const object = { size: bytes.length, etag };
+      const suspended = await digestObject(h.objects, 'mreg/x/big', object, {
+        sha256: resumableSha256,
+        deadlineMs: 0,
+        rangeBytes: 300_000,
+      });
+      if (suspended.done) throw new Error('expected a suspended digest');
+      const native = await digestObject(h.objects, 'mreg/x/big', object, {
+        sha256: nativeSha256,
+        progress: suspended.progress,
+        deadlineMs: 0,
+        rangeBytes: 300_000,
+      });
+      expect(native).toEqual({ done: true, sha256: sha(bytes) });
     } finally {
       await h.close();
     }
