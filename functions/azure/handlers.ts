@@ -4,13 +4,18 @@
  */
 import type { HttpRequest, HttpResponseInit, InvocationContext, Timer } from '@azure/functions';
 import { createApp } from '../../shared/http/app.js';
+import { documentRoutes } from '../../shared/http/documents.js';
 import { type DeliveredEvent, objectCreatedFromEventGrid } from './blob-created-event.js';
 import { toFetchRequest, toHttpResponse } from './http-bridge.js';
 import type { AzureRuntime } from './runtime.js';
 import { collectingVerifications, verificationRequestOf } from './verification-outbox.js';
 
 export function createHandlers(runtime: AzureRuntime) {
-  const app = createApp({ registry: runtime.registry, authenticate: runtime.authenticate });
+  const app = createApp({
+    registry: runtime.registry,
+    authenticate: runtime.authenticate,
+    documents: documentRoutes(),
+  });
   const container = runtime.config.storage.container;
 
   return {

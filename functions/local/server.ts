@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import { createApp } from '../../shared/http/app.js';
+import { documentRoutes } from '../../shared/http/documents.js';
 import type { Authenticator } from '../../shared/ports/auth.js';
 import type { EventSink } from '../../shared/ports/event-sink.js';
 import { type RegistryPorts, RegistryService } from '../../shared/service/registry-service.js';
@@ -79,7 +80,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const app = createApp({
     registry,
     authenticate: options.authenticate ?? localAuthenticator(options.token),
-    docsAssets: swaggerUiAssets(),
+    documents: documentRoutes({ docsAssets: swaggerUiAssets() }),
     extend: (a) => mountObjectRoutes(a, objects, signer),
   });
   const server = await new Promise<ReturnType<typeof serve>>((ready, fail) => {

@@ -6,7 +6,14 @@ import type { Stack } from 'aws-cdk-lib';
 import { NagSuppressions } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 
-const FUNCTIONS = ['ApiFunction', 'ObjectCreatedFunction', 'VerifierFunction', 'SweeperFunction', 'PublisherFunction'];
+const FUNCTIONS = [
+  'ApiFunction',
+  'DocsFunction',
+  'ObjectCreatedFunction',
+  'VerifierFunction',
+  'SweeperFunction',
+  'PublisherFunction',
+];
 const PREFIXED_OBJECTS = /^Resource::arn:<AWS::Partition>:s3:::[^/]+\/.+\*$/;
 
 /** The construct at `path` under the stack; a suppression must never silently miss its target. */
@@ -37,6 +44,7 @@ export function applySuppressions(stack: Stack): void {
   }
   const synchronousOrPolled: Array<[string, string]> = [
     ['ApiFunction', 'invoked synchronously by API Gateway only: there are no asynchronous invocations to dead-letter'],
+    ['DocsFunction', 'invoked synchronously by API Gateway only: there are no asynchronous invocations to dead-letter'],
     [
       'ObjectCreatedFunction',
       'fed by an SQS event source: failed messages go to the notification queue’s dead-letter queue',

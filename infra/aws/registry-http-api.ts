@@ -18,10 +18,12 @@ export interface ApiRoute {
   path: string;
   /** `null`: open (only `/healthz`). */
   scope: Scope | null;
+  /** The function serving it: the API, or the small one for the OpenAPI document. */
+  target: 'api' | 'docs';
 }
 
 export interface RegistryHttpApiProps {
-  handler: lambda.IFunction;
+  handlers: Record<ApiRoute['target'], lambda.IFunction>;
   routes: ApiRoute[];
   jwtIssuer: string;
   jwtAudience: string[];
@@ -77,14 +79,19 @@ export class RegistryHttpApi extends Construct {
       jwtAudience: props.jwtAudience,
       identitySource: ['$request.header.Authorization'],
     });
-    const integration = new HttpLambdaIntegration('Registry', props.handler, {
-      payloadFormatVersion: apigw.PayloadFormatVersion.VERSION_2_0,
-    });
+    const integrations = {
+      api: new HttpLambdaIntegration('Registry', props.handlers.api, {
+        payloadFormatVersion: apigw.PayloadFormatVersion.VERSION_2_0,
+      }),
+      docs: new HttpLambdaIntegration('Docs', props.handlers.docs, {
+        payloadFormatVersion: apigw.PayloadFormatVersion.VERSION_2_0,
+      }),
+    };
     for (const route of props.routes) {
       const options: apigw.AddRoutesOptions = {
         path: route.path,
         methods: [apigw.HttpMethod[route.method]],
-        integration,
+        integration: integrations[route.target],
       };
       if (route.scope === null) {
         this.api.addRoutes(options);

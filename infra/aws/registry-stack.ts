@@ -52,6 +52,14 @@ export class RegistryStack extends Stack {
       environment,
       timeout: Duration.seconds(29),
     }).fn;
+    // Reads nothing but the route table: no environment, no grants.
+    const docs = new RegistryFunction(this, 'DocsFunction', {
+      entry: 'docs.ts',
+      description: 'mreg OpenAPI document',
+      environment: {},
+      memorySize: 256,
+      timeout: Duration.seconds(10),
+    }).fn;
     const objectCreated = new RegistryFunction(this, 'ObjectCreatedFunction', {
       entry: 'object-created.ts',
       description: 'mreg object-created notifications',
@@ -148,7 +156,7 @@ export class RegistryStack extends Stack {
     });
 
     const http = new RegistryHttpApi(this, 'Http', {
-      handler: api,
+      handlers: { api, docs },
       routes: apiRoutes(),
       jwtIssuer: props.jwtIssuer,
       jwtAudience: props.jwtAudience,

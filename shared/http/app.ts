@@ -8,8 +8,7 @@ import type { ZodError } from 'zod';
 import { RegistryError } from '../errors.js';
 import type { Authenticator, Principal } from '../ports/auth.js';
 import type { RegistryApi } from '../service/registry-api.js';
-import { type DocsAssets, docsPage } from './docs.js';
-import { buildOpenApi } from './openapi.js';
+import type { DocumentRoutes } from './documents.js';
 import { checkModelParam, decodeRestOfPath, decodeSegment } from './path-params.js';
 import { errorResponse, problemOf, problemResponse } from './problem.js';
 import type { RouteDef } from './route-table.js';
@@ -20,8 +19,8 @@ export const MAX_JSON_BODY_BYTES = 1024 * 1024;
 export interface AppOptions {
   registry: RegistryApi;
   authenticate: Authenticator;
-  /** Serves the docs viewer's assets where the runtime has them (the local server does). */
-  docsAssets?: DocsAssets;
+  /** The OpenAPI document and the docs viewer (`documentRoutes`), where this runtime serves them. */
+  documents?: DocumentRoutes;
   log?: (message: string, error: unknown) => void;
   /** Extra routes a runtime adds (the local server's signed object URLs). */
   extend?: (app: Hono) => void;
@@ -110,17 +109,7 @@ export function createApp(options: AppOptions): Hono {
   );
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
-  // Built on first request: cold starts of the functions do not pay for it.
-  let openapi: Record<string, unknown> | undefined;
-  app.get('/v1/openapi.json', (c) => {
-    openapi ??= buildOpenApi(routes);
-    return c.json(openapi);
-  });
-  app.get('/docs', (c) => c.html(docsPage('/v1/openapi.json', '/docs/assets')));
-  app.get('/docs/assets/:name', async (c) => {
-    const asset = await options.docsAssets?.(c.req.param('name'));
-    return asset ?? problemResponse(problemOf('not-found', 'no such asset'));
-  });
+  options.documents?.(app, routes);
   options.extend?.(app);
 
   for (const route of routes) {

@@ -59,14 +59,19 @@ export interface RouteSpec {
   scope: RouteDef['scope'];
 }
 
-/** The route table without a registry behind it: what infrastructure and tests enumerate. */
-export function routeSpecs(): RouteSpec[] {
+/** The route table without a registry behind it (its handlers throw): for documents and enumeration. */
+export function unboundRoutes(): RouteDef[] {
   const unbound = new Proxy({} as RegistryApi, {
     get: () => {
-      throw new Error('route specs have no registry behind them');
+      throw new Error('these routes have no registry behind them');
     },
   });
-  return registryRoutes(unbound).map(({ id, method, path, scope }) => ({ id, method, path, scope }));
+  return registryRoutes(unbound);
+}
+
+/** What infrastructure and tests enumerate. */
+export function routeSpecs(): RouteSpec[] {
+  return unboundRoutes().map(({ id, method, path, scope }) => ({ id, method, path, scope }));
 }
 
 export function registryRoutes(registry: RegistryApi): RouteDef[] {

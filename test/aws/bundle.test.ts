@@ -21,6 +21,7 @@ let bed: AwsTestBed;
 let dir: string;
 let bundle: string;
 let api: ApiHandler;
+let docs: ApiHandler;
 
 beforeAll(async () => {
   bed = await startAwsTestBed('mreg-bundle');
@@ -29,6 +30,9 @@ beforeAll(async () => {
   await buildLambdaBundle({ entry: join(PROJECT_ROOT_OF_BUNDLES, 'functions/aws/api.ts') }, bundle);
   Object.assign(process.env, bed.env);
   api = ((await import(pathToFileURL(bundle).href)) as { handler: ApiHandler }).handler;
+  const docsBundle = join(dir, 'docs', 'index.mjs');
+  await buildLambdaBundle({ entry: join(PROJECT_ROOT_OF_BUNDLES, 'functions/aws/docs.ts') }, docsBundle);
+  docs = ((await import(pathToFileURL(docsBundle).href)) as { handler: ApiHandler }).handler;
 }, 60_000);
 
 afterAll(async () => {
@@ -36,8 +40,8 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-async function call(request: ApiCall): Promise<APIGatewayProxyStructuredResultV2 & { json: unknown }> {
-  const result = await api(apiEvent(request), lambdaContext('mreg-api'));
+async function call(request: ApiCall, handler = api): Promise<APIGatewayProxyStructuredResultV2 & { json: unknown }> {
+  const result = await handler(apiEvent(request), lambdaContext('mreg-api'));
   return { ...result, json: result.body ? JSON.parse(result.body) : undefined };
 }
 
@@ -69,5 +73,16 @@ describe('the shipped API bundle', () => {
     const commit = await call({ method: 'POST', path: '/v1/models/bundled/versions/1/commit', claims: WRITER });
     expect(commit.statusCode).toBe(200);
     expect(commit.json).toMatchObject({ version: 1, state: 'READY', files: [{ path: 'model.bin', sha256 }] });
+  });
+
+  it('leaves the OpenAPI document to the docs bundle, which serves it', async () => {
+    const READER = { sub: 'reader', scope: 'registry.read' };
+    expect((await call({ method: 'GET', path: '/v1/openapi.json', claims: READER })).statusCode).toBe(404);
+    const served = await call({ method: 'GET', path: '/v1/openapi.json', claims: READER }, docs);
+    expect(served.statusCode).toBe(200);
+    const spec = served.json as { openapi: string; paths: Record<string, unknown> };
+    expect(spec.openapi).toBe('3.1.0');
+    expect(Object.keys(spec.paths)).toContain('/v1/models/{model}/versions/{ref}');
+    expect((await call({ method: 'GET', path: '/v1/models', claims: READER }, docs)).statusCode).toBe(404);
   });
 });

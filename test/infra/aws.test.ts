@@ -158,6 +158,26 @@ describe('AWS stack', () => {
     });
   });
 
+  it('serves the OpenAPI document from its own function and every other route from the API function', () => {
+    const integrations = template().findResources('AWS::ApiGatewayV2::Integration') as Record<
+      string,
+      { Properties: { IntegrationUri: unknown } }
+    >;
+    // A route's target is `integrations/<Ref to its integration>`; the integration's URI names the function.
+    const functionOf = (target: unknown): string => {
+      const ref = JSON.stringify(target).match(/"Ref":"([^"]+)"/)?.[1] ?? '';
+      return JSON.stringify(integrations[ref]?.Properties.IntegrationUri ?? null);
+    };
+    const routes = Object.values(template().findResources('AWS::ApiGatewayV2::Route')) as Array<{
+      Properties: { RouteKey: string; Target: unknown };
+    }>;
+    for (const { Properties: route } of routes) {
+      const fn = functionOf(route.Target);
+      if (route.RouteKey === 'GET /v1/openapi.json') expect(fn, route.RouteKey).toContain('DocsFunction');
+      else expect(fn, route.RouteKey).toContain('ApiFunction');
+    }
+  });
+
   it('throttles the stage and writes JSON access logs', () => {
     template().hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       StageName: '$default',
@@ -200,7 +220,7 @@ describe('AWS stack', () => {
       Properties: { Runtime?: string; Architectures?: string[]; Description?: string };
     }>;
     const registry = functions.filter((f) => f.Properties.Description?.startsWith('mreg'));
-    expect(registry).toHaveLength(5);
+    expect(registry).toHaveLength(6);
     for (const fn of registry) {
       expect(Number(/^nodejs(\d+)\.x$/.exec(fn.Properties.Runtime ?? '')?.[1])).toBeGreaterThanOrEqual(22);
       expect(fn.Properties.Architectures).toEqual(['arm64']);

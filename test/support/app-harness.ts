@@ -12,6 +12,7 @@ import { mountObjectRoutes } from '../../functions/local/object-routes.js';
 import { SqliteMetadataStore } from '../../functions/local/sqlite-metadata-store.js';
 import { UrlSigner } from '../../functions/local/url-signer.js';
 import { createApp } from '../../shared/http/app.js';
+import { documentRoutes } from '../../shared/http/documents.js';
 import type { Principal, Scope } from '../../shared/ports/auth.js';
 import type { ObjectStore } from '../../shared/ports/object-store.js';
 import type { RegistrySettings } from '../../shared/service/context.js';
@@ -76,6 +77,7 @@ export async function createAppHarness(
   const registry = new RegistryService({ metadata, objects: wrapObjects(objects), clock, settings });
   const app = createApp({
     registry,
+    documents: documentRoutes(),
     authenticate: async (req) => {
       const raw = req.headers.get(PRINCIPAL_HEADER);
       if (!raw) return undefined;

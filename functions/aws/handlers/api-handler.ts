@@ -1,4 +1,4 @@
-/** The `api` function: API Gateway HTTP API events through the core's HTTP app. */
+/** The `api` and `docs` functions: API Gateway HTTP API events through the core's fetch apps. */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type {
   APIGatewayProxyEventV2,
@@ -7,7 +7,7 @@ import type {
   Context,
 } from 'aws-lambda';
 import { createApp } from '../../../shared/http/app.js';
-import type { Principal } from '../../../shared/ports/auth.js';
+import type { Authenticator, Principal } from '../../../shared/ports/auth.js';
 import type { RegistryApi } from '../../../shared/service/registry-api.js';
 import { requestOf, resultOf } from '../api-gateway.js';
 import { principalFromAuthorizer } from '../jwt-principal.js';
@@ -22,15 +22,26 @@ export type ApiEvent = Omit<APIGatewayProxyEventV2WithJWTAuthorizer, 'requestCon
 
 export type ApiHandler = (event: ApiEvent, context?: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 
-export function createApiHandler(deps: { registry: RegistryApi; logger: Logger }): ApiHandler {
+/** What an HTTP handler serves: a `fetch(Request) -> Response` app. */
+export interface HttpApp {
+  fetch(request: Request): Response | Promise<Response>;
+}
+
+/**
+ * API Gateway events through any fetch app: the principal from the authorizer's claims, a
+ * correlation id, one log line per request.
+ */
+export function createHttpHandler(deps: {
+  app: (authenticate: Authenticator, log: (message: string, error: unknown) => void) => HttpApp;
+  logger: Logger;
+}): ApiHandler {
   const { logger } = deps;
   // The principal of the request in flight: the app's authenticator reads it back.
   const principals = new AsyncLocalStorage<Principal | undefined>();
-  const app = createApp({
-    registry: deps.registry,
-    authenticate: async () => principals.getStore(),
-    log: (message, error) => logger.error(message, error instanceof Error ? error : String(error)),
-  });
+  const app = deps.app(
+    async () => principals.getStore(),
+    (message, error) => logger.error(message, error instanceof Error ? error : String(error)),
+  );
   return async (event, context) => {
     logger.resetKeys();
     if (context) logger.addContext(context);
@@ -46,4 +57,12 @@ export function createApiHandler(deps: { registry: RegistryApi; logger: Logger }
     });
     return resultOf(response);
   };
+}
+
+/** The `api` function: the registry's HTTP app (without its documents, which `docs` serves). */
+export function createApiHandler(deps: { registry: RegistryApi; logger: Logger }): ApiHandler {
+  return createHttpHandler({
+    app: (authenticate, log) => createApp({ registry: deps.registry, authenticate, log }),
+    logger: deps.logger,
+  });
 }

@@ -1,6 +1,7 @@
 /** The registry's HTTP app as a backend serves it, keeping the first errors it did not expect. */
 import type { Hono } from 'hono';
 import { createApp } from '../../../shared/http/app.js';
+import { documentRoutes } from '../../../shared/http/documents.js';
 import type { RegistryService } from '../../../shared/service/registry-service.js';
 import { headerAuthenticator } from '../principal-header.js';
 
@@ -8,6 +9,7 @@ export function observedApp(registry: RegistryService): { app: Hono; unexpectedE
   const unexpectedErrors: string[] = [];
   const app = createApp({
     registry,
+    documents: documentRoutes(),
     authenticate: headerAuthenticator,
     log: (message, error) => {
       const e = error instanceof Error ? `${error.name}: ${error.message}` : String(error);

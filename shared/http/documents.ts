@@ -1,0 +1,43 @@
+/**
+ * The API's own documents: the OpenAPI 3.1 JSON generated from the route table, and the
+ * `/docs` viewer where the runtime can serve its assets. A separate module, so a runtime that
+ * serves them elsewhere (the AWS API leaves them to its own small function) does not bundle
+ * the JSON Schema generator.
+ */
+import { Hono } from 'hono';
+import { type DocsAssets, docsPage } from './docs.js';
+import { buildOpenApi } from './openapi.js';
+import { problemOf, problemResponse } from './problem.js';
+import type { RouteDef } from './route-table.js';
+
+export const OPENAPI_PATH = '/v1/openapi.json';
+
+/** Adds the documents to `app`; what `createApp` takes as `documents`. */
+export type DocumentRoutes = (app: Hono, routes: RouteDef[]) => void;
+
+/** `docsAssets` set: `/docs` serves the viewer too; unset: only the OpenAPI document. */
+export function documentRoutes(options: { docsAssets?: DocsAssets } = {}): DocumentRoutes {
+  return (app, routes) => {
+    // Built on first request: cold starts do not pay for it.
+    let openapi: Record<string, unknown> | undefined;
+    app.get(OPENAPI_PATH, (c) => {
+      openapi ??= buildOpenApi(routes);
+      return c.json(openapi);
+    });
+    const { docsAssets } = options;
+    if (!docsAssets) return;
+    app.get('/docs', (c) => c.html(docsPage(OPENAPI_PATH, '/docs/assets')));
+    app.get('/docs/assets/:name', async (c) => {
+      const asset = await docsAssets(c.req.param('name'));
+      return asset ?? problemResponse(problemOf('not-found', 'no such asset'));
+    });
+  };
+}
+
+/** An app serving only the documents of `routes`: the AWS `docs` function. */
+export function documentsApp(routes: RouteDef[]): Hono {
+  const app = new Hono();
+  documentRoutes()(app, routes);
+  app.notFound((c) => problemResponse(problemOf('not-found', `no document at ${new URL(c.req.url).pathname}`)));
+  return app;
+}
