@@ -1,49 +1,56 @@
 /**
  * The zod schemas: the one source for request validation and for the OpenAPI document.
  * Request schemas are strict (an unknown field is a 400).
+ *
+ * Written with `zod/mini` (classic zod's core and messages at half the bundle size). Mini sets
+ * no locale, so English is configured here, before any schema can parse.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import { en } from 'zod/v4/locales';
 import { aliasNameProblem, filePathProblem, labelProblem, modelNameProblem, tagKeyProblem } from './domain/names.js';
 
-const check = (problem: (value: string) => string | undefined) => (value: string, ctx: z.core.$RefinementCtx) => {
-  const message = problem(value);
-  if (message) ctx.addIssue({ code: 'custom', message });
-};
+z.config(en());
+
+const problemCheck = (problem: (value: string) => string | undefined) =>
+  z.superRefine((value: string, ctx) => {
+    const message = problem(value);
+    if (message) ctx.addIssue({ code: 'custom', message });
+  });
 
 export const ModelName = z
   .string()
-  .regex(/^[A-Za-z0-9._-]{1,128}$/)
-  .superRefine(check(modelNameProblem))
-  .meta({ id: 'ModelName', description: '1-128 of [A-Za-z0-9._-], not "." or ".."' });
-export const AliasName = z.string().superRefine(check(aliasNameProblem)).meta({ id: 'AliasName' });
-export const Label = z
+  .check(z.regex(/^[A-Za-z0-9._-]{1,128}$/), problemCheck(modelNameProblem))
+  .register(z.globalRegistry, { id: 'ModelName', description: '1-128 of [A-Za-z0-9._-], not "." or ".."' });
+export const AliasName = z
   .string()
-  .regex(/^[A-Za-z0-9._+-]{1,128}$/)
-  .superRefine(check(labelProblem));
-export const FilePath = z
-  .string()
-  .min(1)
-  .superRefine(check(filePathProblem))
-  .meta({ id: 'FilePath', description: 'Relative POSIX path, 1-1024 bytes, no "."/".." segments, no \\ % # ?' });
+  .check(problemCheck(aliasNameProblem))
+  .register(z.globalRegistry, { id: 'AliasName' });
+export const Label = z.string().check(z.regex(/^[A-Za-z0-9._+-]{1,128}$/), problemCheck(labelProblem));
+export const FilePath = z.string().check(z.minLength(1), problemCheck(filePathProblem)).register(z.globalRegistry, {
+  id: 'FilePath',
+  description: 'Relative POSIX path, 1-1024 bytes, no "."/".." segments, no \\ % # ?',
+});
 export const Sha256 = z
   .string()
-  .regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex characters')
-  .meta({ id: 'Sha256' });
-export const Subject = z.string().min(1).max(256);
+  .check(z.regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex characters'))
+  .register(z.globalRegistry, { id: 'Sha256' });
+export const Subject = z.string().check(z.minLength(1), z.maxLength(256));
 
 /** 5 TiB: the largest object S3 stores; Azure block blobs stop a little below 200 TiB. */
 export const MAX_FILE_BYTES = 5 * 1024 ** 4;
 export const MAX_FILES_PER_VERSION = 1000;
 export const MAX_TTL_SECONDS = 366 * 86400;
 
-const TagKey = z.string().superRefine(check(tagKeyProblem));
-export const Tags = z.record(TagKey, z.string().max(1024)).refine((t) => Object.keys(t).length <= 64, {
-  message: 'at most 64 tags',
-});
-export const Properties = z.record(z.string().max(256), z.unknown()).meta({ id: 'Properties' });
+const TagKey = z.string().check(problemCheck(tagKeyProblem));
+export const Tags = z
+  .record(TagKey, z.string().check(z.maxLength(1024)))
+  .check(z.refine((t) => Object.keys(t).length <= 64, { message: 'at most 64 tags' }));
+export const Properties = z
+  .record(z.string().check(z.maxLength(256)), z.unknown())
+  .register(z.globalRegistry, { id: 'Properties' });
 /** Merge-patch form of tags: `null` removes a key. */
-const TagsPatch = z.record(TagKey, z.string().max(1024).nullable());
-const PropertiesPatch = z.record(z.string().max(256), z.unknown());
+const TagsPatch = z.record(TagKey, z.nullable(z.string().check(z.maxLength(1024))));
+const PropertiesPatch = z.record(z.string().check(z.maxLength(256)), z.unknown());
 
 export const ApprovalSchema = z.enum(['NONE', 'PENDING', 'APPROVED', 'REJECTED']);
 export const RetentionSchema = z.enum(['archived', 'transient']);
@@ -51,87 +58,84 @@ export const RetentionSchema = z.enum(['archived', 'transient']);
 export const CreateModelRequest = z
   .strictObject({
     name: ModelName,
-    description: z.string().max(10_000).optional(),
-    tags: Tags.optional(),
-    properties: Properties.optional(),
-    maintainers: z.array(Subject).max(100).optional(),
-    protectedAliases: z.array(AliasName).max(100).optional(),
-    maxTransientVersions: z.number().int().min(1).max(1000).optional(),
+    description: z.optional(z.string().check(z.maxLength(10_000))),
+    tags: z.optional(Tags),
+    properties: z.optional(Properties),
+    maintainers: z.optional(z.array(Subject).check(z.maxLength(100))),
+    protectedAliases: z.optional(z.array(AliasName).check(z.maxLength(100))),
+    maxTransientVersions: z.optional(z.int().check(z.minimum(1), z.maximum(1000))),
   })
-  .meta({ id: 'CreateModelRequest' });
+  .register(z.globalRegistry, { id: 'CreateModelRequest' });
 
 export const PatchModelRequest = z
   .strictObject({
-    description: z.string().max(10_000).nullable().optional(),
-    tags: TagsPatch.nullable().optional(),
-    properties: PropertiesPatch.nullable().optional(),
-    maintainers: z.array(Subject).max(100).nullable().optional(),
-    protectedAliases: z.array(AliasName).max(100).nullable().optional(),
-    maxTransientVersions: z.number().int().min(1).max(1000).optional(),
+    description: z.optional(z.nullable(z.string().check(z.maxLength(10_000)))),
+    tags: z.optional(z.nullable(TagsPatch)),
+    properties: z.optional(z.nullable(PropertiesPatch)),
+    maintainers: z.optional(z.nullable(z.array(Subject).check(z.maxLength(100)))),
+    protectedAliases: z.optional(z.nullable(z.array(AliasName).check(z.maxLength(100)))),
+    maxTransientVersions: z.optional(z.int().check(z.minimum(1), z.maximum(1000))),
   })
-  .meta({ id: 'PatchModelRequest', description: 'JSON Merge Patch (RFC 7396)' });
+  .register(z.globalRegistry, { id: 'PatchModelRequest', description: 'JSON Merge Patch (RFC 7396)' });
 
 export const DeclaredFile = z
   .strictObject({
     path: FilePath,
-    size: z.number().int().min(0).max(MAX_FILE_BYTES),
+    size: z.int().check(z.minimum(0), z.maximum(MAX_FILE_BYTES)),
     sha256: Sha256,
-    contentType: z
-      .string()
-      .max(256)
-      .regex(/^[\x21-\x7e]+\/[\x20-\x7e]+$/, 'must be a media type')
-      .optional(),
+    contentType: z.optional(
+      z.string().check(z.maxLength(256), z.regex(/^[\x21-\x7e]+\/[\x20-\x7e]+$/, 'must be a media type')),
+    ),
   })
-  .meta({ id: 'DeclaredFile' });
+  .register(z.globalRegistry, { id: 'DeclaredFile' });
 
 export const CreateVersionRequest = z
   .strictObject({
-    files: z.array(DeclaredFile).min(1).max(MAX_FILES_PER_VERSION),
-    label: Label.optional(),
-    description: z.string().max(10_000).optional(),
-    runId: z.string().min(1).max(64).optional(),
-    format: z
-      .string()
-      .regex(/^[A-Za-z0-9._+-]{1,64}$/)
-      .optional(),
-    signature: z.record(z.string(), z.unknown()).optional(),
-    tags: Tags.optional(),
-    properties: Properties.optional(),
-    retention: RetentionSchema.optional(),
-    ttlSeconds: z.number().int().min(1).max(MAX_TTL_SECONDS).optional(),
+    files: z.array(DeclaredFile).check(z.minLength(1), z.maxLength(MAX_FILES_PER_VERSION)),
+    label: z.optional(Label),
+    description: z.optional(z.string().check(z.maxLength(10_000))),
+    runId: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
+    format: z.optional(z.string().check(z.regex(/^[A-Za-z0-9._+-]{1,64}$/))),
+    signature: z.optional(z.record(z.string(), z.unknown())),
+    tags: z.optional(Tags),
+    properties: z.optional(Properties),
+    retention: z.optional(RetentionSchema),
+    ttlSeconds: z.optional(z.int().check(z.minimum(1), z.maximum(MAX_TTL_SECONDS))),
   })
-  .superRefine((body, ctx) => {
-    const seen = new Set<string>();
-    body.files.forEach((f, i) => {
-      if (seen.has(f.path)) ctx.addIssue({ code: 'custom', path: ['files', i, 'path'], message: 'duplicate path' });
-      seen.add(f.path);
-    });
-    if (body.retention === 'transient' && body.ttlSeconds === undefined)
-      ctx.addIssue({ code: 'custom', path: ['ttlSeconds'], message: 'required when retention is "transient"' });
-    if (body.retention !== 'transient' && body.ttlSeconds !== undefined)
-      ctx.addIssue({ code: 'custom', path: ['ttlSeconds'], message: 'only allowed with retention "transient"' });
-  })
-  .meta({ id: 'CreateVersionRequest' });
+  .check(
+    z.superRefine((body, ctx) => {
+      const seen = new Set<string>();
+      body.files.forEach((f, i) => {
+        if (seen.has(f.path)) ctx.addIssue({ code: 'custom', path: ['files', i, 'path'], message: 'duplicate path' });
+        seen.add(f.path);
+      });
+      if (body.retention === 'transient' && body.ttlSeconds === undefined)
+        ctx.addIssue({ code: 'custom', path: ['ttlSeconds'], message: 'required when retention is "transient"' });
+      if (body.retention !== 'transient' && body.ttlSeconds !== undefined)
+        ctx.addIssue({ code: 'custom', path: ['ttlSeconds'], message: 'only allowed with retention "transient"' });
+    }),
+  )
+  .register(z.globalRegistry, { id: 'CreateVersionRequest' });
 
 export const PatchVersionRequest = z
   .strictObject({
-    description: z.string().max(10_000).nullable().optional(),
-    tags: TagsPatch.nullable().optional(),
-    properties: PropertiesPatch.nullable().optional(),
-    approval: ApprovalSchema.optional(),
+    description: z.optional(z.nullable(z.string().check(z.maxLength(10_000)))),
+    tags: z.optional(z.nullable(TagsPatch)),
+    properties: z.optional(z.nullable(PropertiesPatch)),
+    approval: z.optional(ApprovalSchema),
   })
-  .meta({ id: 'PatchVersionRequest', description: 'JSON Merge Patch (RFC 7396)' });
+  .register(z.globalRegistry, { id: 'PatchVersionRequest', description: 'JSON Merge Patch (RFC 7396)' });
 
 export const SetAliasRequest = z
-  .strictObject({ version: z.number().int().min(1).max(999_999_999_999) })
-  .meta({ id: 'SetAliasRequest' });
+  .strictObject({ version: z.int().check(z.minimum(1), z.maximum(999_999_999_999)) })
+  .register(z.globalRegistry, { id: 'SetAliasRequest' });
 
 export const PartUrlsRequest = z
   .strictObject({
     path: FilePath,
-    partNumbers: z.array(z.number().int().min(1).max(10_000)).min(1).max(1000),
+    partNumbers: z.array(z.int().check(z.minimum(1), z.maximum(10_000))).check(z.minLength(1), z.maxLength(1000)),
   })
-  .meta({ id: 'PartUrlsRequest' });
+  .register(z.globalRegistry, { id: 'PartUrlsRequest' });
 
 // ---- responses (documented in OpenAPI; the service builds these shapes) ----
 
@@ -144,44 +148,44 @@ export const ModelSchema = z
     tags: z.record(z.string(), z.string()),
     properties: z.record(z.string(), z.unknown()),
     state: z.enum(['LIVE', 'ARCHIVED']),
-    latestVersion: z.number().int(),
-    aliases: z.record(z.string(), z.number().int()),
+    latestVersion: z.int(),
+    aliases: z.record(z.string(), z.int()),
     protectedAliases: z.array(z.string()),
-    maxTransientVersions: z.number().int(),
+    maxTransientVersions: z.int(),
     createdAt: z.string(),
     createdBy: z.string(),
     updatedAt: z.string(),
     etag: z.string(),
   })
-  .meta({ id: 'Model' });
+  .register(z.globalRegistry, { id: 'Model' });
 
 export const VersionFileSchema = z
-  .object({ path: z.string(), size: z.number().int(), sha256: z.string(), contentType: z.string() })
-  .meta({ id: 'VersionFile' });
+  .object({ path: z.string(), size: z.int(), sha256: z.string(), contentType: z.string() })
+  .register(z.globalRegistry, { id: 'VersionFile' });
 
 export const ModelVersionSchema = z
   .object({
     model: z.string(),
-    version: z.number().int(),
-    label: z.string().optional(),
+    version: z.int(),
+    label: z.optional(z.string()),
     description: z.string(),
     state: z.enum(['PENDING', 'READY', 'FAILED', 'ARCHIVED']),
     approval: ApprovalSchema,
     files: z.array(VersionFileSchema),
     tags: z.record(z.string(), z.string()),
     properties: z.record(z.string(), z.unknown()),
-    runId: z.string().optional(),
-    format: z.string().optional(),
-    signature: z.record(z.string(), z.unknown()).optional(),
+    runId: z.optional(z.string()),
+    format: z.optional(z.string()),
+    signature: z.optional(z.record(z.string(), z.unknown())),
     retention: RetentionSchema,
-    expiresAt: z.string().optional(),
+    expiresAt: z.optional(z.string()),
     createdAt: z.string(),
     createdBy: z.string(),
     updatedAt: z.string(),
     etag: z.string(),
-    verification: z.object({ status: z.enum(['RUNNING', 'FAILED', 'DONE']), reasons: z.array(z.string()) }).optional(),
+    verification: z.optional(z.object({ status: z.enum(['RUNNING', 'FAILED', 'DONE']), reasons: z.array(z.string()) })),
   })
-  .meta({ id: 'ModelVersion' });
+  .register(z.globalRegistry, { id: 'ModelVersion' });
 
 export const SignedRequestSchema = z
   .object({
@@ -190,7 +194,7 @@ export const SignedRequestSchema = z
     headers: z.record(z.string(), z.string()),
     expiresAt: z.string(),
   })
-  .meta({ id: 'SignedRequest' });
+  .register(z.globalRegistry, { id: 'SignedRequest' });
 
 export const UploadInstructionSchema = z
   .union([
@@ -203,16 +207,18 @@ export const UploadInstructionSchema = z
     }),
     z.object({
       path: z.string(),
-      multipart: z.object({ uploadId: z.string(), partSize: z.number().int(), partCount: z.number().int() }),
+      multipart: z.object({ uploadId: z.string(), partSize: z.int(), partCount: z.int() }),
     }),
   ])
-  .meta({ id: 'UploadInstruction' });
+  .register(z.globalRegistry, { id: 'UploadInstruction' });
 
 export const CreateVersionResponse = z
   .object({ version: ModelVersionSchema, uploads: z.array(UploadInstructionSchema) })
-  .meta({ id: 'CreateVersionResponse' });
+  .register(z.globalRegistry, { id: 'CreateVersionResponse' });
 
-export const AliasSchema = z.object({ alias: z.string(), version: z.number().int() }).meta({ id: 'Alias' });
+export const AliasSchema = z
+  .object({ alias: z.string(), version: z.int() })
+  .register(z.globalRegistry, { id: 'Alias' });
 
 export const HistoryEntrySchema = z
   .object({
@@ -224,7 +230,7 @@ export const HistoryEntrySchema = z
     before: z.unknown(),
     after: z.unknown(),
   })
-  .meta({ id: 'HistoryEntry' });
+  .register(z.globalRegistry, { id: 'HistoryEntry' });
 
 export const AliasMoveSchema = z
   .object({
@@ -232,31 +238,31 @@ export const AliasMoveSchema = z
     alias: z.string(),
     at: z.string(),
     actor: z.string(),
-    from: z.number().int().nullable(),
-    to: z.number().int().nullable(),
+    from: z.nullable(z.int()),
+    to: z.nullable(z.int()),
   })
-  .meta({ id: 'AliasMove' });
+  .register(z.globalRegistry, { id: 'AliasMove' });
 
 export const FileUrlSchema = z
-  .object({ url: z.string(), expiresAt: z.string(), size: z.number().int(), sha256: z.string() })
-  .meta({ id: 'FileUrl' });
+  .object({ url: z.string(), expiresAt: z.string(), size: z.int(), sha256: z.string() })
+  .register(z.globalRegistry, { id: 'FileUrl' });
 
 export const PartUrlsResponse = z
-  .object({ parts: z.array(z.object({ partNumber: z.number().int(), ...SignedRequestSchema.shape })) })
-  .meta({ id: 'PartUrlsResponse' });
+  .object({ parts: z.array(z.object({ partNumber: z.int(), ...SignedRequestSchema.shape })) })
+  .register(z.globalRegistry, { id: 'PartUrlsResponse' });
 
-export const pageOf = <T extends z.ZodType>(item: T, id: string) =>
-  z.object({ items: z.array(item), nextPageToken: z.string().nullable() }).meta({ id });
+export const pageOf = <T extends z.ZodMiniType>(item: T, id: string) =>
+  z.object({ items: z.array(item), nextPageToken: z.nullable(z.string()) }).register(z.globalRegistry, { id });
 
 export const ProblemSchema = z
   .object({
     type: z.string(),
     title: z.string(),
-    status: z.number().int(),
-    detail: z.string().optional(),
-    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+    status: z.int(),
+    detail: z.optional(z.string()),
+    errors: z.optional(z.array(z.object({ field: z.string(), message: z.string() }))),
   })
-  .meta({ id: 'Problem' });
+  .register(z.globalRegistry, { id: 'Problem' });
 
 export type CreateModelInput = z.infer<typeof CreateModelRequest>;
 export type PatchModelInput = z.infer<typeof PatchModelRequest>;
@@ -265,60 +271,56 @@ export type PatchVersionInput = z.infer<typeof PatchVersionRequest>;
 
 // ---- experiments, runs, metrics ----
 
-const ParamValue = z.string().max(6000);
-const ParamKey = z
-  .string()
-  .regex(/^[A-Za-z0-9._\-/ ]{1,250}$/, 'must be 1-250 of A-Z a-z 0-9 . _ - / and space')
-  .refine((k) => !k.split('/').includes('..'), 'must not contain ".." segments');
+const ParamValue = z.string().check(z.maxLength(6000));
+const ParamKey = z.string().check(
+  z.regex(/^[A-Za-z0-9._\-/ ]{1,250}$/, 'must be 1-250 of A-Z a-z 0-9 . _ - / and space'),
+  z.refine((k) => !k.split('/').includes('..'), 'must not contain ".." segments'),
+);
 
 export const CreateExperimentRequest = z
-  .strictObject({ name: ModelName, description: z.string().max(10_000).optional(), tags: Tags.optional() })
-  .meta({ id: 'CreateExperimentRequest' });
+  .strictObject({
+    name: ModelName,
+    description: z.optional(z.string().check(z.maxLength(10_000))),
+    tags: z.optional(Tags),
+  })
+  .register(z.globalRegistry, { id: 'CreateExperimentRequest' });
 
 export const CreateRunRequest = z
   .strictObject({
-    name: z.string().min(1).max(256).optional(),
-    params: z.record(ParamKey, ParamValue).optional(),
-    tags: Tags.optional(),
+    name: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
+    params: z.optional(z.record(ParamKey, ParamValue)),
+    tags: z.optional(Tags),
   })
-  .refine((r) => Object.keys(r.params ?? {}).length <= 1000, { message: 'at most 1000 params', path: ['params'] })
-  .meta({ id: 'CreateRunRequest' });
+  .check(
+    z.refine((r) => Object.keys(r.params ?? {}).length <= 1000, { message: 'at most 1000 params', path: ['params'] }),
+  )
+  .register(z.globalRegistry, { id: 'CreateRunRequest' });
 
 export const PatchRunRequest = z
   .strictObject({
-    status: z.enum(['RUNNING', 'FINISHED', 'FAILED', 'KILLED']).optional(),
-    name: z.string().min(1).max(256).optional(),
-    tags: TagsPatch.nullable().optional(),
+    status: z.optional(z.enum(['RUNNING', 'FINISHED', 'FAILED', 'KILLED'])),
+    name: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
+    tags: z.optional(z.nullable(TagsPatch)),
   })
-  .meta({ id: 'PatchRunRequest' });
+  .register(z.globalRegistry, { id: 'PatchRunRequest' });
 
 export const PutParamsRequest = z
   .record(ParamKey, ParamValue)
-  .refine((p) => Object.keys(p).length <= 1000, { message: 'at most 1000 params' })
-  .meta({ id: 'PutParamsRequest' });
+  .check(z.refine((p) => Object.keys(p).length <= 1000, { message: 'at most 1000 params' }))
+  .register(z.globalRegistry, { id: 'PutParamsRequest' });
 
 export const MAX_METRIC_POINTS = 1000;
 export const MetricPoint = z
   .strictObject({
     key: ParamKey,
     value: z.number(),
-    step: z
-      .number()
-      .int()
-      .min(-(10 ** 14))
-      .max(10 ** 15)
-      .optional(),
-    timestamp: z
-      .number()
-      .int()
-      .min(0)
-      .max(10 ** 14)
-      .optional(),
+    step: z.optional(z.int().check(z.minimum(-(10 ** 14)), z.maximum(10 ** 15))),
+    timestamp: z.optional(z.int().check(z.minimum(0), z.maximum(10 ** 14))),
   })
-  .meta({ id: 'MetricPoint' });
+  .register(z.globalRegistry, { id: 'MetricPoint' });
 export const LogMetricsRequest = z
-  .strictObject({ metrics: z.array(MetricPoint).min(1) })
-  .meta({ id: 'LogMetricsRequest' });
+  .strictObject({ metrics: z.array(MetricPoint).check(z.minLength(1)) })
+  .register(z.globalRegistry, { id: 'LogMetricsRequest' });
 
 export const ExperimentSchema = z
   .object({
@@ -329,7 +331,7 @@ export const ExperimentSchema = z
     createdAt: z.string(),
     createdBy: z.string(),
   })
-  .meta({ id: 'Experiment' });
+  .register(z.globalRegistry, { id: 'Experiment' });
 
 export const RunSchema = z
   .object({
@@ -340,16 +342,16 @@ export const RunSchema = z
     params: z.record(z.string(), z.string()),
     tags: z.record(z.string(), z.string()),
     startTime: z.string(),
-    endTime: z.string().nullable(),
+    endTime: z.nullable(z.string()),
     latestMetrics: z.record(z.string(), z.number()),
-    modelVersions: z.array(z.object({ model: z.string(), version: z.number().int() })),
+    modelVersions: z.array(z.object({ model: z.string(), version: z.int() })),
     createdBy: z.string(),
   })
-  .meta({ id: 'Run' });
+  .register(z.globalRegistry, { id: 'Run' });
 
 export const MetricPointSchema = z
-  .object({ value: z.number(), step: z.number().int(), timestamp: z.number().int() })
-  .meta({ id: 'MetricValue' });
+  .object({ value: z.number(), step: z.int(), timestamp: z.int() })
+  .register(z.globalRegistry, { id: 'MetricValue' });
 
 export type CreateExperimentInput = z.infer<typeof CreateExperimentRequest>;
 export type CreateRunInput = z.infer<typeof CreateRunRequest>;
@@ -357,7 +359,7 @@ export type PatchRunInput = z.infer<typeof PatchRunRequest>;
 export type LogMetricsInput = z.infer<typeof LogMetricsRequest>;
 
 export const ModelPage = pageOf(
-  ModelSchema.pick({
+  z.pick(ModelSchema, {
     name: true,
     description: true,
     owner: true,
@@ -375,5 +377,5 @@ export const AliasHistoryPage = pageOf(AliasMoveSchema, 'AliasMovePage');
 export const MetricPage = pageOf(MetricPointSchema, 'MetricPage');
 export const ExperimentPage = pageOf(ExperimentSchema, 'ExperimentPage');
 export const RunPage = pageOf(RunSchema, 'RunPage');
-export const FileList = z.object({ items: z.array(VersionFileSchema) }).meta({ id: 'FileList' });
-export const MetricsWritten = z.object({ written: z.number().int() }).meta({ id: 'MetricsWritten' });
+export const FileList = z.object({ items: z.array(VersionFileSchema) }).register(z.globalRegistry, { id: 'FileList' });
+export const MetricsWritten = z.object({ written: z.int() }).register(z.globalRegistry, { id: 'MetricsWritten' });

@@ -4,7 +4,7 @@
  */
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import type { ZodError } from 'zod';
+import type { core } from 'zod/mini';
 import { RegistryError } from '../errors.js';
 import type { Authenticator, Principal } from '../ports/auth.js';
 import type { RegistryApi } from '../service/registry-api.js';
@@ -47,7 +47,7 @@ function rawParams(template: string, url: URL): Record<string, string> {
   return params;
 }
 
-function zodProblem(error: ZodError): RegistryError {
+function zodProblem(error: core.$ZodError): RegistryError {
   const issues = error.issues.flatMap((issue) => {
     const base = issue.path.map(String);
     // An unknown field is named itself, not its parent object.

@@ -1,13 +1,13 @@
 /** The OpenAPI 3.1 document, generated from the route table and its zod schemas (never written by hand). */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { RouteDef } from './route-table.js';
 
 type JsonSchema = Record<string, unknown>;
 const COMPONENTS = '#/components/schemas/';
 
 /** A schema with an id becomes a `$ref`; others are inlined, their named parts pointing into components. */
-function schemaRef(schema: z.ZodType): JsonSchema {
-  const id = (schema.meta() as { id?: string } | undefined)?.id;
+function schemaRef(schema: z.ZodMiniType): JsonSchema {
+  const id = z.globalRegistry.get(schema)?.id;
   if (id) return { $ref: `${COMPONENTS}${id}` };
   const { $schema: _ignored, $defs: _defs, ...rest } = z.toJSONSchema(schema, { unrepresentable: 'any' }) as JsonSchema;
   return JSON.parse(JSON.stringify(rest).replaceAll('"#/$defs/', `"${COMPONENTS}`)) as JsonSchema;

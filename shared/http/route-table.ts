@@ -3,7 +3,7 @@
  * The Hono app, the OpenAPI document and the auth matrix tests are all generated from it,
  * so a new route cannot miss validation, documentation or authorization.
  */
-import type { z } from 'zod';
+import type { ZodMiniType } from 'zod/mini';
 import type { Principal, Scope } from '../ports/auth.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -21,7 +21,7 @@ export interface RouteRequest<B> {
 export interface ResponseSpec {
   status: number;
   description: string;
-  schema?: z.ZodType;
+  schema?: ZodMiniType;
 }
 
 export interface RouteDef<B = unknown> {
@@ -33,7 +33,7 @@ export interface RouteDef<B = unknown> {
   scope: Scope | null;
   summary: string;
   tag: string;
-  body?: z.ZodType<B>;
+  body?: ZodMiniType<B>;
   query?: Array<{ name: string; description: string }>;
   headers?: Array<{ name: string; description: string }>;
   responses: ResponseSpec[];

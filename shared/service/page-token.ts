@@ -3,15 +3,15 @@
  * filter. Every field is checked on the way back in: a malformed, tampered or foreign token
  * is a 400 naming `pageToken`, never a 500.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { invalid } from '../errors.js';
 
 const TokenSchema = z.strictObject({
   v: z.literal(1),
-  r: z.string().max(64),
-  p: z.string().max(300),
-  f: z.string().max(2048),
-  a: z.string().max(2048),
+  r: z.string().check(z.maxLength(64)),
+  p: z.string().check(z.maxLength(300)),
+  f: z.string().check(z.maxLength(2048)),
+  a: z.string().check(z.maxLength(2048)),
 });
 
 export interface PageScope {

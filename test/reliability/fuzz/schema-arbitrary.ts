@@ -5,7 +5,7 @@
  * a wrong type, a dropped or unknown field).
  */
 import fc from 'fast-check';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { HOSTILE_SEGMENTS } from './hostile-inputs.js';
 
 interface JsonSchema {
@@ -106,7 +106,7 @@ function arbitraryOf(
 }
 
 /** Plausible (mostly valid) bodies for a zod request schema. */
-export function validishBody(schema: z.ZodType, pools: FieldPools): fc.Arbitrary<unknown> {
+export function validishBody(schema: z.ZodMiniType, pools: FieldPools): fc.Arbitrary<unknown> {
   const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
   const defs = json.$defs ?? {};
   return arbitraryOf(json, defs, pools, 'body', 0);
