@@ -1,9 +1,10 @@
 /**
  * The registry's HTTP app: `fetch(Request) -> Response`. Every runtime (Lambda, Azure
- * Functions, the local Node server) is a thin adapter around it.
+ * Functions, the local Node server) is a thin adapter around it. Hono's quick preset
+ * (LinearRouter) skips the router compile that every cold start would pay on its first request.
  */
-import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { Hono } from 'hono/quick';
 import type { core } from 'zod/mini';
 import { RegistryError } from '../errors.js';
 import type { Authenticator, Principal } from '../ports/auth.js';

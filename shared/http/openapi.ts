@@ -1,5 +1,6 @@
 /** The OpenAPI 3.1 document, generated from the route table and its zod schemas (never written by hand). */
 import * as z from 'zod/mini';
+import { responseSchemas } from '../response-schemas.js';
 import type { RouteDef } from './route-table.js';
 
 type JsonSchema = Record<string, unknown>;
@@ -49,7 +50,7 @@ export function buildOpenApi(routes: RouteDef[]): Record<string, unknown> {
     for (const r of route.responses) {
       const mediaType = r.status >= 400 ? 'application/problem+json' : 'application/json';
       responses[String(r.status)] = r.schema
-        ? { description: r.description, content: { [mediaType]: { schema: schemaRef(r.schema) } } }
+        ? { description: r.description, content: { [mediaType]: { schema: schemaRef(responseSchemas[r.schema]) } } }
         : { description: r.description };
     }
     if (route.scope !== null) {

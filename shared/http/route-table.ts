@@ -5,6 +5,7 @@
  */
 import type { ZodMiniType } from 'zod/mini';
 import type { Principal, Scope } from '../ports/auth.js';
+import type { ResponseSchemaName } from '../response-schemas.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -21,7 +22,8 @@ export interface RouteRequest<B> {
 export interface ResponseSpec {
   status: number;
   description: string;
-  schema?: ZodMiniType;
+  /** Named, not imported: the response schemas are loaded only where the OpenAPI document is built. */
+  schema?: ResponseSchemaName;
 }
 
 export interface RouteDef<B = unknown> {

@@ -38,19 +38,7 @@ const PAGE_QUERY = [
 const FILTER = { name: 'filter', description: 'indexed predicates joined by " and "' };
 const IF_MATCH = [{ name: 'If-Match', description: 'the etag last read; a stale one is 412' }];
 const problems = (...statuses: number[]) =>
-  statuses.map((status) => ({ status, description: 'problem details', schema: s.ProblemSchema }));
-
-const {
-  ModelPage,
-  VersionPage,
-  HistoryPage,
-  AliasHistoryPage,
-  MetricPage,
-  ExperimentPage,
-  RunPage,
-  FileList,
-  MetricsWritten,
-} = s;
+  statuses.map((status) => ({ status, description: 'problem details', schema: 'Problem' as const }));
 
 export interface RouteSpec {
   id: string;
@@ -84,7 +72,7 @@ export function registryRoutes(registry: RegistryApi): RouteDef[] {
       summary: 'Register a model',
       tag: 'models',
       body: s.CreateModelRequest,
-      responses: [{ status: 201, description: 'created', schema: s.ModelSchema }, ...problems(400, 409)],
+      responses: [{ status: 201, description: 'created', schema: 'Model' }, ...problems(400, 409)],
       handle: async (r) => withEtag(201, await registry.models.create(r.principal, r.body)),
     }),
     defineRoute({
@@ -95,7 +83,7 @@ export function registryRoutes(registry: RegistryApi): RouteDef[] {
       summary: 'List models (filter: name^=, owner=, tags.k=, state=)',
       tag: 'models',
       query: [...PAGE_QUERY, FILTER],
-      responses: [{ status: 200, description: 'a page', schema: ModelPage }, ...problems(400)],
+      responses: [{ status: 200, description: 'a page', schema: 'ModelSummaryPage' }, ...problems(400)],
       handle: async (r) => json(200, await registry.models.list(r.principal, pageQuery(r.query))),
     }),
     defineRoute({
@@ -105,7 +93,7 @@ export function registryRoutes(registry: RegistryApi): RouteDef[] {
       scope: 'registry.read',
       summary: 'Read a model',
       tag: 'models',
-      responses: [{ status: 200, description: 'the model', schema: s.ModelSchema }, ...problems(404)],
+      responses: [{ status: 200, description: 'the model', schema: 'Model' }, ...problems(404)],
       handle: async (r) => withEtag(200, await registry.models.get(r.principal, r.params.model ?? '')),
     }),
     defineRoute({
@@ -117,10 +105,7 @@ export function registryRoutes(registry: RegistryApi): RouteDef[] {
       tag: 'models',
       body: s.PatchModelRequest,
       headers: IF_MATCH,
-      responses: [
-        { status: 200, description: 'the model', schema: s.ModelSchema },
-        ...problems(400, 403, 404, 409, 412),
-      ],
+      responses: [{ status: 200, description: 'the model', schema: 'Model' }, ...problems(400, 403, 404, 409, 412)],
       handle: async (r) =>
         withEtag(200, await registry.models.update(r.principal, r.params.model ?? '', r.body, ifMatch(r.headers))),
     }),
@@ -153,7 +138,7 @@ export function registryRoutes(registry: RegistryApi): RouteDef[] {
       summary: 'Archive a model (it takes no new versions)',
       tag: 'models',
       headers: IF_MATCH,
-      responses: [{ status: 200, description: 'the model', schema: s.ModelSchema }, ...problems(403, 404, 412)],
+      responses: [{ status: 200, description: 'the model', schema: 'Model' }, ...problems(403, 404, 412)],
       handle: async (r) =>
         withEtag(
           200,
@@ -168,7 +153,7 @@ export function registryRoutes(registry: RegistryApi): RouteDef[] {
       summary: 'Restore an archived model',
       tag: 'models',
       headers: IF_MATCH,
-      responses: [{ status: 200, description: 'the model', schema: s.ModelSchema }, ...problems(403, 404, 412)],
+      responses: [{ status: 200, description: 'the model', schema: 'Model' }, ...problems(403, 404, 412)],
       handle: async (r) =>
         withEtag(200, await registry.models.setState(r.principal, r.params.model ?? '', 'LIVE', ifMatch(r.headers))),
     }),
@@ -180,7 +165,7 @@ export function registryRoutes(registry: RegistryApi): RouteDef[] {
       summary: 'The audit history of a model, oldest first',
       tag: 'models',
       query: PAGE_QUERY,
-      responses: [{ status: 200, description: 'a page', schema: HistoryPage }, ...problems(400, 404)],
+      responses: [{ status: 200, description: 'a page', schema: 'HistoryPage' }, ...problems(400, 404)],
       handle: async (r) =>
         json(200, await registry.models.history(r.principal, r.params.model ?? '', pageQuery(r.query))),
     }),
@@ -194,8 +179,8 @@ export function registryRoutes(registry: RegistryApi): RouteDef[] {
       body: s.CreateVersionRequest,
       headers: [{ name: 'Idempotency-Key', description: 'a replay returns the original version' }],
       responses: [
-        { status: 201, description: 'created', schema: s.CreateVersionResponse },
-        { status: 200, description: 'replayed (same Idempotency-Key)', schema: s.CreateVersionResponse },
+        { status: 201, description: 'created', schema: 'CreateVersionResponse' },
+        { status: 200, description: 'replayed (same Idempotency-Key)', schema: 'CreateVersionResponse' },
         ...problems(400, 403, 404, 409),
       ],
       handle: async (r) => {
@@ -218,7 +203,7 @@ export function registryRoutes(registry: RegistryApi): RouteDef[] {
       summary: 'List versions, newest first (filter: tags.k=, runId=, state=)',
       tag: 'versions',
       query: [...PAGE_QUERY, FILTER],
-      responses: [{ status: 200, description: 'a page', schema: VersionPage }, ...problems(400, 404)],
+      responses: [{ status: 200, description: 'a page', schema: 'ModelVersionPage' }, ...problems(400, 404)],
       handle: async (r) =>
         json(200, await registry.versions.list(r.principal, r.params.model ?? '', pageQuery(r.query))),
     }),
@@ -229,7 +214,7 @@ export function registryRoutes(registry: RegistryApi): RouteDef[] {
       scope: 'registry.read',
       summary: 'Read a version by number, -k, latest, alias:<a>, label:<l> or bare alias',
       tag: 'versions',
-      responses: [{ status: 200, description: 'the version', schema: s.ModelVersionSchema }, ...problems(400, 404)],
+      responses: [{ status: 200, description: 'the version', schema: 'ModelVersion' }, ...problems(400, 404)],
       handle: async (r) =>
         withEtag(200, await registry.versions.get(r.principal, r.params.model ?? '', r.params.ref ?? '')),
     }),
@@ -242,10 +227,7 @@ export function registryRoutes(registry: RegistryApi): RouteDef[] {
       tag: 'versions',
       body: s.PatchVersionRequest,
       headers: IF_MATCH,
-      responses: [
-        { status: 200, description: 'the version', schema: s.ModelVersionSchema },
-        ...problems(400, 403, 404, 412),
-      ],
+      responses: [{ status: 200, description: 'the version', schema: 'ModelVersion' }, ...problems(400, 403, 404, 412)],
       handle: async (r) =>
         withEtag(
           200,
@@ -280,8 +262,8 @@ export function registryRoutes(registry: RegistryApi): RouteDef[] {
       summary: 'Verify the uploaded bytes: 200 READY, 202 while verification runs, 409 if missing or wrong',
       tag: 'versions',
       responses: [
-        { status: 200, description: 'READY', schema: s.ModelVersionSchema },
-        { status: 202, description: 'verifying', schema: s.ModelVersionSchema },
+        { status: 200, description: 'READY', schema: 'ModelVersion' },
+        { status: 202, description: 'verifying', schema: 'ModelVersion' },
         ...problems(403, 404, 409),
       ],
       handle: async (r) => {
@@ -297,10 +279,7 @@ export function registryRoutes(registry: RegistryApi): RouteDef[] {
       summary: 'Archive a READY version (it leaves latest and -k)',
       tag: 'versions',
       headers: IF_MATCH,
-      responses: [
-        { status: 200, description: 'the version', schema: s.ModelVersionSchema },
-        ...problems(403, 404, 409, 412),
-      ],
+      responses: [{ status: 200, description: 'the version', schema: 'ModelVersion' }, ...problems(403, 404, 409, 412)],
       handle: async (r) =>
         withEtag(
           200,
@@ -316,7 +295,7 @@ export function registryRoutes(registry: RegistryApi): RouteDef[] {
       tag: 'versions',
       body: s.PartUrlsRequest,
       responses: [
-        { status: 200, description: 'part URLs', schema: s.PartUrlsResponse },
+        { status: 200, description: 'part URLs', schema: 'PartUrlsResponse' },
         ...problems(400, 403, 404, 409),
       ],
       handle: async (r) =>
@@ -329,7 +308,7 @@ export function registryRoutes(registry: RegistryApi): RouteDef[] {
       scope: 'registry.read',
       summary: "A version's files",
       tag: 'versions',
-      responses: [{ status: 200, description: 'files', schema: FileList }, ...problems(404)],
+      responses: [{ status: 200, description: 'files', schema: 'FileList' }, ...problems(404)],
       handle: async (r) =>
         json(200, { items: await registry.versions.files(r.principal, r.params.model ?? '', r.params.ref ?? '') }),
     }),
@@ -343,7 +322,7 @@ export function registryRoutes(registry: RegistryApi): RouteDef[] {
       query: [{ name: 'redirect', description: 'false: answer 200 with the URL' }],
       responses: [
         { status: 302, description: 'to the signed URL' },
-        { status: 200, description: 'the signed URL', schema: s.FileUrlSchema },
+        { status: 200, description: 'the signed URL', schema: 'FileUrl' },
         ...problems(400, 404, 409),
       ],
       handle: async (r) => {
@@ -370,7 +349,7 @@ export function registryRoutes(registry: RegistryApi): RouteDef[] {
       scope: 'registry.read',
       summary: 'Where an alias points',
       tag: 'aliases',
-      responses: [{ status: 200, description: 'the alias', schema: s.AliasSchema }, ...problems(400, 404)],
+      responses: [{ status: 200, description: 'the alias', schema: 'Alias' }, ...problems(400, 404)],
       handle: async (r) => {
         const alias = await registry.aliases.get(r.principal, r.params.model ?? '', r.params.alias ?? '');
         return json(200, { alias: alias.alias, version: alias.version }, { etag: `"${alias.etag}"` });
@@ -385,10 +364,7 @@ export function registryRoutes(registry: RegistryApi): RouteDef[] {
       tag: 'aliases',
       body: s.SetAliasRequest,
       headers: IF_MATCH,
-      responses: [
-        { status: 200, description: 'the alias', schema: s.AliasSchema },
-        ...problems(400, 403, 404, 409, 412),
-      ],
+      responses: [{ status: 200, description: 'the alias', schema: 'Alias' }, ...problems(400, 403, 404, 409, 412)],
       handle: async (r) => {
         const body = r.body as { version: number };
         const alias = await registry.aliases.set(
@@ -423,7 +399,7 @@ export function registryRoutes(registry: RegistryApi): RouteDef[] {
       summary: 'Every move of an alias: who, when, from, to',
       tag: 'aliases',
       query: PAGE_QUERY,
-      responses: [{ status: 200, description: 'a page', schema: AliasHistoryPage }, ...problems(400, 404)],
+      responses: [{ status: 200, description: 'a page', schema: 'AliasMovePage' }, ...problems(400, 404)],
       handle: async (r) =>
         json(
           200,
@@ -438,7 +414,7 @@ export function registryRoutes(registry: RegistryApi): RouteDef[] {
       summary: 'Create an experiment (names are unique)',
       tag: 'tracking',
       body: s.CreateExperimentRequest,
-      responses: [{ status: 201, description: 'created', schema: s.ExperimentSchema }, ...problems(400, 409)],
+      responses: [{ status: 201, description: 'created', schema: 'Experiment' }, ...problems(400, 409)],
       handle: async (r) => json(201, await registry.tracking.createExperiment(r.principal, r.body)),
     }),
     defineRoute({
@@ -449,7 +425,7 @@ export function registryRoutes(registry: RegistryApi): RouteDef[] {
       summary: 'List experiments',
       tag: 'tracking',
       query: PAGE_QUERY,
-      responses: [{ status: 200, description: 'a page', schema: ExperimentPage }, ...problems(400)],
+      responses: [{ status: 200, description: 'a page', schema: 'ExperimentPage' }, ...problems(400)],
       handle: async (r) => json(200, await registry.tracking.listExperiments(r.principal, pageQuery(r.query))),
     }),
     defineRoute({
@@ -459,7 +435,7 @@ export function registryRoutes(registry: RegistryApi): RouteDef[] {
       scope: 'registry.read',
       summary: 'Read an experiment',
       tag: 'tracking',
-      responses: [{ status: 200, description: 'the experiment', schema: s.ExperimentSchema }, ...problems(400, 404)],
+      responses: [{ status: 200, description: 'the experiment', schema: 'Experiment' }, ...problems(400, 404)],
       handle: async (r) => json(200, await registry.tracking.getExperiment(r.principal, r.params.id ?? '')),
     }),
     defineRoute({
@@ -470,7 +446,7 @@ export function registryRoutes(registry: RegistryApi): RouteDef[] {
       summary: 'Start a run',
       tag: 'tracking',
       body: s.CreateRunRequest,
-      responses: [{ status: 201, description: 'created', schema: s.RunSchema }, ...problems(400, 404)],
+      responses: [{ status: 201, description: 'created', schema: 'Run' }, ...problems(400, 404)],
       handle: async (r) => json(201, await registry.tracking.createRun(r.principal, r.params.id ?? '', r.body)),
     }),
     defineRoute({
@@ -481,7 +457,7 @@ export function registryRoutes(registry: RegistryApi): RouteDef[] {
       summary: "An experiment's runs, oldest first",
       tag: 'tracking',
       query: PAGE_QUERY,
-      responses: [{ status: 200, description: 'a page', schema: RunPage }, ...problems(400, 404)],
+      responses: [{ status: 200, description: 'a page', schema: 'RunPage' }, ...problems(400, 404)],
       handle: async (r) =>
         json(200, await registry.tracking.listRuns(r.principal, r.params.id ?? '', pageQuery(r.query))),
     }),
@@ -492,7 +468,7 @@ export function registryRoutes(registry: RegistryApi): RouteDef[] {
       scope: 'registry.read',
       summary: 'Read a run',
       tag: 'tracking',
-      responses: [{ status: 200, description: 'the run', schema: s.RunSchema }, ...problems(400, 404)],
+      responses: [{ status: 200, description: 'the run', schema: 'Run' }, ...problems(400, 404)],
       handle: async (r) => json(200, await registry.tracking.getRun(r.principal, r.params.id ?? '')),
     }),
     defineRoute({
@@ -503,7 +479,7 @@ export function registryRoutes(registry: RegistryApi): RouteDef[] {
       summary: 'Finish, fail or kill a run (sets endTime), rename, tag',
       tag: 'tracking',
       body: s.PatchRunRequest,
-      responses: [{ status: 200, description: 'the run', schema: s.RunSchema }, ...problems(400, 404)],
+      responses: [{ status: 200, description: 'the run', schema: 'Run' }, ...problems(400, 404)],
       handle: async (r) => json(200, await registry.tracking.updateRun(r.principal, r.params.id ?? '', r.body)),
     }),
     defineRoute({
@@ -514,7 +490,7 @@ export function registryRoutes(registry: RegistryApi): RouteDef[] {
       summary: 'Add params (write-once: a different value for a set key is 409)',
       tag: 'tracking',
       body: s.PutParamsRequest,
-      responses: [{ status: 200, description: 'the run', schema: s.RunSchema }, ...problems(400, 404, 409)],
+      responses: [{ status: 200, description: 'the run', schema: 'Run' }, ...problems(400, 404, 409)],
       handle: async (r) =>
         json(200, await registry.tracking.putParams(r.principal, r.params.id ?? '', r.body as Record<string, string>)),
     }),
@@ -526,7 +502,7 @@ export function registryRoutes(registry: RegistryApi): RouteDef[] {
       summary: 'Log up to 1,000 metric points (all validated before any is written)',
       tag: 'tracking',
       body: s.LogMetricsRequest,
-      responses: [{ status: 200, description: 'written', schema: MetricsWritten }, ...problems(400, 404, 413)],
+      responses: [{ status: 200, description: 'written', schema: 'MetricsWritten' }, ...problems(400, 404, 413)],
       handle: async (r) => json(200, await registry.tracking.logMetrics(r.principal, r.params.id ?? '', r.body)),
     }),
     defineRoute({
@@ -537,7 +513,7 @@ export function registryRoutes(registry: RegistryApi): RouteDef[] {
       summary: 'A metric series, by step ascending',
       tag: 'tracking',
       query: PAGE_QUERY,
-      responses: [{ status: 200, description: 'a page', schema: MetricPage }, ...problems(400, 404)],
+      responses: [{ status: 200, description: 'a page', schema: 'MetricPage' }, ...problems(400, 404)],
       handle: async (r) =>
         json(
           200,
