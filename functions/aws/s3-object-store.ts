@@ -98,7 +98,7 @@ export class S3ObjectStore implements ObjectStore {
 
   async presignPut(key: string, options: PutUrlOptions): Promise<SignedRequest> {
     const checksum = hexToBase64(options.sha256);
-    const createOnly = this.createOnlyPrefixes.some((p) => key.startsWith(p));
+    const createOnly = this.isCreateOnly(key);
     const command = new PutObjectCommand({
       Bucket: this.bucket,
       Key: key,
@@ -176,12 +176,18 @@ export class S3ObjectStore implements ObjectStore {
     return parts.sort((a, b) => a.partNumber - b.partNumber);
   }
 
-  async completeMultipart(key: string, uploadId: string, parts: UploadedPart[]): Promise<void> {
+  async completeMultipart(
+    key: string,
+    uploadId: string,
+    parts: UploadedPart[],
+    conditions: { ifNoneMatch?: '*' } = {},
+  ): Promise<void> {
     await this.client.send(
       new CompleteMultipartUploadCommand({
         Bucket: this.bucket,
         Key: key,
         UploadId: uploadId,
+        ...(conditions.ifNoneMatch ? { IfNoneMatch: conditions.ifNoneMatch } : {}),
         MultipartUpload: {
           Parts: [...parts]
             .sort((a, b) => a.partNumber - b.partNumber)
@@ -257,23 +263,39 @@ export class S3ObjectStore implements ObjectStore {
   async copy(fromKey: string, toKey: string, options: { ifMatch?: string } = {}): Promise<void> {
     const source = `${this.bucket}/${fromKey.split('/').map(encodeURIComponent).join('/')}`;
     const ifMatch = options.ifMatch !== undefined ? { CopySourceIfMatch: quoted(options.ifMatch) } : {};
+    const createOnly = this.isCreateOnly(toKey);
+    // A create-only (content-addressed) object that exists holds these bytes already: it is never
+    // rewritten, so a reader or a second writer cannot meet it half-replaced.
+    if (createOnly && (await this.head(toKey))) return;
     try {
       // One HEAD per copy (copies happen once per ingested blob) tells which copy S3 takes.
       const current = await this.head(fromKey);
       if (!current) throw new ObjectChangedError(`object ${fromKey} is gone`);
       const size = current.size;
       if (size > this.singleCopyMaxBytes) {
-        await this.copyInParts(source, toKey, size, ifMatch);
+        await this.copyInParts(source, toKey, size, ifMatch, createOnly);
         return;
       }
       await this.client.send(
-        new CopyObjectCommand({ Bucket: this.bucket, Key: toKey, CopySource: source, ...ifMatch }),
+        new CopyObjectCommand({
+          Bucket: this.bucket,
+          Key: toKey,
+          CopySource: source,
+          ...ifMatch,
+          ...(createOnly ? { IfNoneMatch: '*' } : {}),
+        }),
       );
     } catch (e) {
+      // Another writer's copy landed first (412 on If-None-Match, 409 while it was in flight).
+      if (createOnly && (isPreconditionFailed(e) || statusOf(e) === 409) && (await this.head(toKey))) return;
       if (isMissing(e) || isPreconditionFailed(e))
         throw new ObjectChangedError(`object ${fromKey} is gone or changed`, { cause: e });
       throw e;
     }
+  }
+
+  private isCreateOnly(key: string): boolean {
+    return this.createOnlyPrefixes.some((p) => key.startsWith(p));
   }
 
   /** Copies an object larger than one CopyObject takes, 1 GiB per part, every part pinned to the same etag. */
@@ -282,6 +304,7 @@ export class S3ObjectStore implements ObjectStore {
     toKey: string,
     size: number,
     ifMatch: { CopySourceIfMatch?: string },
+    createOnly: boolean,
   ): Promise<void> {
     const { uploadId } = await this.createMultipart(toKey, {});
     try {
@@ -302,7 +325,7 @@ export class S3ObjectStore implements ObjectStore {
         );
         parts.push({ partNumber, size: end - start + 1, etag: bareEtag(out.CopyPartResult?.ETag) });
       }
-      await this.completeMultipart(toKey, uploadId, parts);
+      await this.completeMultipart(toKey, uploadId, parts, createOnly ? { ifNoneMatch: '*' } : {});
     } catch (e) {
       await this.abortMultipart(toKey, uploadId).catch(() => undefined);
       throw e;

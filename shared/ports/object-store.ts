@@ -66,7 +66,10 @@ export interface ObjectStore {
   ): Promise<SignedRequest>;
   head(key: string): Promise<ObjectInfo | undefined>;
   read(key: string, options?: ReadOptions): Promise<ReadableStream<Uint8Array>>;
-  /** Server-side copy; with `ifMatch`, fails with `ObjectChangedError` unless the source still has that etag. */
+  /**
+   * Server-side copy; with `ifMatch`, fails with `ObjectChangedError` unless the source still has
+   * that etag. Into a content-addressed (create-only) area, an existing destination is left as it is.
+   */
   copy(fromKey: string, toKey: string, options?: { ifMatch?: string }): Promise<void>;
   delete(key: string): Promise<void>;
   list(

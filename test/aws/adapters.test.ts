@@ -156,6 +156,29 @@ describe('S3ObjectStore', () => {
     client.destroy();
   });
 
+  it('never rewrites an object in a create-only prefix: a second copy there leaves the first in place', async () => {
+    const store = new S3ObjectStore({ client: s3.client, bucket: s3.bucket, createOnlyPrefixes: ['mreg/blobs/'] });
+    const stage = async (key: string, body: Buffer) => {
+      const signed = await objects.presignPut(key, { size: body.length, sha256: sha(body), expiresInSeconds: 60 });
+      await fetch(signed.url, { method: 'PUT', headers: signed.headers, body: new Uint8Array(body) });
+      return (await objects.head(key))?.etag ?? '';
+    };
+    const first = randomBytes(64);
+    const second = randomBytes(64);
+    const blob = 'mreg/blobs/sha256/create-only-check';
+    await store.copy('mreg/uploads/a/0', blob, { ifMatch: await stage('mreg/uploads/a/0', first) });
+    // The source of the second copy is gone by the time it runs, as when another writer finished first.
+    const etag = await stage('mreg/uploads/b/0', second);
+    await objects.delete('mreg/uploads/b/0');
+    await store.copy('mreg/uploads/b/0', blob, { ifMatch: etag });
+    expect((await digestStream(await objects.read(blob))).sha256).toBe(sha(first));
+    // Outside the create-only prefix a copy replaces the destination.
+    await objects.copy('mreg/uploads/a/0', 'mreg/uploads/c/0');
+    await stage('mreg/uploads/d/0', second);
+    await objects.copy('mreg/uploads/d/0', 'mreg/uploads/c/0');
+    expect((await digestStream(await objects.read('mreg/uploads/c/0'))).sha256).toBe(sha(second));
+  });
+
   it('lists no parts of an unknown upload', async () => {
     expect(await objects.listParts('mreg/uploads/none/0', 'deadbeef')).toEqual([]);
   });

@@ -249,7 +249,9 @@ describe('AWS end to end', () => {
       claims: READER,
     });
     const { url } = link.json as { url: string };
-    expect(sha(new Uint8Array(await (await fetch(url)).arrayBuffer()))).toBe(sha(big));
+    const download = await fetch(url);
+    expect(download.status).toBe(200);
+    expect(sha(new Uint8Array(await download.arrayBuffer()))).toBe(sha(big));
   });
 
   it('Debian awscli copies a file into incoming/ with mreg_intent=create_model: one READY version, right SHA-256', async () => {
