@@ -589,6 +589,8 @@ export async function verifyVersion(
         const now = await ctx.metadata.get<VersionRow>(keys.model(model), keys.version(row.version));
         if (now && (now.data.state === 'READY' || now.data.state === 'ARCHIVED'))
           return { version: versionFromRow(model, now.data, files), status: 200 };
+        // Or it ingested the same (content-addressed) bytes first and is still settling: claim them.
+        if (await claimHeldBlob(ctx, upload.sha256, upload.size, claim)) continue;
         throw new RegistryError('conflict', `${pathOf(upload.sha256)} changed while it was verified; commit again`, {
           cause: e,
           retryAfterSeconds: 1,

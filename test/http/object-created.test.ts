@@ -1,6 +1,8 @@
 /** Object-created events through the core, over the local store: staged uploads and `incoming/` drop-ins. */
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ObjectStore } from '../../shared/ports/object-store.js';
+import { ingestBlob } from '../../shared/service/blobs.js';
 import type { ObjectCreatedEvent } from '../../shared/service/object-created.js';
 import { type AppHarness, createAppHarness } from '../support/app-harness.js';
 
@@ -70,6 +72,64 @@ describe('staged uploads', () => {
     expect(await h.registry.objectCreated({ key: 'mreg/uploads/NOPE/0', size: 1, etag: 'e' })).toMatchObject({
       kind: 'ignored',
     });
+  });
+});
+
+describe('a commit racing the event for the same bytes', () => {
+  it('claims the bytes the event ingested first instead of asking for another commit', async () => {
+    let race: AppHarness | undefined;
+    let raced = false;
+    // The event's ingestion lands between the commit's hash and its copy, and removes the staged bytes.
+    const racing = (store: ObjectStore): ObjectStore =>
+      new Proxy(store, {
+        get(target, prop, receiver) {
+          if (prop === 'copy')
+            return async (from: string, to: string, options?: { ifMatch?: string }) => {
+              if (!raced && race && to.includes('/blobs/')) {
+                raced = true;
+                const sha256 = to.slice(to.lastIndexOf('/') + 1);
+                const info = await target.head(from);
+                if (!info) throw new Error('no staged bytes');
+                await ingestBlob(
+                  race.registry.context,
+                  sha256,
+                  info.size,
+                  { key: from, etag: info.etag },
+                  {
+                    model: 'other',
+                    version: 1,
+                  },
+                );
+                await target.delete(from);
+              }
+              return target.copy(from, to, options);
+            };
+          const value = Reflect.get(target, prop, receiver);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+    race = await createAppHarness({}, racing);
+    try {
+      await race.json('POST', '/v1/models', { body: { name: 'raced' } });
+      const bytes = randomBytes(1000);
+      const created = await race.json<{ uploads: Array<{ url: string; headers: Record<string, string> }> }>(
+        'POST',
+        '/v1/models/raced/versions',
+        { body: { files: [{ path: 'm.bin', size: bytes.length, sha256: sha(bytes) }] } },
+      );
+      const upload = created.body.uploads[0];
+      if (!upload) throw new Error('expected an upload');
+      await race.signed(upload.url, { method: 'PUT', headers: upload.headers, body: new Uint8Array(bytes) });
+      const commit = await race.json('POST', '/v1/models/raced/versions/1/commit');
+      expect(raced).toBe(true);
+      expect(commit.status).toBe(200);
+      expect(commit.body.state).toBe('READY');
+      const link = await race.json<{ url: string }>('GET', '/v1/models/raced/versions/1/files/m.bin?redirect=false');
+      const download = await race.signed(link.body.url, { method: 'GET' });
+      expect(sha(new Uint8Array(await download.arrayBuffer()))).toBe(sha(bytes));
+    } finally {
+      await race.close();
+    }
   });
 });
 
