@@ -17,6 +17,11 @@ const ATTEMPTS = 8;
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Server-side copies run well above this; a WRITING row older than the setting plus this much time for its size is abandoned. */
+const COPY_BYTES_PER_MS = 50_000;
+const writeStaleMs = (ctx: RegistryContext, size: number): number =>
+  ctx.settings.blobWriteStaleSeconds * 1000 + size / COPY_BYTES_PER_MS;
+
 export type Claim = { model: string; version: number };
 
 const refRow = (ctx: RegistryContext, claim: Claim) => ({
@@ -74,7 +79,12 @@ export async function ingestBlob(
           { op: 'put', sk: keys.meta, data: writing, if: { absent: true } },
           refRow(ctx, claim),
         ]);
-        await ctx.objects.copy(staged.key, blobKey, { ifMatch: staged.etag });
+        try {
+          await ctx.objects.copy(staged.key, blobKey, { ifMatch: staged.etag });
+        } catch (e) {
+          await abandonWriting(ctx, sha256, now, claim);
+          throw e;
+        }
         const written = await ctx.metadata.get<BlobRow>(pk, keys.meta);
         if (written?.data.state === 'WRITING')
           await ctx.metadata.batch(pk, [
@@ -86,8 +96,16 @@ export async function ingestBlob(
         await pause(50 * 2 ** attempt);
         continue;
       }
-      // WRITING by another writer (maybe crashed): copying the same bytes again is harmless.
-      if (blob.data.state === 'WRITING') await ctx.objects.copy(staged.key, blobKey, { ifMatch: staged.etag });
+      if (blob.data.state === 'WRITING' && !(await ctx.objects.head(blobKey).then((o) => o?.size === size))) {
+        // Another writer is copying these bytes in. A second copy would race it (a store that
+        // replaces objects non-atomically can lose both) and repeat a maybe huge copy: wait for
+        // its copy to land, unless it started so long ago that its writer must have died.
+        if (ctx.clock.now().getTime() - Date.parse(blob.data.createdAt) < writeStaleMs(ctx, size)) {
+          await pause(50 * 2 ** attempt);
+          continue;
+        }
+        await ctx.objects.copy(staged.key, blobKey, { ifMatch: staged.etag });
+      }
       await ctx.metadata.batch(pk, [
         { op: 'put', sk: keys.meta, data: { ...blob.data, state: 'HELD', lastClaimAt: now }, if: { etag: blob.etag } },
         refRow(ctx, claim),
@@ -98,6 +116,19 @@ export async function ingestBlob(
     }
   }
   throw new RegistryError('unavailable', `blob ${sha256} is contended; retry`, { retryAfterSeconds: 1 });
+}
+
+/** Takes back a WRITING row this writer put (and its claim) when its copy failed, so others need not wait it out. */
+async function abandonWriting(ctx: RegistryContext, sha256: string, createdAt: string, claim: Claim): Promise<void> {
+  const pk = keys.blob(sha256);
+  const row = await ctx.metadata.get<BlobRow>(pk, keys.meta).catch(() => undefined);
+  if (row?.data.state !== 'WRITING' || row.data.createdAt !== createdAt) return;
+  await ctx.metadata
+    .batch(pk, [
+      { op: 'delete', sk: keys.meta, if: { etag: row.etag } },
+      { op: 'delete', sk: keys.blobRef(claim.model, claim.version) },
+    ])
+    .catch(() => undefined);
 }
 
 export async function releaseClaim(ctx: RegistryContext, sha256: string, claim: Claim): Promise<void> {

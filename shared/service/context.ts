@@ -16,6 +16,8 @@ export interface RegistrySettings {
   multipartThresholdBytes: number;
   /** A blob no version references is collected only after this long. */
   blobGraceSeconds: number;
+  /** A blob still WRITING this long (plus time for its size) has lost its writer: another copies it in. */
+  blobWriteStaleSeconds: number;
   defaultMaxTransientVersions: number;
   /** A PENDING version untouched this long is failed by the sweeper. */
   pendingTimeoutSeconds: number;
@@ -32,6 +34,7 @@ export const defaultSettings: RegistrySettings = {
   inlineHashMaxBytes: 256 * 1024 * 1024,
   multipartThresholdBytes: 100 * 1024 * 1024,
   blobGraceSeconds: 3600,
+  blobWriteStaleSeconds: 30,
   defaultMaxTransientVersions: 20,
   pendingTimeoutSeconds: 7 * 86400,
   verificationSliceMs: 10 * 60_000,

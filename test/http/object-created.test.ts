@@ -1,6 +1,7 @@
 /** Object-created events through the core, over the local store: staged uploads and `incoming/` drop-ins. */
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { keys } from '../../shared/domain/keys.js';
 import type { ObjectStore } from '../../shared/ports/object-store.js';
 import { ingestBlob } from '../../shared/service/blobs.js';
 import type { ObjectCreatedEvent } from '../../shared/service/object-created.js';
@@ -76,7 +77,7 @@ describe('staged uploads', () => {
 });
 
 describe('a commit racing the event for the same bytes', () => {
-  it('claims the bytes the event ingested first instead of asking for another commit', async () => {
+  it('a writer taken for dead is overtaken: its commit claims the bytes the other ingested instead of failing', async () => {
     let race: AppHarness | undefined;
     let raced = false;
     // The event's ingestion lands between the commit's hash and its copy, and removes the staged bytes.
@@ -108,7 +109,8 @@ describe('a commit racing the event for the same bytes', () => {
           return typeof value === 'function' ? value.bind(target) : value;
         },
       });
-    race = await createAppHarness({}, racing);
+    // Every WRITING row counts as abandoned at once, so the event's writer does not wait for the commit's.
+    race = await createAppHarness({ blobWriteStaleSeconds: 0 }, racing);
     try {
       await race.json('POST', '/v1/models', { body: { name: 'raced' } });
       const bytes = randomBytes(1000);
@@ -129,6 +131,41 @@ describe('a commit racing the event for the same bytes', () => {
       expect(sha(new Uint8Array(await download.arrayBuffer()))).toBe(sha(bytes));
     } finally {
       await race.close();
+    }
+  });
+});
+
+describe('two writers ingesting the same bytes', () => {
+  it('one copies them in; the other waits for it and claims them', async () => {
+    let copies = 0;
+    const slowCopies = (store: ObjectStore): ObjectStore =>
+      new Proxy(store, {
+        get(target, prop, receiver) {
+          if (prop === 'copy')
+            return async (from: string, to: string, options?: { ifMatch?: string }) => {
+              copies++;
+              await new Promise((r) => setTimeout(r, 300));
+              return target.copy(from, to, options);
+            };
+          const value = Reflect.get(target, prop, receiver);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+    const two = await createAppHarness({}, slowCopies);
+    try {
+      const bytes = randomBytes(500);
+      const staged = { key: 'mreg/uploads/two/0', etag: await two.objects.put('mreg/uploads/two/0', bytes) };
+      const ctx = two.registry.context;
+      await Promise.all([
+        ingestBlob(ctx, sha(bytes), bytes.length, staged, { model: 'a', version: 1 }),
+        ingestBlob(ctx, sha(bytes), bytes.length, staged, { model: 'b', version: 1 }),
+      ]);
+      expect(copies).toBe(1);
+      const pk = keys.blob(sha(bytes));
+      expect((await ctx.metadata.get<{ state: string }>(pk, keys.meta))?.data.state).toBe('HELD');
+      expect((await ctx.metadata.query(pk, { prefix: keys.blobRefPrefix, limit: 10 })).items).toHaveLength(2);
+    } finally {
+      await two.close();
     }
   });
 });
