@@ -6,6 +6,7 @@ import type { ObjectStore } from '../../shared/ports/object-store.js';
 import { ingestBlob } from '../../shared/service/blobs.js';
 import type { ObjectCreatedEvent } from '../../shared/service/object-created.js';
 import { type AppHarness, createAppHarness } from '../support/app-harness.js';
+import { overriding } from '../support/object-store-overrides.js';
 
 let h: AppHarness;
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -82,31 +83,26 @@ describe('a commit racing the event for the same bytes', () => {
     let raced = false;
     // The event's ingestion lands between the commit's hash and its copy, and removes the staged bytes.
     const racing = (store: ObjectStore): ObjectStore =>
-      new Proxy(store, {
-        get(target, prop, receiver) {
-          if (prop === 'copy')
-            return async (from: string, to: string, options?: { ifMatch?: string }) => {
-              if (!raced && race && to.includes('/blobs/')) {
-                raced = true;
-                const sha256 = to.slice(to.lastIndexOf('/') + 1);
-                const info = await target.head(from);
-                if (!info) throw new Error('no staged bytes');
-                await ingestBlob(
-                  race.registry.context,
-                  sha256,
-                  info.size,
-                  { key: from, etag: info.etag },
-                  {
-                    model: 'other',
-                    version: 1,
-                  },
-                );
-                await target.delete(from);
-              }
-              return target.copy(from, to, options);
-            };
-          const value = Reflect.get(target, prop, receiver);
-          return typeof value === 'function' ? value.bind(target) : value;
+      overriding(store, {
+        copy: (target) => async (from, to, options) => {
+          if (!raced && race && to.includes('/blobs/')) {
+            raced = true;
+            const sha256 = to.slice(to.lastIndexOf('/') + 1);
+            const info = await target.head(from);
+            if (!info) throw new Error('no staged bytes');
+            await ingestBlob(
+              race.registry.context,
+              sha256,
+              info.size,
+              { key: from, etag: info.etag },
+              {
+                model: 'other',
+                version: 1,
+              },
+            );
+            await target.delete(from);
+          }
+          return target.copy(from, to, options);
         },
       });
     // Every WRITING row counts as abandoned at once, so the event's writer does not wait for the commit's.
@@ -139,16 +135,11 @@ describe('two writers ingesting the same bytes', () => {
   it('one copies them in; the other waits for it and claims them', async () => {
     let copies = 0;
     const slowCopies = (store: ObjectStore): ObjectStore =>
-      new Proxy(store, {
-        get(target, prop, receiver) {
-          if (prop === 'copy')
-            return async (from: string, to: string, options?: { ifMatch?: string }) => {
-              copies++;
-              await new Promise((r) => setTimeout(r, 300));
-              return target.copy(from, to, options);
-            };
-          const value = Reflect.get(target, prop, receiver);
-          return typeof value === 'function' ? value.bind(target) : value;
+      overriding(store, {
+        copy: (target) => async (from, to, options) => {
+          copies++;
+          await new Promise((r) => setTimeout(r, 300));
+          return target.copy(from, to, options);
         },
       });
     const two = await createAppHarness({}, slowCopies);

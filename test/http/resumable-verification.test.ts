@@ -6,22 +6,18 @@ import { digestObject } from '../../shared/service/resumable-digest.js';
 import { nativeSha256 } from '../../shared/service/sha256-native.js';
 import { resumableSha256 } from '../../shared/service/sha256-resumable.js';
 import { createAppHarness } from '../support/app-harness.js';
+import { overriding } from '../support/object-store-overrides.js';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 /** A store that, like Azure Blob or s3rver, reports no verified SHA-256: the registry must hash. */
 const withoutChecksums = (store: ObjectStore): ObjectStore =>
-  new Proxy(store, {
-    get(target, prop, receiver) {
-      if (prop === 'head')
-        return async (key: string) => {
-          const info = await target.head(key);
-          if (!info) return info;
-          const { sha256: _hidden, ...rest } = info;
-          return rest;
-        };
-      const value = Reflect.get(target, prop, receiver);
-      return typeof value === 'function' ? value.bind(target) : value;
+  overriding(store, {
+    head: (target) => async (key) => {
+      const info = await target.head(key);
+      if (!info) return info;
+      const { sha256: _hidden, ...rest } = info;
+      return rest;
     },
   });
 
