@@ -4,7 +4,11 @@
  * a runtime that does not serve the document (the AWS API) neither bundles nor builds them.
  */
 import * as z from 'zod/mini';
-import { ApprovalSchema, RetentionSchema } from './schemas.js';
+import { ApprovalSchema, buildAllSchemas, RetentionSchema } from './schemas.js';
+
+// The request schemas are built on first use; the document needs every id registered, and
+// registered first, so its components keep the order of the schema modules.
+buildAllSchemas();
 
 export const ModelSchema = z
   .object({
@@ -37,14 +41,14 @@ export const ModelVersionSchema = z
     label: z.optional(z.string()),
     description: z.string(),
     state: z.enum(['PENDING', 'READY', 'FAILED', 'ARCHIVED']),
-    approval: ApprovalSchema,
+    approval: ApprovalSchema(),
     files: z.array(VersionFileSchema),
     tags: z.record(z.string(), z.string()),
     properties: z.record(z.string(), z.unknown()),
     runId: z.optional(z.string()),
     format: z.optional(z.string()),
     signature: z.optional(z.record(z.string(), z.unknown())),
-    retention: RetentionSchema,
+    retention: RetentionSchema(),
     expiresAt: z.optional(z.string()),
     createdAt: z.string(),
     createdBy: z.string(),

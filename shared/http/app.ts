@@ -81,7 +81,7 @@ async function parseBody(route: RouteDef, request: Request): Promise<unknown> {
       cause: e,
     });
   }
-  const parsed = route.body.safeParse(value);
+  const parsed = route.body().safeParse(value);
   if (!parsed.success) throw zodProblem(parsed.error);
   return parsed.data;
 }

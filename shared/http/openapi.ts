@@ -65,7 +65,7 @@ export function buildOpenApi(routes: RouteDef[]): Record<string, unknown> {
       responses,
     };
     if (route.body)
-      operation.requestBody = { required: true, content: { 'application/json': { schema: schemaRef(route.body) } } };
+      operation.requestBody = { required: true, content: { 'application/json': { schema: schemaRef(route.body()) } } };
     if (route.scope !== null) operation.security = [{ bearer: [route.scope] }];
     paths[route.path] ??= {};
     (paths[route.path] as Record<string, unknown>)[route.method.toLowerCase()] = operation;

@@ -35,7 +35,8 @@ export interface RouteDef<B = unknown> {
   scope: Scope | null;
   summary: string;
   tag: string;
-  body?: ZodMiniType<B>;
+  /** Built on the route's first request (see `lazySchema`). */
+  body?: () => ZodMiniType<B>;
   query?: Array<{ name: string; description: string }>;
   headers?: Array<{ name: string; description: string }>;
   responses: ResponseSpec[];

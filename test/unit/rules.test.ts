@@ -4,6 +4,7 @@ import { invert, keys, uninvert } from '../../shared/domain/keys.js';
 import { aliasNameProblem, filePathProblem, labelProblem, modelNameProblem } from '../../shared/domain/names.js';
 import { RegistryError } from '../../shared/errors.js';
 import { scopesFromClaims } from '../../shared/ports/auth.js';
+import { CreateModelRequest, ModelName } from '../../shared/schemas.js';
 import { parseFilter } from '../../shared/service/filter.js';
 import { mergePatch } from '../../shared/service/merge-patch.js';
 import { sequencerIsNewer } from '../../shared/service/object-created.js';
@@ -54,6 +55,15 @@ describe('names', () => {
       'a#b',
     ])
       expect(filePathProblem(bad), JSON.stringify(bad)).toBeDefined();
+  });
+});
+
+describe('request schemas', () => {
+  it('are built on first use and then kept, sharing their parts', () => {
+    const schema = CreateModelRequest();
+    expect(CreateModelRequest()).toBe(schema);
+    expect(schema.def.shape.name).toBe(ModelName());
+    expect(schema.safeParse({ name: 'm', extra: 1 }).success).toBe(false);
   });
 });
 

@@ -186,7 +186,7 @@ function bodyArbitrary(route: RouteDef, pools: FieldPools): fc.Arbitrary<BodyCho
       { weight: 1, arbitrary: junk.map((body) => ({ body })) },
       { weight: 1, arbitrary: arbitraryJson },
     );
-  const shaped = fc.tuple(validishBody(route.body, pools), mutationArbitrary).map(([value, mutation]): BodyChoice => {
+  const shaped = fc.tuple(validishBody(route.body(), pools), mutationArbitrary).map(([value, mutation]): BodyChoice => {
     const out = mutate(value, mutation);
     const choice: BodyChoice = { body: JSON.stringify(out.body) ?? '' };
     const guarded =
