@@ -29,6 +29,8 @@ export function registryStackProps(node: Node, env: Env): RegistryStackProps {
   if (prefix !== undefined) props.prefix = prefix;
   const scopePrefix = read('scopePrefix', 'MREG_SCOPE_PREFIX');
   if (scopePrefix !== undefined) props.scopePrefix = scopePrefix;
+  const bucketKeyArn = read('bucketKeyArn', 'MREG_BUCKET_KEY_ARN');
+  if (bucketKeyArn !== undefined) props.bucketKeyArn = bucketKeyArn;
   const principals = read('dropInPrincipals', 'MREG_DROP_IN_PRINCIPALS');
   if (principals) props.dropInPrincipals = principals.split(',').map((p) => p.trim());
   return props;

@@ -11,7 +11,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { apiRoutes } from './api-routes.js';
-import { grantReadIncoming, grantRegistryObjects } from './bucket-access.js';
+import { checkBucketKeyArn, grantReadIncoming, grantRegistryObjects } from './bucket-access.js';
 import { ObjectNotifications } from './object-notifications.js';
 import { RegistryFunction } from './registry-function.js';
 import { RegistryHttpApi } from './registry-http-api.js';
@@ -20,6 +20,11 @@ import { RegistryTable } from './registry-table.js';
 export interface RegistryStackProps extends StackProps {
   /** The existing bucket's name. */
   bucketName: string;
+  /**
+   * The ARN of the customer-managed KMS key the bucket encrypts with (SSE-KMS), if any: the
+   * functions may then use it through S3. Not needed for SSE-S3 or the AWS-managed `aws/s3` key.
+   */
+  bucketKeyArn?: string;
   /** Key prefix of the registry inside the bucket; default `mreg/`. */
   prefix?: string;
   jwtIssuer: string;
@@ -36,6 +41,8 @@ export class RegistryStack extends Stack {
     const prefix = props.prefix ?? 'mreg/';
     if (prefix !== '' && !prefix.endsWith('/')) throw new Error('prefix must end with "/"');
     const bucket = s3.Bucket.fromBucketName(this, 'Bucket', props.bucketName);
+    const { bucketKeyArn } = props;
+    if (bucketKeyArn !== undefined) checkBucketKeyArn(bucketKeyArn);
     const { table } = new RegistryTable(this, 'Registry');
     const bus = new events.EventBus(this, 'Events', { description: 'mreg registry events' });
 
@@ -94,10 +101,10 @@ export class RegistryStack extends Stack {
 
     for (const fn of [api, objectCreated, verifier, sweeper]) {
       table.grantReadWriteData(fn);
-      grantRegistryObjects(fn, bucket, prefix);
+      grantRegistryObjects(fn, bucket, prefix, bucketKeyArn);
     }
-    grantReadIncoming(objectCreated, bucket);
-    grantReadIncoming(sweeper, bucket);
+    grantReadIncoming(objectCreated, bucket, bucketKeyArn);
+    grantReadIncoming(sweeper, bucket, bucketKeyArn);
     bus.grantPutEventsTo(publisher);
 
     // S3 -> SQS (+ DLQ) -> object-created, reporting the failed messages of each batch.

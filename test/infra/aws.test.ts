@@ -46,6 +46,21 @@ function flatten(value: unknown): string {
   return JSON.stringify(value);
 }
 
+function policyStatements(t: Template): Statement[] {
+  return Object.values(t.findResources('AWS::IAM::Policy')).flatMap(
+    (p) =>
+      (p as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument.Statement ?? [],
+  );
+}
+
+function nagFindings(stack: Stack): string[] {
+  const pattern = Match.stringLikeRegexp('(AwsSolutions|Serverless)-');
+  const annotations = Annotations.fromStack(stack);
+  return [...annotations.findError('*', pattern), ...annotations.findWarning('*', pattern)].map(
+    (f) => `${f.id}: ${String(f.entry.data).slice(0, 80)}`,
+  );
+}
+
 let synthesized: { stack: Stack; template: Template };
 beforeAll(() => {
   synthesized = synth();
@@ -87,14 +102,7 @@ describe('AWS stack', () => {
   });
 
   it('scopes every S3 permission to the registry prefix or incoming/ (listing by prefix condition)', () => {
-    const policies = template().findResources('AWS::IAM::Policy');
-    const s3Statements = Object.values(policies)
-      .flatMap(
-        (p) =>
-          (p as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument.Statement ??
-          [],
-      )
-      .filter((s) => actionsOf(s).some((a) => a.startsWith('s3:')));
+    const s3Statements = policyStatements(template()).filter((s) => actionsOf(s).some((a) => a.startsWith('s3:')));
     expect(s3Statements.length).toBeGreaterThan(0);
     for (const statement of s3Statements) {
       for (const action of actionsOf(statement)) expect(action).not.toMatch(/\*/);
@@ -233,15 +241,39 @@ describe('AWS stack', () => {
     template().hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(15 minutes)' });
   });
 
+  it('grants no KMS key use when the bucket has no customer-managed key', () => {
+    expect(policyStatements(template()).filter((s) => actionsOf(s).some((a) => a.startsWith('kms:')))).toEqual([]);
+  });
+
+  it("lets the functions use the bucket's customer-managed key through S3 only: write and read in the registry prefix, read in incoming/", () => {
+    const keyArn = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const withKey = synth({ bucketKeyArn: keyArn });
+    expect(nagFindings(withKey.stack)).toEqual([]);
+    const policies = Object.values(withKey.template.findResources('AWS::IAM::Policy')) as Array<{
+      Properties: { PolicyDocument: { Statement: Array<Statement & { Sid?: string }> } };
+    }>;
+    const touchingBucket = policies.filter((p) =>
+      p.Properties.PolicyDocument.Statement.some((s) => s.Sid === 'RegistryObjects'),
+    );
+    expect(touchingBucket.length).toBe(4);
+    for (const policy of touchingBucket) {
+      const statements = policy.Properties.PolicyDocument.Statement;
+      const key = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('kms:')));
+      const incoming = statements.some((s) => s.Sid === 'ReadIncoming');
+      expect(key.map((s) => [s.Sid, actionsOf(s).sort(), resourcesOf(s)])).toEqual([
+        ['RegistryObjectsKey', ['kms:Decrypt', 'kms:GenerateDataKey'], [keyArn]],
+        ...(incoming ? [['IncomingKey', ['kms:Decrypt'], [keyArn]]] : []),
+      ]);
+      for (const s of key)
+        expect(s.Condition).toEqual({ StringEquals: { 'kms:ViaService': 's3.eu-west-1.amazonaws.com' } });
+    }
+    expect(() => synth({ bucketKeyArn: 'arn:aws:kms:eu-west-1:123456789012:alias/models' }, false)).toThrow(
+      /bucketKeyArn/,
+    );
+  });
+
   it('has no unsuppressed cdk-nag finding (AwsSolutions, Serverless), and every suppression gives a reason', () => {
-    const findings = [
-      ...Annotations.fromStack(synthesized.stack).findError('*', Match.stringLikeRegexp('(AwsSolutions|Serverless)-')),
-      ...Annotations.fromStack(synthesized.stack).findWarning(
-        '*',
-        Match.stringLikeRegexp('(AwsSolutions|Serverless)-'),
-      ),
-    ];
-    expect(findings.map((f) => `${f.id}: ${String(f.entry.data).slice(0, 80)}`)).toEqual([]);
+    expect(nagFindings(synthesized.stack)).toEqual([]);
     const suppressed = Object.values(
       template().toJSON().Resources as Record<
         string,
