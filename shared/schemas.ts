@@ -20,7 +20,7 @@ export type LazySchema<S extends z.ZodMiniType = z.ZodMiniType> = () => S;
 /** Every lazy schema, in declaration order: `buildAllSchemas` registers ids in that order. */
 const declared: LazySchema[] = [];
 
-function lazySchema<S extends z.ZodMiniType>(build: () => S): LazySchema<S> {
+export function lazySchema<S extends z.ZodMiniType>(build: () => S): LazySchema<S> {
   let schema: S | undefined;
   const get = () => {
     schema ??= build();

@@ -5,14 +5,17 @@
  */
 import * as z from 'zod/mini';
 import { invalid } from '../errors.js';
+import { lazySchema } from '../schemas.js';
 
-const TokenSchema = z.strictObject({
-  v: z.literal(1),
-  r: z.string().check(z.maxLength(64)),
-  p: z.string().check(z.maxLength(300)),
-  f: z.string().check(z.maxLength(2048)),
-  a: z.string().check(z.maxLength(2048)),
-});
+const TokenSchema = lazySchema(() =>
+  z.strictObject({
+    v: z.literal(1),
+    r: z.string().check(z.maxLength(64)),
+    p: z.string().check(z.maxLength(300)),
+    f: z.string().check(z.maxLength(2048)),
+    a: z.string().check(z.maxLength(2048)),
+  }),
+);
 
 export interface PageScope {
   route: string;
@@ -28,9 +31,9 @@ export function encodePageToken(scope: PageScope, after: string): string {
 /** Returns the row key to continue after, or throws a 400 when the token is not one of ours for this listing. */
 export function decodePageToken(token: string, scope: PageScope, keyPrefix: string): string {
   if (token.length > 4096 || !/^[A-Za-z0-9_-]+$/.test(token)) throw invalid('pageToken', 'malformed page token');
-  let parsed: z.infer<typeof TokenSchema>;
+  let parsed: z.infer<ReturnType<typeof TokenSchema>>;
   try {
-    parsed = TokenSchema.parse(JSON.parse(Buffer.from(token, 'base64url').toString('utf8')));
+    parsed = TokenSchema().parse(JSON.parse(Buffer.from(token, 'base64url').toString('utf8')));
   } catch {
     throw invalid('pageToken', 'malformed page token');
   }
