@@ -43,6 +43,10 @@ export const notFound = (what: string): RegistryError => new RegistryError('not-
 
 export const conflict = (message: string): RegistryError => new RegistryError('conflict', message);
 
+/** A row that kept changing under a read-modify-write loop: 503, and the client may retry soon. */
+export const contended = (what: string): RegistryError =>
+  new RegistryError('unavailable', `${what} is changing too often; retry`, { retryAfterSeconds: 1 });
+
 export const staleEtag = (what: string): RegistryError =>
   new RegistryError('precondition-failed', `${what} changed since it was read (If-Match does not match)`, {
     issues: [{ field: 'header.if-match', message: 'stale etag' }],

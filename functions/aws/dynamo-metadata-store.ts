@@ -200,7 +200,7 @@ export class DynamoMetadataStore implements MetadataStore {
     if (writes.length === 0) return;
     const [only] = writes;
     try {
-      if (writes.length === 1 && only) await this.writeOne(pk, only);
+      if (writes.length === 1 && only && only.op !== 'check') await this.writeOne(pk, only);
       else
         await this.client.send(
           new TransactWriteItemsCommand({
@@ -215,7 +215,7 @@ export class DynamoMetadataStore implements MetadataStore {
     }
   }
 
-  private async writeOne(pk: string, write: WriteOp): Promise<void> {
+  private async writeOne(pk: string, write: Exclude<WriteOp, { op: 'check' }>): Promise<void> {
     const condition = conditionOf(write.if) ?? {};
     if (write.op === 'put')
       await this.client.send(
@@ -235,6 +235,10 @@ export class DynamoMetadataStore implements MetadataStore {
     const condition = conditionOf(write.if) ?? {};
     if (write.op === 'put')
       return { Put: { TableName: this.table, Item: encodeItem(pk, write.sk, write.data, randomUUID()), ...condition } };
+    if (write.op === 'check') {
+      const parts = conditionOf(write.if) ?? { ConditionExpression: 'attribute_exists(pk)' };
+      return { ConditionCheck: { TableName: this.table, Key: { pk: { S: pk }, sk: { S: write.sk } }, ...parts } };
+    }
     return { Delete: { TableName: this.table, Key: { pk: { S: pk }, sk: { S: write.sk } }, ...condition } };
   }
 

@@ -175,6 +175,8 @@ export class TableMetadataStore implements MetadataStore {
         if (!w.if) await this.client.upsertEntity(entity, 'Replace');
         else if ('absent' in w.if) await this.client.createEntity(entity);
         else await this.client.updateEntity(entity, 'Replace', { etag: 'etag' in w.if ? w.if.etag : '*' });
+      } else if (w.op === 'check') {
+        await this.client.updateEntity(key, 'Merge', { etag: w.if.etag });
       } else {
         const etag = w.if && 'etag' in w.if ? w.if.etag : '*';
         await this.client.deleteEntity(key.partitionKey, key.rowKey, { etag });
@@ -195,6 +197,8 @@ export class TableMetadataStore implements MetadataStore {
 function toAction(pk: string, w: WriteOp): TransactionAction {
   const key = { partitionKey: encodeTableKey(pk), rowKey: encodeTableKey(w.sk) };
   if (w.op === 'delete') return ['delete', key]; // its etag, if any, is filled in by deleteEtagPolicy
+  // No condition-only operation exists: merging no properties under If-Match checks the etag (and renews it).
+  if (w.op === 'check') return ['update', key, 'Merge', { etag: w.if.etag }];
   const entity = { ...key, ...dataToProperties(w.data) };
   if (!w.if) return ['upsert', entity, 'Replace'];
   if ('absent' in w.if) return ['create', entity];

@@ -81,7 +81,7 @@ export class SqliteMetadataStore implements MetadataStore {
         });
         for (const w of writes) {
           if (w.op === 'put') this.statements.put.run(pk, w.sk, JSON.stringify(w.data), randomUUID());
-          else this.statements.delete.run(pk, w.sk);
+          else if (w.op === 'delete') this.statements.delete.run(pk, w.sk);
         }
       })
       .immediate();

@@ -17,7 +17,12 @@ export type WriteCondition = { absent: true } | { exists: true } | { etag: strin
 
 export type WriteOp =
   | { op: 'put'; sk: string; data: ItemData; if?: WriteCondition }
-  | { op: 'delete'; sk: string; if?: WriteCondition };
+  | { op: 'delete'; sk: string; if?: WriteCondition }
+  /**
+   * Writes nothing, but the batch applies only if the row is at this etag. Azure Table has no
+   * such operation: there the row is merged with nothing, which gives it a new etag.
+   */
+  | { op: 'check'; sk: string; if: { etag: string } };
 
 export interface QueryOptions {
   /** Only rows whose key starts with this. */

@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { keys, objectKeys } from '../domain/keys.js';
-import { ConditionFailedError, RegistryError } from '../errors.js';
+import { ConditionFailedError, contended } from '../errors.js';
 import type { RegistryContext } from './context.js';
 import type { BlobRow } from './records.js';
 
@@ -115,7 +115,7 @@ export async function ingestBlob(
       if (!(e instanceof ConditionFailedError)) throw e;
     }
   }
-  throw new RegistryError('unavailable', `blob ${sha256} is contended; retry`, { retryAfterSeconds: 1 });
+  throw contended(`blob ${sha256}`);
 }
 
 /** Takes back a WRITING row this writer put (and its claim) when its copy failed, so others need not wait it out. */

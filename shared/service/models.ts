@@ -1,7 +1,7 @@
 /** Models: create, read, list, merge-patch, archive and delete. */
 import { keys } from '../domain/keys.js';
 import type { Model, Page } from '../domain/types.js';
-import { ConditionFailedError, conflict, notFound, RegistryError, staleEtag } from '../errors.js';
+import { ConditionFailedError, conflict, contended, notFound, RegistryError, staleEtag } from '../errors.js';
 import type { Item, WriteOp } from '../ports/metadata-store.js';
 import type { CreateModelInput, PatchModelInput } from '../schemas.js';
 import { requireModelWriter, requireScope } from './authorization.js';
@@ -182,7 +182,7 @@ async function changeModel(
     await ctx.metadata.batch(keys.catalog, [{ op: 'put', sk: name, data: catalogRowOf(next) }]);
     return readModel(ctx, next);
   }
-  throw new RegistryError('unavailable', `model "${name}" is changing too often; retry`, { retryAfterSeconds: 1 });
+  throw contended(`model "${name}"`);
 }
 
 export function updateModel(

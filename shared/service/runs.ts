@@ -5,7 +5,7 @@
  */
 import { runKeys } from '../domain/keys.js';
 import type { Page } from '../domain/types.js';
-import { ConditionFailedError, invalid, notFound, RegistryError } from '../errors.js';
+import { ConditionFailedError, contended, invalid, notFound, RegistryError } from '../errors.js';
 import type { Item } from '../ports/metadata-store.js';
 import type { CreateExperimentInput, CreateRunInput, LogMetricsInput, PatchRunInput } from '../schemas.js';
 import { MAX_METRIC_POINTS } from '../schemas.js';
@@ -229,7 +229,7 @@ async function changeRun(
       if (!(e instanceof ConditionFailedError)) throw e;
     }
   }
-  throw new RegistryError('unavailable', 'the run is changing too often; retry', { retryAfterSeconds: 1 });
+  throw contended('the run');
 }
 
 export function updateRun(ctx: RegistryContext, actor: Actor, runId: string, patch: PatchRunInput): Promise<Run> {

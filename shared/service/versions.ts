@@ -2,7 +2,16 @@
 import { createHash } from 'node:crypto';
 import { keys, objectKeys } from '../domain/keys.js';
 import type { ModelVersion, Page, UploadInstruction, VersionFile } from '../domain/types.js';
-import { ConditionFailedError, conflict, forbidden, invalid, notFound, RegistryError, staleEtag } from '../errors.js';
+import {
+  ConditionFailedError,
+  conflict,
+  contended,
+  forbidden,
+  invalid,
+  notFound,
+  RegistryError,
+  staleEtag,
+} from '../errors.js';
 import type { Item, WriteOp } from '../ports/metadata-store.js';
 import { ObjectChangedError } from '../ports/object-store.js';
 import type { CreateVersionInput, PatchVersionInput } from '../schemas.js';
@@ -431,7 +440,7 @@ async function changeVersion(
     }
     return versionFromRow(model, next, await loadFiles(ctx, model, next));
   }
-  throw new RegistryError('unavailable', 'the version is changing too often; retry', { retryAfterSeconds: 1 });
+  throw contended('the version');
 }
 
 const summary = (row: VersionRow) => ({
@@ -809,7 +818,7 @@ export async function removeVersion(
     }
     return;
   }
-  throw new RegistryError('unavailable', 'the version is changing too often; retry', { retryAfterSeconds: 1 });
+  throw contended('the version');
 }
 
 /** Evicts the oldest transient versions beyond the model's cap (and any that expired). */

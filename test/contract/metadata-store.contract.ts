@@ -82,6 +82,38 @@ export function describeMetadataStoreContract(name: string, harness: () => Metad
       expect((await store().get(pk, 'k'))?.data).toEqual({ v: 2 });
     });
 
+    it("a check holds a batch to a row's etag and writes nothing to the row", async () => {
+      const pk = unique('check');
+      await store().batch(pk, [{ op: 'put', sk: 'k', data: { v: 1 } }]);
+      const first = await store().get(pk, 'k');
+      if (!first) throw new Error('row missing');
+      await store().batch(pk, [
+        { op: 'check', sk: 'k', if: { etag: first.etag } },
+        { op: 'put', sk: 'a', data: { x: 1 } },
+      ]);
+      expect((await store().get(pk, 'a'))?.data).toEqual({ x: 1 });
+      const checked = await store().get(pk, 'k');
+      expect(checked?.data).toEqual({ v: 1 });
+      if (!checked) throw new Error('row missing');
+      await store().batch(pk, [{ op: 'check', sk: 'k', if: { etag: checked.etag } }]);
+      const current = await store().get(pk, 'k');
+      await store().batch(pk, [{ op: 'put', sk: 'k', data: { v: 2 }, if: { etag: current?.etag ?? '' } }]);
+      await expect(
+        store().batch(pk, [
+          { op: 'check', sk: 'k', if: { etag: checked.etag } },
+          { op: 'put', sk: 'b', data: { x: 2 } },
+        ]),
+      ).rejects.toBeInstanceOf(ConditionFailedError);
+      expect(await store().get(pk, 'b')).toBeUndefined();
+      await expect(store().batch(pk, [{ op: 'check', sk: 'k', if: { etag: checked.etag } }])).rejects.toBeInstanceOf(
+        ConditionFailedError,
+      );
+      await expect(store().batch(pk, [{ op: 'check', sk: 'gone', if: { etag: 'x' } }])).rejects.toBeInstanceOf(
+        ConditionFailedError,
+      );
+      expect((await store().get(pk, 'k'))?.data).toEqual({ v: 2 });
+    });
+
     it('deleting a missing row without a condition is not an error', async () => {
       await store().batch(unique('del'), [{ op: 'delete', sk: 'nothing' }]);
     });

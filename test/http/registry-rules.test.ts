@@ -137,6 +137,28 @@ describe('optimistic concurrency', () => {
     expect(history.body.items).toHaveLength(2);
     expect(history.body.items[0]).toMatchObject({ from: null, to: 1 });
   });
+
+  it('aliases set at once on one version, and a version edited meanwhile, all succeed: no 412 without a stale If-Match', async () => {
+    await h.json('POST', '/v1/models', { body: { name: 'many-aliases' } });
+    await pushVersion('many-aliases', randomBytes(64));
+    const first = await h.request('PUT', '/v1/models/many-aliases/aliases/a0', { body: { version: 1 } });
+    const etag = first.headers.get('etag') ?? '';
+    const results = await Promise.all([
+      ...Array.from({ length: 8 }, (_, i) =>
+        h.request('PUT', `/v1/models/many-aliases/aliases/b${i}`, { body: { version: 1 } }),
+      ),
+      h.request('PUT', '/v1/models/many-aliases/aliases/a0', { body: { version: 1 }, headers: { 'if-match': etag } }),
+      h.request('PATCH', '/v1/models/many-aliases/versions/1', { body: { tags: { edited: 'yes' } } }),
+      h.request('PATCH', '/v1/models/many-aliases/versions/1', { body: { description: 'edited' } }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(Array(11).fill(200));
+    const version = await h.json<{ aliases: string[]; tags: Record<string, string>; description: string }>(
+      'GET',
+      '/v1/models/many-aliases/versions/1',
+    );
+    expect(version.body.tags).toEqual({ edited: 'yes' });
+    expect(version.body.description).toBe('edited');
+  });
 });
 
 describe('idempotency', () => {
