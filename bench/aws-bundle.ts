@@ -8,7 +8,13 @@
  * The stack's bundles replace that chain with Lambda's env-only provider
  * (functions/aws/lambda-credentials.ts); `bareLambda` is the bare bundle with that same
  * replacement, printed so the API's own weight over the SDK is visible too.
- * Usage: npm run bench:aws-bundle [-- --runs 15]
+ *
+ * The child processes run the Node that runs this script. Lambda runs the stack's runtime
+ * (Node 24), where cold starts differ from Node 20's: Node 24's ESM facade of `node:http`
+ * loads the fetch API (undici), so the bare bundle's credential chain pays it at import, as
+ * the API pays it on its first `Request`; Node 20 loads it only for the API. Measure with the
+ * runtime's Node: `npm run bench:aws-bundle:node24` (npx fetches Node 24 from the registry).
+ * Usage: npm run bench:aws-bundle [-- --runs 61]
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
@@ -18,7 +24,7 @@ import { parseArgs, promisify } from 'node:util';
 import { buildLambdaBundle } from '../infra/aws/bundling.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string' } } });
-const RUNS = Number(values.runs ?? 15);
+const RUNS = Number(values.runs ?? 61);
 const root = resolve(import.meta.dirname, '..');
 const dir = await mkdtemp(join(tmpdir(), 'mreg-bundle-'));
 
@@ -94,6 +100,12 @@ const median = (xs: number[]) => {
   return s.length % 2 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
 };
 const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
+/** First quartile, median, third quartile: this machine's spread is as wide as the goal's margin. */
+const quartiles = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * (s.length - 1) + 0.5))] ?? 0;
+  return [round(at(0.25)), round(median(xs)), round(at(0.75))];
+};
 
 /** The bare handler, also building one Request and one Response: what the fetch API alone costs on first use. */
 const BARE_FETCH_SOURCE = BARE_SOURCE.replace(
@@ -140,10 +152,13 @@ try {
       api: round(init.api),
       bare: round(init.bare),
       ratio: round(init.api / init.bare, 3),
+      // The median of api/bare within each round: the two ran seconds apart, on the same machine state.
+      pairedRatio: round(median(inits.api.map((ms, i) => ms / (inits.bare[i] ?? Number.NaN))), 3),
       goal: 1.15,
       bareLambda: round(init.bareLambda),
       ratioToBareLambda: round(init.api / init.bareLambda, 3),
       bareLambdaWithFetchApi: round(init.bareLambdaFetch),
+      quartiles: Object.fromEntries(names.map((n) => [n, quartiles(inits[n])])),
       processWallMs: Object.fromEntries(names.map((n) => [n, round(median(walls[n]))])),
     },
     meetsGoals: sizes.api / sizes.bare <= 1.2 && init.api / init.bare <= 1.15,
