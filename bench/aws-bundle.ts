@@ -14,14 +14,23 @@
  * loads the fetch API (undici), so the bare bundle's credential chain pays it at import, as
  * the API pays it on its first `Request`; Node 20 loads it only for the API. Measure with the
  * runtime's Node: `npm run bench:aws-bundle:node24` (npx fetches Node 24 from the registry).
+ *
+ * `oneCall` (not the goal's definition; printed beside it): the cold start of a real request.
+ * The API resolves `GET /v1/models/bench/versions/-1` (claims as the JWT authorizer passes
+ * them) against DynamoDB Local, and the bare bundle's handler sends the one Query that
+ * resolution needs, its client pointed there by `AWS_ENDPOINT_URL_DYNAMODB`.
  * Usage: npm run bench:aws-bundle [-- --runs 61]
  */
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { buildLambdaBundle } from '../infra/aws/bundling.js';
+import { ALL_SCOPES } from '../shared/ports/auth.js';
+import { startAwsTestBed } from '../test/support/aws/aws-registry.js';
+import { apiEvent } from '../test/support/aws/events.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string' } } });
 const RUNS = Number(values.runs ?? 61);
@@ -66,6 +75,23 @@ const HEALTH_EVENT = {
   isBase64Encoded: false,
 };
 
+const MODEL = 'bench';
+const BARE_QUERY_SOURCE = `import { S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
+const s3 = new S3Client({});
+const dynamodb = new DynamoDBClient({});
+export const handler = async () => {
+  const out = await dynamodb.send(new QueryCommand({
+    TableName: process.env.MREG_TABLE_NAME,
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :ready)',
+    ExpressionAttributeValues: { ':pk': { S: 'M#${MODEL}' }, ':ready': { S: 'R#' } },
+    Limit: 1,
+    ConsistentRead: true,
+  }));
+  return { statusCode: out.Items?.length === 1 && s3 ? 200 : 500, body: '' };
+};
+`;
+
 /** One fresh process: import the bundle, handle one event; prints the in-process milliseconds. */
 const PROBE = `const t0 = performance.now();
 const { handler } = await import(process.argv[1]);
@@ -84,12 +110,16 @@ const ENV = {
   AWS_LAMBDA_FUNCTION_NAME: 'mreg-bench',
 };
 
-async function coldInit(file: string): Promise<{ importAndHandleMs: number; processMs: number }> {
+async function coldInit(
+  file: string,
+  event: object = HEALTH_EVENT,
+  env: Record<string, string> = ENV,
+): Promise<{ importAndHandleMs: number; processMs: number }> {
   const started = performance.now();
   const { stdout } = await promisify(execFile)(
     process.execPath,
-    ['--input-type=module', '-e', PROBE, file, JSON.stringify(HEALTH_EVENT)],
-    { env: ENV },
+    ['--input-type=module', '-e', PROBE, file, JSON.stringify(event)],
+    { env },
   );
   return { importAndHandleMs: Number(stdout.trim()), processMs: performance.now() - started };
 }
@@ -112,6 +142,52 @@ const BARE_FETCH_SOURCE = BARE_SOURCE.replace(
   'export const handler = async () => (',
   "export const handler = async () => (new Response(new Request('https://bench.example/healthz').url), ",
 );
+
+/** Cold processes that each make one DynamoDB read: the API resolving `-1`, the bare bundle its Query. */
+async function coldRequests(api: string, bareQuery: string) {
+  const bed = await startAwsTestBed('mreg-bench-p1');
+  try {
+    const actor = { subject: 'bench', scopes: ALL_SCOPES };
+    const { registry } = bed.aws;
+    await registry.models.create(actor, { name: MODEL });
+    const bytes = new TextEncoder().encode('weights');
+    const created = await registry.versions.create(actor, MODEL, {
+      files: [{ path: 'model.bin', size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') }],
+    });
+    const upload = created.uploads[0];
+    if (upload && 'url' in upload) await fetch(upload.url, { method: 'PUT', headers: upload.headers, body: bytes });
+    await registry.versions.commit(actor, MODEL, String(created.version.version));
+    const event = apiEvent({
+      method: 'GET',
+      path: `/v1/models/${MODEL}/versions/-1`,
+      claims: { sub: 'bench', scope: 'registry.read' },
+    });
+    const env = {
+      ...bed.env,
+      PATH: process.env.PATH ?? '',
+      POWERTOOLS_LOG_LEVEL: 'SILENT',
+      AWS_LAMBDA_FUNCTION_NAME: 'mreg-bench',
+      AWS_ENDPOINT_URL_DYNAMODB: bed.dynamo.endpoint,
+    };
+    await coldInit(api, event, env);
+    await coldInit(bareQuery, event, env);
+    const api_: number[] = [];
+    const bare: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      api_.push((await coldInit(api, event, env)).importAndHandleMs);
+      bare.push((await coldInit(bareQuery, event, env)).importAndHandleMs);
+    }
+    return {
+      api: round(median(api_)),
+      bare: round(median(bare)),
+      ratio: round(median(api_) / median(bare), 3),
+      pairedRatio: round(median(api_.map((ms, i) => ms / (bare[i] ?? Number.NaN))), 3),
+      quartiles: { api: quartiles(api_), bare: quartiles(bare) },
+    };
+  } finally {
+    await bed.stop();
+  }
+}
 
 try {
   const files = {
@@ -136,6 +212,7 @@ try {
       walls[n].push(r.processMs);
     }
   const init = Object.fromEntries(names.map((n) => [n, median(inits[n])])) as Record<Name, number>;
+  const oneCall = await coldRequests(files.api, await bundle('bare-query', { source: BARE_QUERY_SOURCE }, false));
   const result = {
     benchmark: 'P1 aws api bundle',
     node: process.version,
@@ -161,6 +238,7 @@ try {
       quartiles: Object.fromEntries(names.map((n) => [n, quartiles(inits[n])])),
       processWallMs: Object.fromEntries(names.map((n) => [n, round(median(walls[n]))])),
     },
+    oneCall,
     meetsGoals: sizes.api / sizes.bare <= 1.2 && init.api / init.bare <= 1.15,
   };
   console.log(JSON.stringify(result, null, 2));
