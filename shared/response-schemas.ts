@@ -4,7 +4,7 @@
  * a runtime that does not serve the document (the AWS API) neither bundles nor builds them.
  */
 import * as z from 'zod/mini';
-import { ApprovalSchema, buildAllSchemas, RetentionSchema } from './schemas.js';
+import { ApprovalSchema, buildAllSchemas, RetentionSchema, schemaRegistry } from './schemas.js';
 
 // The request schemas are built on first use; the document needs every id registered, and
 // registered first, so its components keep the order of the schema modules.
@@ -28,11 +28,11 @@ export const ModelSchema = z
     updatedAt: z.string(),
     etag: z.string(),
   })
-  .register(z.globalRegistry, { id: 'Model' });
+  .register(schemaRegistry, { id: 'Model' });
 
 export const VersionFileSchema = z
   .object({ path: z.string(), size: z.int(), sha256: z.string(), contentType: z.string() })
-  .register(z.globalRegistry, { id: 'VersionFile' });
+  .register(schemaRegistry, { id: 'VersionFile' });
 
 export const ModelVersionSchema = z
   .object({
@@ -56,7 +56,7 @@ export const ModelVersionSchema = z
     etag: z.string(),
     verification: z.optional(z.object({ status: z.enum(['RUNNING', 'FAILED', 'DONE']), reasons: z.array(z.string()) })),
   })
-  .register(z.globalRegistry, { id: 'ModelVersion' });
+  .register(schemaRegistry, { id: 'ModelVersion' });
 
 export const SignedRequestSchema = z
   .object({
@@ -65,7 +65,7 @@ export const SignedRequestSchema = z
     headers: z.record(z.string(), z.string()),
     expiresAt: z.string(),
   })
-  .register(z.globalRegistry, { id: 'SignedRequest' });
+  .register(schemaRegistry, { id: 'SignedRequest' });
 
 export const UploadInstructionSchema = z
   .union([
@@ -81,15 +81,13 @@ export const UploadInstructionSchema = z
       multipart: z.object({ uploadId: z.string(), partSize: z.int(), partCount: z.int() }),
     }),
   ])
-  .register(z.globalRegistry, { id: 'UploadInstruction' });
+  .register(schemaRegistry, { id: 'UploadInstruction' });
 
 export const CreateVersionResponse = z
   .object({ version: ModelVersionSchema, uploads: z.array(UploadInstructionSchema) })
-  .register(z.globalRegistry, { id: 'CreateVersionResponse' });
+  .register(schemaRegistry, { id: 'CreateVersionResponse' });
 
-export const AliasSchema = z
-  .object({ alias: z.string(), version: z.int() })
-  .register(z.globalRegistry, { id: 'Alias' });
+export const AliasSchema = z.object({ alias: z.string(), version: z.int() }).register(schemaRegistry, { id: 'Alias' });
 
 export const HistoryEntrySchema = z
   .object({
@@ -101,7 +99,7 @@ export const HistoryEntrySchema = z
     before: z.unknown(),
     after: z.unknown(),
   })
-  .register(z.globalRegistry, { id: 'HistoryEntry' });
+  .register(schemaRegistry, { id: 'HistoryEntry' });
 
 export const AliasMoveSchema = z
   .object({
@@ -112,18 +110,18 @@ export const AliasMoveSchema = z
     from: z.nullable(z.int()),
     to: z.nullable(z.int()),
   })
-  .register(z.globalRegistry, { id: 'AliasMove' });
+  .register(schemaRegistry, { id: 'AliasMove' });
 
 export const FileUrlSchema = z
   .object({ url: z.string(), expiresAt: z.string(), size: z.int(), sha256: z.string() })
-  .register(z.globalRegistry, { id: 'FileUrl' });
+  .register(schemaRegistry, { id: 'FileUrl' });
 
 export const PartUrlsResponse = z
   .object({ parts: z.array(z.object({ partNumber: z.int(), ...SignedRequestSchema.shape })) })
-  .register(z.globalRegistry, { id: 'PartUrlsResponse' });
+  .register(schemaRegistry, { id: 'PartUrlsResponse' });
 
 export const pageOf = <T extends z.ZodMiniType>(item: T, id: string) =>
-  z.object({ items: z.array(item), nextPageToken: z.nullable(z.string()) }).register(z.globalRegistry, { id });
+  z.object({ items: z.array(item), nextPageToken: z.nullable(z.string()) }).register(schemaRegistry, { id });
 
 export const ProblemSchema = z
   .object({
@@ -133,7 +131,7 @@ export const ProblemSchema = z
     detail: z.optional(z.string()),
     errors: z.optional(z.array(z.object({ field: z.string(), message: z.string() }))),
   })
-  .register(z.globalRegistry, { id: 'Problem' });
+  .register(schemaRegistry, { id: 'Problem' });
 
 export const ExperimentSchema = z
   .object({
@@ -144,7 +142,7 @@ export const ExperimentSchema = z
     createdAt: z.string(),
     createdBy: z.string(),
   })
-  .register(z.globalRegistry, { id: 'Experiment' });
+  .register(schemaRegistry, { id: 'Experiment' });
 
 export const RunSchema = z
   .object({
@@ -160,11 +158,11 @@ export const RunSchema = z
     modelVersions: z.array(z.object({ model: z.string(), version: z.int() })),
     createdBy: z.string(),
   })
-  .register(z.globalRegistry, { id: 'Run' });
+  .register(schemaRegistry, { id: 'Run' });
 
 export const MetricPointSchema = z
   .object({ value: z.number(), step: z.int(), timestamp: z.int() })
-  .register(z.globalRegistry, { id: 'MetricValue' });
+  .register(schemaRegistry, { id: 'MetricValue' });
 
 export const ModelPage = pageOf(
   z.pick(ModelSchema, {
@@ -185,8 +183,8 @@ export const AliasHistoryPage = pageOf(AliasMoveSchema, 'AliasMovePage');
 export const MetricPage = pageOf(MetricPointSchema, 'MetricPage');
 export const ExperimentPage = pageOf(ExperimentSchema, 'ExperimentPage');
 export const RunPage = pageOf(RunSchema, 'RunPage');
-export const FileList = z.object({ items: z.array(VersionFileSchema) }).register(z.globalRegistry, { id: 'FileList' });
-export const MetricsWritten = z.object({ written: z.int() }).register(z.globalRegistry, { id: 'MetricsWritten' });
+export const FileList = z.object({ items: z.array(VersionFileSchema) }).register(schemaRegistry, { id: 'FileList' });
+export const MetricsWritten = z.object({ written: z.int() }).register(schemaRegistry, { id: 'MetricsWritten' });
 
 /** Response schemas by name, as routes refer to them (`responses[].schema`). */
 export const responseSchemas = {

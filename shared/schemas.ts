@@ -14,6 +14,13 @@ import { aliasNameProblem, filePathProblem, labelProblem, modelNameProblem, tagK
 
 z.config(en());
 
+/**
+ * The ids and descriptions of named schemas, for the OpenAPI document. Ours, not zod's global
+ * registry: that one is shared by every copy of zod in a process (bundles loaded side by side
+ * in tests), and their same-named schemas would collide there.
+ */
+export const schemaRegistry = z.registry<{ id: string; description?: string }>();
+
 /** A schema built on its first call, then the same object on every call. */
 export type LazySchema<S extends z.ZodMiniType = z.ZodMiniType> = () => S;
 
@@ -45,16 +52,16 @@ export const ModelName = lazySchema(() =>
   z
     .string()
     .check(z.regex(/^[A-Za-z0-9._-]{1,128}$/), problemCheck(modelNameProblem))
-    .register(z.globalRegistry, { id: 'ModelName', description: '1-128 of [A-Za-z0-9._-], not "." or ".."' }),
+    .register(schemaRegistry, { id: 'ModelName', description: '1-128 of [A-Za-z0-9._-], not "." or ".."' }),
 );
 export const AliasName = lazySchema(() =>
-  z.string().check(problemCheck(aliasNameProblem)).register(z.globalRegistry, { id: 'AliasName' }),
+  z.string().check(problemCheck(aliasNameProblem)).register(schemaRegistry, { id: 'AliasName' }),
 );
 export const Label = lazySchema(() =>
   z.string().check(z.regex(/^[A-Za-z0-9._+-]{1,128}$/), problemCheck(labelProblem)),
 );
 export const FilePath = lazySchema(() =>
-  z.string().check(z.minLength(1), problemCheck(filePathProblem)).register(z.globalRegistry, {
+  z.string().check(z.minLength(1), problemCheck(filePathProblem)).register(schemaRegistry, {
     id: 'FilePath',
     description: 'Relative POSIX path, 1-1024 bytes, no "."/".." segments, no \\ % # ?',
   }),
@@ -63,7 +70,7 @@ export const Sha256 = lazySchema(() =>
   z
     .string()
     .check(z.regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex characters'))
-    .register(z.globalRegistry, { id: 'Sha256' }),
+    .register(schemaRegistry, { id: 'Sha256' }),
 );
 export const Subject = lazySchema(() => z.string().check(z.minLength(1), z.maxLength(256)));
 
@@ -79,7 +86,7 @@ export const Tags = lazySchema(() =>
     .check(z.refine((t) => Object.keys(t).length <= 64, { message: 'at most 64 tags' })),
 );
 export const Properties = lazySchema(() =>
-  z.record(z.string().check(z.maxLength(256)), z.unknown()).register(z.globalRegistry, { id: 'Properties' }),
+  z.record(z.string().check(z.maxLength(256)), z.unknown()).register(schemaRegistry, { id: 'Properties' }),
 );
 /** Merge-patch form of tags: `null` removes a key. */
 const TagsPatch = lazySchema(() => z.record(TagKey(), z.nullable(z.string().check(z.maxLength(1024)))));
@@ -99,7 +106,7 @@ export const CreateModelRequest = lazySchema(() =>
       protectedAliases: z.optional(z.array(AliasName()).check(z.maxLength(100))),
       maxTransientVersions: z.optional(z.int().check(z.minimum(1), z.maximum(1000))),
     })
-    .register(z.globalRegistry, { id: 'CreateModelRequest' }),
+    .register(schemaRegistry, { id: 'CreateModelRequest' }),
 );
 
 export const PatchModelRequest = lazySchema(() =>
@@ -112,7 +119,7 @@ export const PatchModelRequest = lazySchema(() =>
       protectedAliases: z.optional(z.nullable(z.array(AliasName()).check(z.maxLength(100)))),
       maxTransientVersions: z.optional(z.int().check(z.minimum(1), z.maximum(1000))),
     })
-    .register(z.globalRegistry, { id: 'PatchModelRequest', description: 'JSON Merge Patch (RFC 7396)' }),
+    .register(schemaRegistry, { id: 'PatchModelRequest', description: 'JSON Merge Patch (RFC 7396)' }),
 );
 
 export const DeclaredFile = lazySchema(() =>
@@ -125,7 +132,7 @@ export const DeclaredFile = lazySchema(() =>
         z.string().check(z.maxLength(256), z.regex(/^[\x21-\x7e]+\/[\x20-\x7e]+$/, 'must be a media type')),
       ),
     })
-    .register(z.globalRegistry, { id: 'DeclaredFile' }),
+    .register(schemaRegistry, { id: 'DeclaredFile' }),
 );
 
 export const CreateVersionRequest = lazySchema(() =>
@@ -155,7 +162,7 @@ export const CreateVersionRequest = lazySchema(() =>
           ctx.addIssue({ code: 'custom', path: ['ttlSeconds'], message: 'only allowed with retention "transient"' });
       }),
     )
-    .register(z.globalRegistry, { id: 'CreateVersionRequest' }),
+    .register(schemaRegistry, { id: 'CreateVersionRequest' }),
 );
 
 export const PatchVersionRequest = lazySchema(() =>
@@ -166,13 +173,13 @@ export const PatchVersionRequest = lazySchema(() =>
       properties: z.optional(z.nullable(PropertiesPatch())),
       approval: z.optional(ApprovalSchema()),
     })
-    .register(z.globalRegistry, { id: 'PatchVersionRequest', description: 'JSON Merge Patch (RFC 7396)' }),
+    .register(schemaRegistry, { id: 'PatchVersionRequest', description: 'JSON Merge Patch (RFC 7396)' }),
 );
 
 export const SetAliasRequest = lazySchema(() =>
   z
     .strictObject({ version: z.int().check(z.minimum(1), z.maximum(999_999_999_999)) })
-    .register(z.globalRegistry, { id: 'SetAliasRequest' }),
+    .register(schemaRegistry, { id: 'SetAliasRequest' }),
 );
 
 export const PartUrlsRequest = lazySchema(() =>
@@ -181,7 +188,7 @@ export const PartUrlsRequest = lazySchema(() =>
       path: FilePath(),
       partNumbers: z.array(z.int().check(z.minimum(1), z.maximum(10_000))).check(z.minLength(1), z.maxLength(1000)),
     })
-    .register(z.globalRegistry, { id: 'PartUrlsRequest' }),
+    .register(schemaRegistry, { id: 'PartUrlsRequest' }),
 );
 
 export type CreateModelInput = z.infer<ReturnType<typeof CreateModelRequest>>;
@@ -206,7 +213,7 @@ export const CreateExperimentRequest = lazySchema(() =>
       description: z.optional(z.string().check(z.maxLength(10_000))),
       tags: z.optional(Tags()),
     })
-    .register(z.globalRegistry, { id: 'CreateExperimentRequest' }),
+    .register(schemaRegistry, { id: 'CreateExperimentRequest' }),
 );
 
 export const CreateRunRequest = lazySchema(() =>
@@ -219,7 +226,7 @@ export const CreateRunRequest = lazySchema(() =>
     .check(
       z.refine((r) => Object.keys(r.params ?? {}).length <= 1000, { message: 'at most 1000 params', path: ['params'] }),
     )
-    .register(z.globalRegistry, { id: 'CreateRunRequest' }),
+    .register(schemaRegistry, { id: 'CreateRunRequest' }),
 );
 
 export const PatchRunRequest = lazySchema(() =>
@@ -229,14 +236,14 @@ export const PatchRunRequest = lazySchema(() =>
       name: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
       tags: z.optional(z.nullable(TagsPatch())),
     })
-    .register(z.globalRegistry, { id: 'PatchRunRequest' }),
+    .register(schemaRegistry, { id: 'PatchRunRequest' }),
 );
 
 export const PutParamsRequest = lazySchema(() =>
   z
     .record(ParamKey(), ParamValue())
     .check(z.refine((p) => Object.keys(p).length <= 1000, { message: 'at most 1000 params' }))
-    .register(z.globalRegistry, { id: 'PutParamsRequest' }),
+    .register(schemaRegistry, { id: 'PutParamsRequest' }),
 );
 
 export const MAX_METRIC_POINTS = 1000;
@@ -248,12 +255,12 @@ export const MetricPoint = lazySchema(() =>
       step: z.optional(z.int().check(z.minimum(-(10 ** 14)), z.maximum(10 ** 15))),
       timestamp: z.optional(z.int().check(z.minimum(0), z.maximum(10 ** 14))),
     })
-    .register(z.globalRegistry, { id: 'MetricPoint' }),
+    .register(schemaRegistry, { id: 'MetricPoint' }),
 );
 export const LogMetricsRequest = lazySchema(() =>
   z
     .strictObject({ metrics: z.array(MetricPoint()).check(z.minLength(1)) })
-    .register(z.globalRegistry, { id: 'LogMetricsRequest' }),
+    .register(schemaRegistry, { id: 'LogMetricsRequest' }),
 );
 
 export type CreateExperimentInput = z.infer<ReturnType<typeof CreateExperimentRequest>>;

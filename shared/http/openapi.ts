@@ -1,6 +1,7 @@
 /** The OpenAPI 3.1 document, generated from the route table and its zod schemas (never written by hand). */
 import * as z from 'zod/mini';
 import { responseSchemas } from '../response-schemas.js';
+import { schemaRegistry } from '../schemas.js';
 import type { RouteDef } from './route-table.js';
 
 type JsonSchema = Record<string, unknown>;
@@ -8,14 +9,22 @@ const COMPONENTS = '#/components/schemas/';
 
 /** A schema with an id becomes a `$ref`; others are inlined, their named parts pointing into components. */
 function schemaRef(schema: z.ZodMiniType): JsonSchema {
-  const id = z.globalRegistry.get(schema)?.id;
+  const id = schemaRegistry.get(schema)?.id;
   if (id) return { $ref: `${COMPONENTS}${id}` };
-  const { $schema: _ignored, $defs: _defs, ...rest } = z.toJSONSchema(schema, { unrepresentable: 'any' }) as JsonSchema;
+  const {
+    $schema: _ignored,
+    $defs: _defs,
+    ...rest
+  } = z.toJSONSchema(schema, { unrepresentable: 'any', metadata: schemaRegistry }) as JsonSchema;
   return JSON.parse(JSON.stringify(rest).replaceAll('"#/$defs/', `"${COMPONENTS}`)) as JsonSchema;
 }
 
 function componentSchemas(): Record<string, JsonSchema> {
-  const out = z.toJSONSchema(z.globalRegistry, { unrepresentable: 'any', uri: (id: string) => `${COMPONENTS}${id}` });
+  const out = z.toJSONSchema(schemaRegistry, {
+    unrepresentable: 'any',
+    metadata: schemaRegistry,
+    uri: (id: string) => `${COMPONENTS}${id}`,
+  });
   const schemas: Record<string, JsonSchema> = {};
   for (const [id, schema] of Object.entries(out.schemas)) {
     const { $schema: _s, $id: _i, ...rest } = schema as JsonSchema;
