@@ -12,8 +12,9 @@
  * The child processes run the Node that runs this script. Lambda runs the stack's runtime
  * (Node 24), where cold starts differ from Node 20's: Node 24's ESM facade of `node:http`
  * loads the fetch API (undici), so the bare bundle's credential chain pays it at import, as
- * the API pays it on its first `Request`; Node 20 loads it only for the API. Measure with the
- * runtime's Node: `npm run bench:aws-bundle:node24` (npx fetches Node 24 from the registry).
+ * the API pays it on its first `Request`; Node 20 loads it only for the API. So
+ * `npm run bench:aws-bundle` runs this script on Node 24 (npx fetches it from the npm registry
+ * once); `npm run bench:aws-bundle:this-node` runs it on the Node at hand.
  *
  * `oneCall` (not the goal's definition; printed beside it): the cold start of a real request.
  * The API resolves `GET /v1/models/bench/versions/-1` (claims as the JWT authorizer passes
@@ -28,6 +29,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { buildLambdaBundle } from '../infra/aws/bundling.js';
+import { FUNCTION_RUNTIME } from '../infra/aws/registry-function.js';
 import { ALL_SCOPES } from '../shared/ports/auth.js';
 import { startAwsTestBed } from '../test/support/aws/aws-registry.js';
 import { apiEvent } from '../test/support/aws/events.js';
@@ -216,6 +218,9 @@ try {
   const result = {
     benchmark: 'P1 aws api bundle',
     node: process.version,
+    // Whether this Node is the functions' runtime: only then is the figure the deployed one.
+    lambdaRuntime: FUNCTION_RUNTIME.name,
+    onLambdaRuntimeMajor: FUNCTION_RUNTIME.name === `nodejs${process.versions.node.split('.')[0]}.x`,
     runs: RUNS,
     bytes: {
       api: sizes.api,
