@@ -26,9 +26,9 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
-import { buildLambdaBundle } from '../infra/aws/bundling.js';
+import { buildLambdaBundle, PROJECT_ROOT } from '../infra/aws/bundling.js';
 import { FUNCTION_RUNTIME } from '../infra/aws/registry-function.js';
 import { ALL_SCOPES } from '../shared/ports/auth.js';
 import { startAwsTestBed } from '../test/support/aws/aws-registry.js';
@@ -36,14 +36,15 @@ import { apiEvent } from '../test/support/aws/events.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string' } } });
 const RUNS = Number(values.runs ?? 61);
-const root = resolve(import.meta.dirname, '..');
 const dir = await mkdtemp(join(tmpdir(), 'mreg-bundle-'));
 
-const BARE_SOURCE = `import { S3Client } from '@aws-sdk/client-s3';
+/** The bare bundle of the design: just the two SDK clients. */
+const BARE_CLIENTS = `import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 const s3 = new S3Client({});
 const dynamodb = new DynamoDBClient({});
-export const handler = async () => ({ statusCode: 200, body: String(Boolean(s3 && dynamodb)) });
+`;
+const BARE_SOURCE = `${BARE_CLIENTS}export const handler = async () => ({ statusCode: 200, body: String(Boolean(s3 && dynamodb)) });
 `;
 
 async function bundle(
@@ -52,36 +53,16 @@ async function bundle(
   credentialsAlias = true,
 ): Promise<string> {
   const outfile = join(dir, name, 'index.mjs');
-  await buildLambdaBundle('entry' in input ? input : { ...input, resolveDir: root }, outfile, { credentialsAlias });
+  await buildLambdaBundle('entry' in input ? input : { ...input, resolveDir: PROJECT_ROOT }, outfile, {
+    credentialsAlias,
+  });
   return outfile;
 }
 
-const HEALTH_EVENT = {
-  version: '2.0',
-  routeKey: 'GET /healthz',
-  rawPath: '/healthz',
-  rawQueryString: '',
-  headers: { host: 'bench.execute-api.us-east-1.amazonaws.com' },
-  requestContext: {
-    accountId: '123456789012',
-    apiId: 'bench',
-    domainName: 'bench.execute-api.us-east-1.amazonaws.com',
-    domainPrefix: 'bench',
-    http: { method: 'GET', path: '/healthz', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'bench' },
-    requestId: 'bench',
-    routeKey: 'GET /healthz',
-    stage: '$default',
-    time: '23/Nov/2026:00:00:00 +0000',
-    timeEpoch: 0,
-  },
-  isBase64Encoded: false,
-};
+const HEALTH_EVENT = apiEvent({ method: 'GET', path: '/healthz' });
 
 const MODEL = 'bench';
-const BARE_QUERY_SOURCE = `import { S3Client } from '@aws-sdk/client-s3';
-import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
-const s3 = new S3Client({});
-const dynamodb = new DynamoDBClient({});
+const BARE_QUERY_SOURCE = `${BARE_CLIENTS}import { QueryCommand } from '@aws-sdk/client-dynamodb';
 export const handler = async () => {
   const out = await dynamodb.send(new QueryCommand({
     TableName: process.env.MREG_TABLE_NAME,
@@ -138,6 +119,9 @@ const quartiles = (xs: number[]) => {
   const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * (s.length - 1) + 0.5))] ?? 0;
   return [round(at(0.25)), round(median(xs)), round(at(0.75))];
 };
+/** The median of api/bare within each round: the two ran seconds apart, on the same machine state. */
+const pairedRatio = (api: number[], bare: number[]) =>
+  round(median(api.map((ms, i) => ms / (bare[i] ?? Number.NaN))), 3);
 
 /** The bare handler, also building one Request and one Response: what the fetch API alone costs on first use. */
 const BARE_FETCH_SOURCE = BARE_SOURCE.replace(
@@ -183,7 +167,7 @@ async function coldRequests(api: string, bareQuery: string) {
       api: round(median(api_)),
       bare: round(median(bare)),
       ratio: round(median(api_) / median(bare), 3),
-      pairedRatio: round(median(api_.map((ms, i) => ms / (bare[i] ?? Number.NaN))), 3),
+      pairedRatio: pairedRatio(api_, bare),
       quartiles: { api: quartiles(api_), bare: quartiles(bare) },
     };
   } finally {
@@ -193,7 +177,7 @@ async function coldRequests(api: string, bareQuery: string) {
 
 try {
   const files = {
-    api: await bundle('api', { entry: join(root, 'functions/aws/api.ts') }),
+    api: await bundle('api', { entry: join(PROJECT_ROOT, 'functions/aws/api.ts') }),
     bare: await bundle('bare', { source: BARE_SOURCE }, false),
     bareLambda: await bundle('bare-lambda', { source: BARE_SOURCE }),
     bareLambdaFetch: await bundle('bare-lambda-fetch', { source: BARE_FETCH_SOURCE }),
@@ -234,8 +218,7 @@ try {
       api: round(init.api),
       bare: round(init.bare),
       ratio: round(init.api / init.bare, 3),
-      // The median of api/bare within each round: the two ran seconds apart, on the same machine state.
-      pairedRatio: round(median(inits.api.map((ms, i) => ms / (inits.bare[i] ?? Number.NaN))), 3),
+      pairedRatio: pairedRatio(inits.api, inits.bare),
       goal: 1.15,
       bareLambda: round(init.bareLambda),
       ratioToBareLambda: round(init.api / init.bareLambda, 3),

@@ -4,14 +4,12 @@
  */
 import { fileURLToPath } from 'node:url';
 
-/** The repository root, where the Lambda entry points are found (`functions/aws/<name>.ts`). */
-export const PROJECT_ROOT_OF_BUNDLES = fileURLToPath(new URL('../../', import.meta.url));
+/** The repository root: entries (`functions/aws/<name>.ts`) and the lock file are found from here. */
+export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Lambda's env-only credential provider replaces the SDK's default chain (see the module). */
 const CREDENTIALS_ALIAS = {
-  '@aws-sdk/credential-provider-node': fileURLToPath(
-    new URL('../../functions/aws/lambda-credentials.ts', import.meta.url),
-  ),
+  '@aws-sdk/credential-provider-node': `${PROJECT_ROOT}functions/aws/lambda-credentials.ts`,
 } as const;
 
 export const LAMBDA_BUNDLE = {

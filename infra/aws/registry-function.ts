@@ -3,7 +3,6 @@
  * ESM with the SDK v3 clients inside (not the runtime's copy), its own log group with a
  * retention, X-Ray tracing, JSON logs.
  */
-import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -11,10 +10,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { aliasArgs, LAMBDA_BUNDLE } from './bundling.js';
-
-/** The repository root: entries and the lock file are found from here, whatever the working directory. */
-export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+import { aliasArgs, LAMBDA_BUNDLE, PROJECT_ROOT } from './bundling.js';
 
 export const FUNCTION_RUNTIME = lambda.Runtime.NODEJS_24_X;
 

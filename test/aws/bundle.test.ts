@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiHandler } from '../../functions/aws/handlers/api-handler.js';
-import { buildLambdaBundle, PROJECT_ROOT_OF_BUNDLES } from '../../infra/aws/bundling.js';
+import { buildLambdaBundle, PROJECT_ROOT } from '../../infra/aws/bundling.js';
 import { type AwsTestBed, startAwsTestBed } from '../support/aws/aws-registry.js';
 import { type ApiCall, apiEvent, lambdaContext } from '../support/aws/events.js';
 
@@ -27,11 +27,11 @@ beforeAll(async () => {
   bed = await startAwsTestBed('mreg-bundle');
   dir = await mkdtemp(join(tmpdir(), 'mreg-bundle-test-'));
   bundle = join(dir, 'api', 'index.mjs');
-  await buildLambdaBundle({ entry: join(PROJECT_ROOT_OF_BUNDLES, 'functions/aws/api.ts') }, bundle);
+  await buildLambdaBundle({ entry: join(PROJECT_ROOT, 'functions/aws/api.ts') }, bundle);
   Object.assign(process.env, bed.env);
   api = ((await import(pathToFileURL(bundle).href)) as { handler: ApiHandler }).handler;
   const docsBundle = join(dir, 'docs', 'index.mjs');
-  await buildLambdaBundle({ entry: join(PROJECT_ROOT_OF_BUNDLES, 'functions/aws/docs.ts') }, docsBundle);
+  await buildLambdaBundle({ entry: join(PROJECT_ROOT, 'functions/aws/docs.ts') }, docsBundle);
   docs = ((await import(pathToFileURL(docsBundle).href)) as { handler: ApiHandler }).handler;
 }, 60_000);
 
