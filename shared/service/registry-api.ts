@@ -89,6 +89,7 @@ export class RegistryApi {
       files: bind(c, versionReads.listFiles),
       download: bind(c, versionReads.fileDownload),
       partUrls: bind(c, versionParts.partUrls),
+      uploadedParts: bind(c, versionParts.uploadedParts),
       runVerification: bind(c, versionVerify.runVerification),
     };
   }

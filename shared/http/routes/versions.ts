@@ -149,6 +149,27 @@ export function versionRoutes(registry: RegistryApi): RouteDef[] {
         json(200, await registry.versions.partUrls(r.principal, r.params.model ?? '', r.params.ref ?? '', r.body)),
     }),
     defineRoute({
+      id: 'uploadedParts',
+      method: 'GET',
+      path: '/v1/models/{model}/versions/{ref}/parts',
+      scope: 'registry.write',
+      summary: 'The parts of a multipart upload the store already holds (to resume an upload)',
+      tag: 'versions',
+      query: [{ name: 'path', description: "the file's path in the version" }],
+      responses: [
+        { status: 200, description: 'uploaded parts', schema: 'UploadedPartsResponse' },
+        ...problems(400, 403, 404, 409),
+      ],
+      handle: async (r) => {
+        const path = r.query.get('path');
+        if (path === null) return registryInvalid('path', 'is required');
+        return json(
+          200,
+          await registry.versions.uploadedParts(r.principal, r.params.model ?? '', r.params.ref ?? '', path),
+        );
+      },
+    }),
+    defineRoute({
       id: 'listFiles',
       method: 'GET',
       path: '/v1/models/{model}/versions/{ref}/files',

@@ -12,6 +12,7 @@ import { loadModelForWrite } from '../models.js';
 import type { IdempotencyRow, ModelRow, PendingUpload, VersionRow } from '../records.js';
 import { versionFromRow } from '../records.js';
 import { linkRunVersion, runExists } from '../tracking/runs.js';
+import { multipartPlan } from './parts.js';
 import { loadFiles } from './reads.js';
 import { enforceTransientCap } from './removal.js';
 
@@ -281,17 +282,9 @@ async function uploadInstructions(
     const file = files.find((f) => f.sha256 === upload.sha256);
     if (!file) continue;
     if (upload.multipartUploadId !== undefined) {
-      const { minPartBytes, maxPartBytes, maxParts } = ctx.objects.multipart;
-      const mib = 1024 * 1024;
-      const wanted = Math.max(minPartBytes, 64 * mib, Math.ceil(upload.size / maxParts / mib) * mib);
-      const partSize = Math.min(wanted, maxPartBytes);
       out.push({
         path: file.path,
-        multipart: {
-          uploadId: upload.multipartUploadId,
-          partSize,
-          partCount: Math.max(1, Math.ceil(upload.size / partSize)),
-        },
+        multipart: { uploadId: upload.multipartUploadId, ...multipartPlan(ctx, upload.size) },
       });
       continue;
     }
