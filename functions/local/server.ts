@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import { createApp } from '../../shared/http/app.js';
 import { documentRoutes } from '../../shared/http/documents.js';
+import { loopbackOnly } from '../../shared/http/request-guards.js';
 import type { Authenticator } from '../../shared/ports/auth.js';
 import type { EventSink } from '../../shared/ports/event-sink.js';
 import { type RegistryPorts, RegistryService } from '../../shared/service/registry-service.js';
@@ -55,12 +56,14 @@ async function signingKey(dataDir: string): Promise<Buffer> {
 }
 
 export async function startLocalServer(options: LocalServerOptions): Promise<LocalServer> {
-  if (!options.token && !options.authenticate && !LOOPBACK.has(options.host))
+  const open = !options.token && !options.authenticate;
+  if (open && !LOOPBACK.has(options.host))
     throw new Error(`refusing to listen on ${options.host} without MREG_TOKEN: set a token or bind 127.0.0.1`);
   const dataDir = resolve(options.dataDir);
   await mkdir(dataDir, { recursive: true });
   const signer = new UrlSigner(await signingKey(dataDir));
   let baseUrl = '';
+  let port = 0;
   const clock = options.clock;
   const objects = new FileObjectStore(
     join(dataDir, 'artifacts'),
@@ -82,12 +85,15 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     authenticate: options.authenticate ?? localAuthenticator(options.token),
     documents: documentRoutes({ docsAssets: swaggerUiAssets() }),
     extend: (a) => mountObjectRoutes(a, objects, signer),
+    // Open mode trusts whoever reaches loopback: never a web page, never another name for it.
+    ...(open ? { guard: loopbackOnly(() => port) } : {}),
   });
   const server = await new Promise<ReturnType<typeof serve>>((ready, fail) => {
     const s = serve({ fetch: app.fetch, port: options.port, hostname: options.host }, () => ready(s));
     s.once('error', fail);
   });
   const address = server.address() as AddressInfo;
+  port = address.port;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   baseUrl = `http://${host}:${address.port}`;
   const events = options.events ?? logEventSink();

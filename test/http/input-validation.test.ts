@@ -1,5 +1,6 @@
 /** Bad input gets a 4xx problem+json naming the field, and writes nothing. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registryRoutes } from '../../shared/http/routes.js';
 import { type AppHarness, createAppHarness } from '../support/app-harness.js';
 
 let h: AppHarness;
@@ -71,6 +72,27 @@ describe('request bodies', () => {
     await expectProblem(await h.request('POST', '/v1/models', { body: '{"name":' }), 400, 'body');
     await expectProblem(await h.request('POST', '/v1/models', { body: '' }), 400, 'body');
     await expectProblem(await h.request('POST', '/v1/models', { body: '[1,2]' }), 400);
+  });
+  it('answers 415 naming the header on every route that takes JSON, when the body is not declared JSON', async () => {
+    const withBody = registryRoutes(h.registry).filter((r) => r.body !== undefined);
+    expect(withBody.length).toBeGreaterThan(5);
+    for (const route of withBody) {
+      const path = route.path.replace(/\{[A-Za-z]+\+?\}/g, 'x');
+      for (const contentType of [
+        'text/plain',
+        'application/x-www-form-urlencoded',
+        'multipart/form-data; boundary=b',
+      ]) {
+        const res = await h.request(route.method, path, { body: '{}', headers: { 'content-type': contentType } });
+        await expectProblem(res, 415, 'header.content-type');
+      }
+    }
+    // Parameters and the structured +json suffix are fine.
+    const ok = await h.request('POST', '/v1/models', {
+      body: { name: 'typed' },
+      headers: { 'content-type': 'Application/JSON; charset=utf-8' },
+    });
+    expect(ok.status).toBe(201);
   });
   it('answers 413 for a body over 1 MiB', async () => {
     const big = JSON.stringify({ name: 'big', description: 'x'.repeat(1024 * 1024) });
