@@ -32,6 +32,14 @@ interface Sidecar {
 
 const GIB = 1024 ** 3;
 
+/** A part's stream ran past the bytes its URL was signed for; nothing of it is kept. */
+export class PartTooLargeError extends Error {
+  constructor(readonly maxBytes: number) {
+    super(`more than the ${maxBytes} bytes this part may hold`);
+    this.name = 'PartTooLargeError';
+  }
+}
+
 export class FileObjectStore implements ObjectStore {
   readonly maxSinglePutBytes = 5 * GIB;
   readonly multipart = { minPartBytes: 5 * 1024 * 1024, maxPartBytes: 5 * GIB, maxParts: 10_000 };
@@ -91,10 +99,11 @@ export class FileObjectStore implements ObjectStore {
     key: string,
     uploadId: string,
     partNumber: number,
-    expiresInSeconds: number,
+    options: { expiresInSeconds: number; maxBytes: number },
   ): Promise<SignedRequest> {
-    const { expires, expiresAt } = this.expiry(expiresInSeconds);
-    const query = this.signer.sign({ op: 'part', key, expires, uploadId, partNumber });
+    const { expires, expiresAt } = this.expiry(options.expiresInSeconds);
+    // The part number and the most bytes it may hold are signed: the URL takes that part only.
+    const query = this.signer.sign({ op: 'part', key, expires, uploadId, partNumber, size: options.maxBytes });
     return { method: 'PUT', url: this.url(key, query), headers: {}, expiresAt };
   }
 
@@ -111,17 +120,26 @@ export class FileObjectStore implements ObjectStore {
     return parts.sort((a, b) => a.partNumber - b.partNumber);
   }
 
-  /** Receives one part's bytes (called by the part route after the signature checked out). */
-  async writePart(uploadId: string, partNumber: number, body: ReadableStream<Uint8Array>): Promise<number> {
+  /**
+   * Receives one part's bytes (called by the part route after the signature checked out),
+   * cutting the stream with `PartTooLargeError` as soon as it passes `maxBytes`.
+   */
+  async writePart(
+    uploadId: string,
+    partNumber: number,
+    body: ReadableStream<Uint8Array>,
+    maxBytes: number = this.multipart.maxPartBytes,
+  ): Promise<number> {
     const dir = this.multipartDir(uploadId);
     await stat(join(dir, 'key'));
     const temp = this.tempPath();
     await mkdir(dirname(temp), { recursive: true });
     let size = 0;
+    const limit = Math.min(maxBytes, this.multipart.maxPartBytes);
     const counter = new Transform({
       transform(chunk: Buffer, _enc, done) {
         size += chunk.length;
-        done(null, chunk);
+        done(size > limit ? new PartTooLargeError(limit) : null, chunk);
       },
     });
     try {
@@ -130,7 +148,6 @@ export class FileObjectStore implements ObjectStore {
         counter,
         createWriteStream(temp),
       );
-      if (size > this.multipart.maxPartBytes) throw new Error('part too large');
       await rename(temp, join(dir, String(partNumber)));
     } finally {
       await rm(temp, { force: true });

@@ -11,7 +11,7 @@ export function withCopyHook(store: ObjectStore, beforeCopy: (from: string, to: 
     },
     presignPut: (key, options) => store.presignPut(key, options),
     createMultipart: (key, options) => store.createMultipart(key, options),
-    presignPart: (key, uploadId, partNumber, seconds) => store.presignPart(key, uploadId, partNumber, seconds),
+    presignPart: (key, uploadId, partNumber, options) => store.presignPart(key, uploadId, partNumber, options),
     listParts: (key, uploadId) => store.listParts(key, uploadId),
     completeMultipart: (key, uploadId, parts) => store.completeMultipart(key, uploadId, parts),
     abortMultipart: (key, uploadId) => store.abortMultipart(key, uploadId),
