@@ -32,6 +32,10 @@ interface Sidecar {
 
 const GIB = 1024 ** 3;
 
+/** Artifacts are the owner's alone: directories 0700, files 0600 (the process umask only narrows these). */
+const PRIVATE_DIR = { recursive: true, mode: 0o700 } as const;
+const PRIVATE_FILE = { mode: 0o600 } as const;
+
 /** A part's stream ran past the bytes its URL was signed for; nothing of it is kept. */
 export class PartTooLargeError extends Error {
   constructor(readonly maxBytes: number) {
@@ -90,8 +94,8 @@ export class FileObjectStore implements ObjectStore {
   async createMultipart(key: string): Promise<{ uploadId: string }> {
     const uploadId = randomBytes(16).toString('base64url');
     const dir = this.multipartDir(uploadId);
-    await mkdir(dir, { recursive: true });
-    await writeFile(join(dir, 'key'), key);
+    await mkdir(dir, PRIVATE_DIR);
+    await writeFile(join(dir, 'key'), key, PRIVATE_FILE);
     return { uploadId };
   }
 
@@ -133,7 +137,7 @@ export class FileObjectStore implements ObjectStore {
     const dir = this.multipartDir(uploadId);
     await stat(join(dir, 'key'));
     const temp = this.tempPath();
-    await mkdir(dirname(temp), { recursive: true });
+    await mkdir(dirname(temp), PRIVATE_DIR);
     let size = 0;
     const limit = Math.min(maxBytes, this.multipart.maxPartBytes);
     const counter = new Transform({
@@ -146,7 +150,7 @@ export class FileObjectStore implements ObjectStore {
       await pipeline(
         Readable.fromWeb(body as import('node:stream/web').ReadableStream),
         counter,
-        createWriteStream(temp),
+        createWriteStream(temp, PRIVATE_FILE),
       );
       await rename(temp, join(dir, String(partNumber)));
     } finally {
@@ -158,10 +162,10 @@ export class FileObjectStore implements ObjectStore {
   async completeMultipart(key: string, uploadId: string, parts: UploadedPart[]): Promise<void> {
     const dir = this.multipartDir(uploadId);
     const temp = this.tempPath();
-    await mkdir(dirname(temp), { recursive: true });
+    await mkdir(dirname(temp), PRIVATE_DIR);
     const hash = createHash('sha256');
     let size = 0;
-    const out = createWriteStream(temp);
+    const out = createWriteStream(temp, PRIVATE_FILE);
     try {
       for (const part of [...parts].sort((a, b) => a.partNumber - b.partNumber)) {
         const input = createReadStream(join(dir, String(part.partNumber)));
@@ -203,7 +207,7 @@ export class FileObjectStore implements ObjectStore {
     expected: { size?: number; sha256?: string; contentType?: string; metadata?: Record<string, string> },
   ): Promise<{ ok: true; etag: string } | { ok: false; reason: string }> {
     const temp = this.tempPath();
-    await mkdir(dirname(temp), { recursive: true });
+    await mkdir(dirname(temp), PRIVATE_DIR);
     const hash = createHash('sha256');
     let size = 0;
     const limit = expected.size;
@@ -220,7 +224,7 @@ export class FileObjectStore implements ObjectStore {
         await pipeline(
           Readable.fromWeb(body as import('node:stream/web').ReadableStream),
           meter,
-          createWriteStream(temp),
+          createWriteStream(temp, PRIVATE_FILE),
         );
       } catch (e) {
         if (limit !== undefined && size > limit) return { ok: false, reason: `more than the ${limit} bytes signed` };
@@ -251,11 +255,11 @@ export class FileObjectStore implements ObjectStore {
     const target = this.objectPath(key);
     const etag = randomUUID();
     const full: Sidecar = { ...sidecar, etag, lastModified: this.now().toISOString() };
-    await mkdir(dirname(target), { recursive: true });
-    await mkdir(dirname(this.sidecarPath(key)), { recursive: true });
+    await mkdir(dirname(target), PRIVATE_DIR);
+    await mkdir(dirname(this.sidecarPath(key)), PRIVATE_DIR);
     // Sidecar first, then the bytes: a reader that finds the bytes finds their metadata.
     const sidecarTemp = `${this.sidecarPath(key)}.${etag}.tmp`;
-    await writeFile(sidecarTemp, JSON.stringify(full));
+    await writeFile(sidecarTemp, JSON.stringify(full), PRIVATE_FILE);
     await rename(sidecarTemp, this.sidecarPath(key));
     await rename(temp, target);
     return etag;
@@ -296,7 +300,7 @@ export class FileObjectStore implements ObjectStore {
     if (!meta || (options.ifMatch !== undefined && options.ifMatch !== meta.etag))
       throw new ObjectChangedError(`object ${fromKey} is gone or changed`);
     const temp = this.tempPath();
-    await mkdir(dirname(temp), { recursive: true });
+    await mkdir(dirname(temp), PRIVATE_DIR);
     // Installed files are never written in place (every write renames a new file over the
     // key), so a hard link is a safe, instant copy; other file systems get a real copy.
     await link(this.objectPath(fromKey), temp).catch(() => copyFile(this.objectPath(fromKey), temp));
