@@ -62,6 +62,31 @@ describe('model names', () => {
 });
 
 describe('request bodies', () => {
+  it('refuses JSON nested deeper than the limit (200,000 levels gave a 500) with 400 naming the field', async () => {
+    const deep = (levels: number) => `${'['.repeat(levels)}${']'.repeat(levels)}`;
+    const cases: Array<[string, string, string, string]> = [
+      ['POST', '/v1/models', `{"name":"deep","properties":{"k":${deep(200_000)}}}`, 'properties.k'],
+      ['PATCH', '/v1/models/fraud', `{"properties":{"k":${deep(200_000)}}}`, 'properties.k'],
+      [
+        'POST',
+        '/v1/models/fraud/versions',
+        `{"files":[{"path":"a","size":1,"sha256":"${SHA}"}],"properties":{"k":${deep(200_000)}}}`,
+        'properties.k',
+      ],
+      [
+        'POST',
+        '/v1/models/fraud/versions',
+        `{"files":[{"path":"a","size":1,"sha256":"${SHA}"}],"signature":{"inputs":${deep(200_000)}}}`,
+        'signature.inputs',
+      ],
+      ['POST', '/v1/models', `{"name":"deep2","properties":{"k":${deep(65)}}}`, 'properties.k'],
+    ];
+    for (const [method, path, body, field] of cases)
+      await expectProblem(await h.request(method, path, { body }), 400, field);
+    expect((await h.request('GET', '/v1/models/deep')).status).toBe(404);
+    const shallow = await h.request('POST', '/v1/models', { body: `{"name":"deep3","properties":{"k":${deep(30)}}}` });
+    expect(shallow.status).toBe(201);
+  });
   it('names an unknown field', async () => {
     await expectProblem(await h.request('POST', '/v1/models', { body: { name: 'x1', colour: 'red' } }), 400, 'colour');
   });
