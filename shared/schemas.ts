@@ -126,6 +126,7 @@ export const CreateModelRequest = lazySchema(() =>
       tags: z.optional(Tags()),
       properties: z.optional(Properties()),
       maintainers: z.optional(z.array(Subject()).check(z.maxLength(100))),
+      dropInPrincipals: z.optional(z.array(Subject()).check(z.maxLength(100))),
       protectedAliases: z.optional(z.array(AliasName()).check(z.maxLength(100))),
       maxTransientVersions: z.optional(z.int().check(z.minimum(1), z.maximum(1000))),
     })
@@ -139,6 +140,7 @@ export const PatchModelRequest = lazySchema(() =>
       tags: z.optional(z.nullable(TagsPatch())),
       properties: z.optional(z.nullable(PropertiesPatch())),
       maintainers: z.optional(z.nullable(z.array(Subject()).check(z.maxLength(100)))),
+      dropInPrincipals: z.optional(z.nullable(z.array(Subject()).check(z.maxLength(100)))),
       protectedAliases: z.optional(z.nullable(z.array(AliasName()).check(z.maxLength(100)))),
       maxTransientVersions: z.optional(z.int().check(z.minimum(1), z.maximum(1000))),
     })

@@ -6,7 +6,7 @@ export interface AwsConfig {
   prefix: string;
   /** Event bus for registry events (the publisher); unset: the default bus. */
   eventBusName?: string;
-  /** Principals allowed to register `incoming/` drop-ins; unset: anyone who can write there. */
+  /** Principals (S3 `principalId`) whose `incoming/` drop-ins may create models; unset: none may. */
   dropInPrincipals?: string[];
   inlineHashMaxBytes?: number;
   multipartThresholdBytes?: number;

@@ -7,7 +7,7 @@ export interface AzureConfig {
   prefix: string;
   /** Event Grid custom topic endpoint for registry events; unset: events stay in the history only. */
   eventTopicEndpoint?: string;
-  /** Principals allowed to register drop-ins (Event Grid identity); unset: anyone who can write `incoming/`. */
+  /** Principals (Event Grid `data.identity`) whose `incoming/` drop-ins may create models; unset: none may. */
   dropInPrincipals?: string[];
   /** Trust `X-MS-CLIENT-PRINCIPAL`: only where App Service authentication is on (it strips forged ones). */
   trustClientPrincipal: boolean;

@@ -31,7 +31,7 @@ export interface RegistryStackProps extends StackProps {
   jwtAudience: string[];
   scopePrefix?: string;
   throttle?: { rateLimit: number; burstLimit: number };
-  /** Principals allowed to register drop-ins (S3 `principalId`s). */
+  /** Principals (S3 `principalId`s) whose `incoming/` drop-ins may create models; none by default. */
   dropInPrincipals?: string[];
 }
 

@@ -11,6 +11,7 @@ import type { ObjectStore } from '../ports/object-store.js';
 import type { Sha256Factory } from '../ports/sha256.js';
 import * as aliases from './aliases.js';
 import { defaultSettings, type RegistryContext, type RegistrySettings, type VerificationQueue } from './context.js';
+import { listDropIns } from './drop-in-log.js';
 import { deleteModel } from './model-deletion.js';
 import * as models from './models.js';
 import { nativeSha256 } from './sha256-native.js';
@@ -73,6 +74,7 @@ export class RegistryApi {
       setState: bind(c, models.setModelState),
       delete: bind(c, deleteModel),
       history: bind(c, aliases.modelHistory),
+      dropIns: bind(c, listDropIns),
     };
   }
 

@@ -14,6 +14,8 @@ const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('he
 const INLINE_LIMIT = 64 * 1024;
 const MULTIPART_THRESHOLD = 1024 * 1024;
 const CONTAINER = 'artifacts';
+/** The Event Grid identity of the drop-ins' writer: allowed to create models by drop-in. */
+const DROP_IN_WRITER = '00000000-0000-0000-0000-00000000d209';
 
 interface Upload {
   path: string;
@@ -36,6 +38,7 @@ beforeAll(async () => {
     table: 'e2e',
     inlineHashMaxBytes: INLINE_LIMIT,
     multipartThresholdBytes: MULTIPART_THRESHOLD,
+    dropInPrincipals: [DROP_IN_WRITER],
   });
 });
 
@@ -154,7 +157,7 @@ describe('Azure Functions HTTP handler', () => {
 });
 
 describe('Azure Functions Event Grid handler (BlobCreated)', () => {
-  async function dropIn(path: string, bytes: Uint8Array, metadata: Record<string, string>) {
+  async function dropIn(path: string, bytes: Uint8Array, metadata: Record<string, string>, identity = DROP_IN_WRITER) {
     const service = BlobServiceClient.fromConnectionString(azurite.connectionString);
     const blob = service.getContainerClient(CONTAINER).getBlockBlobClient(path);
     const uploaded = await blob.uploadData(bytes, { metadata });
@@ -164,7 +167,7 @@ describe('Azure Functions Event Grid handler (BlobCreated)', () => {
     return {
       ...event,
       subject: `/blobServices/default/containers/${CONTAINER}/blobs/${path}`,
-      data: { ...data, url: blob.url, eTag: uploaded.etag, contentLength: bytes.length, api: 'PutBlob' },
+      data: { ...data, url: blob.url, eTag: uploaded.etag, contentLength: bytes.length, api: 'PutBlob', identity },
     };
   }
 
@@ -191,6 +194,23 @@ describe('Azure Functions Event Grid handler (BlobCreated)', () => {
     expect((list.json() as { items: unknown[] }).items).toHaveLength(1);
     expect(await fx.call('GET', '/v1/models/dropped')).toMatchObject({ status: 200 });
     expect((await fx.call('GET', '/v1/models/dropped')).json()).toMatchObject({ latestVersion: 1 });
+  });
+
+  it('refuses a drop-in whose writer does not write the model, even one allowed to create models', async () => {
+    expect((await fx.call('POST', '/v1/models', { body: { name: 'kept', maintainers: ['someone'] } })).status).toBe(
+      201,
+    );
+    for (const [i, identity] of [DROP_IN_WRITER, '00000000-0000-0000-0000-0000000000ff'].entries()) {
+      const event = await dropIn(`incoming/kept/m${i}.bin`, randomBytes(100), {}, identity);
+      expect(await fx.handlers.blobCreated(event, fx.context('blobCreated'))).toMatchObject({ kind: 'rejected' });
+    }
+    expect((await fx.call('GET', '/v1/models/kept/versions/latest')).status).toBe(404);
+    expect((await fx.call('GET', '/v1/models/kept/drop-ins')).json()).toMatchObject({
+      items: [
+        { path: 'm0.bin', state: 'REJECTED', creator: DROP_IN_WRITER },
+        { path: 'm1.bin', state: 'REJECTED' },
+      ],
+    });
   });
 
   it('finishes a PENDING version when BlobCreated reports its staged bytes, without a commit call', async () => {

@@ -11,8 +11,11 @@ import { overriding } from '../support/object-store-overrides.js';
 let h: AppHarness;
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
+const WRITER = 'AWS:AIDAEXAMPLE';
+
 beforeAll(async () => {
-  h = await createAppHarness();
+  // The writer of these drop-ins may create models by drop-in (and then owns them).
+  h = await createAppHarness({ dropInPrincipals: [WRITER] });
 });
 afterAll(async () => h.close());
 
@@ -30,7 +33,7 @@ async function deliver(event: ObjectCreatedEvent) {
 
 async function drop(key: string, bytes: Uint8Array, metadata: Record<string, string> = {}, sequencer?: string) {
   const etag = await h.objects.put(key, bytes, metadata);
-  const event: ObjectCreatedEvent = { key, size: bytes.length, etag, creator: 'AWS:AIDAEXAMPLE' };
+  const event: ObjectCreatedEvent = { key, size: bytes.length, etag, creator: WRITER };
   if (sequencer !== undefined) event.sequencer = sequencer;
   return event;
 }
@@ -229,7 +232,7 @@ describe('drop-ins', () => {
   });
 
   it('update_artifact supplies the bytes of a PENDING version', async () => {
-    await h.json('POST', '/v1/models', { body: { name: 'late' } });
+    await h.json('POST', '/v1/models', { body: { name: 'late', dropInPrincipals: [WRITER] } });
     const bytes = randomBytes(77);
     await h.json('POST', '/v1/models/late/versions', {
       body: { files: [{ path: 'x.bin', size: 77, sha256: sha(bytes) }] },
@@ -264,20 +267,28 @@ describe('drop-ins', () => {
 });
 
 describe('lost notifications', () => {
-  it('the sweeper registers drop-ins whose event never came, once, and does not redo rejected ones', async () => {
+  it('the sweeper refuses a drop-in no event announced (its writer is unknown), remembers it, and a late event still registers it', async () => {
     const bytes = randomBytes(300);
-    await drop('incoming/unnotified/model.bin', bytes, { mreg_intent: 'create_model' });
+    const unannounced = await drop('incoming/unnotified/model.bin', bytes, { mreg_intent: 'create_model' });
     const refused = await drop('incoming/nomodel/model.bin', randomBytes(5), { mreg_intent: 'create_version' });
     expect(await h.registry.objectCreated(refused)).toMatchObject({ kind: 'rejected' });
     const first = await h.registry.sweep();
-    // This drop-in, and the overwrite of incoming/dropped/model.onnx above, which no event announced.
-    expect(first.incoming.registered).toBe(2);
-    expect((await h.json('GET', '/v1/models/dropped/versions/latest')).body.version).toBe(2);
+    expect(first.incoming.registered).toBe(0);
+    expect((await h.request('GET', '/v1/models/unnotified')).status).toBe(404);
+    const listed = await h.json<{ items: Array<{ path: string; state: string; reason?: string }> }>(
+      'GET',
+      '/v1/models/unnotified/drop-ins',
+    );
+    expect(listed.body.items).toEqual([
+      expect.objectContaining({ path: 'model.bin', state: 'REJECTED', reason: expect.stringMatching(/writer/) }),
+    ]);
+    // The overwrite of incoming/dropped/model.onnx above, which no event announced, does not replace version 1.
+    expect((await h.json('GET', '/v1/models/dropped/versions/latest')).body.version).toBe(1);
+    expect((await h.registry.sweep()).incoming.registered).toBe(0);
+    expect((await h.request('GET', '/v1/models/nomodel')).status).toBe(404);
+    // The notification, redelivered (a dead-letter queue redriven), names the writer: it registers.
+    expect(await h.registry.objectCreated(unannounced)).toMatchObject({ kind: 'registered', state: 'READY' });
     const version = await h.json('GET', '/v1/models/unnotified/versions/latest');
     expect(version.body).toMatchObject({ state: 'READY', files: [{ path: 'model.bin', sha256: sha(bytes) }] });
-    const second = await h.registry.sweep();
-    expect(second.incoming.registered).toBe(0);
-    expect((await h.json<{ items: unknown[] }>('GET', '/v1/models/unnotified/versions')).body.items).toHaveLength(1);
-    expect((await h.request('GET', '/v1/models/nomodel')).status).toBe(404);
   });
 });

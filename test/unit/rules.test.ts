@@ -7,7 +7,7 @@ import { scopesFromClaims } from '../../shared/ports/auth.js';
 import { CreateModelRequest, ModelName } from '../../shared/schemas.js';
 import { parseFilter } from '../../shared/service/filter.js';
 import { mergePatch } from '../../shared/service/merge-patch.js';
-import { sequencerIsNewer } from '../../shared/service/object-created.js';
+import { sequencerIsNewer } from '../../shared/service/drop-in-log.js';
 import { decodePageToken, encodePageToken, pageSizeOf } from '../../shared/service/page-token.js';
 
 const fieldOf = (f: () => unknown): string | undefined => {

@@ -51,7 +51,14 @@ export interface FunctionsApp {
 
 export async function functionsApp(
   azurite: Azurite,
-  options: { container: string; table: string; inlineHashMaxBytes?: number; multipartThresholdBytes?: number },
+  options: {
+    container: string;
+    table: string;
+    inlineHashMaxBytes?: number;
+    multipartThresholdBytes?: number;
+    /** Event Grid identities whose drop-ins may create models. */
+    dropInPrincipals?: string[];
+  },
 ): Promise<FunctionsApp> {
   const storage = { connectionString: azurite.connectionString, container: options.container, table: options.table };
   const adapters = storageAdapters(storage);
@@ -60,6 +67,7 @@ export async function functionsApp(
   const config: AzureConfig = { storage, prefix: 'mreg/', trustClientPrincipal: true };
   if (options.inlineHashMaxBytes !== undefined) config.inlineHashMaxBytes = options.inlineHashMaxBytes;
   if (options.multipartThresholdBytes !== undefined) config.multipartThresholdBytes = options.multipartThresholdBytes;
+  if (options.dropInPrincipals !== undefined) config.dropInPrincipals = options.dropInPrincipals;
   const sink = new RecordingSink();
   const runtime = createAzureRuntime(config, { events: sink });
   const handlers = createHandlers(runtime);
