@@ -29,7 +29,14 @@ export interface RegistryStackProps extends StackProps {
   prefix?: string;
   jwtIssuer: string;
   jwtAudience: string[];
+  /** How the identity provider names scopes (a Cognito resource server `mreg/` gives `mreg/registry.read`). */
   scopePrefix?: string;
+  /**
+   * The token claim that makes an admin (`cognito:groups`, `roles`) and the values of it that do.
+   * Unset: nobody is an admin through the API (admin is never taken from a delegated scope).
+   */
+  adminClaim?: string;
+  adminValues?: string[];
   throttle?: { rateLimit: number; burstLimit: number };
   /** Principals (S3 `principalId`s) whose `incoming/` drop-ins may create models; none by default. */
   dropInPrincipals?: string[];
@@ -52,11 +59,20 @@ export class RegistryStack extends Stack {
       MREG_PREFIX: prefix,
     };
     if (props.dropInPrincipals?.length) environment.MREG_DROP_IN_PRINCIPALS = props.dropInPrincipals.join(',');
+    const scopePrefix = props.scopePrefix ?? '';
+    // The api function reads the authorizer's claims as tightly as the routes below check them.
+    const apiEnvironment: Record<string, string> = { ...environment, MREG_SCOPE_PREFIX: scopePrefix };
+    if (props.adminClaim) {
+      if (!props.adminValues?.length)
+        throw new Error('adminClaim needs adminValues: the claim values that make an admin');
+      apiEnvironment.MREG_ADMIN_CLAIM = props.adminClaim;
+      apiEnvironment.MREG_ADMIN_VALUES = props.adminValues.join(',');
+    }
 
     const api = new RegistryFunction(this, 'ApiFunction', {
       entry: 'api.ts',
       description: 'mreg HTTP API',
-      environment,
+      environment: apiEnvironment,
       timeout: Duration.seconds(29),
     }).fn;
     // Reads nothing but the route table: no environment, no grants.
@@ -167,7 +183,7 @@ export class RegistryStack extends Stack {
       routes: apiRoutes(),
       jwtIssuer: props.jwtIssuer,
       jwtAudience: props.jwtAudience,
-      scopePrefix: props.scopePrefix ?? '',
+      scopePrefix,
       throttle: props.throttle ?? { rateLimit: 200, burstLimit: 400 },
     });
 

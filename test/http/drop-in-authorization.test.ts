@@ -90,16 +90,25 @@ describe('drop-ins into an existing model', () => {
   it('a writer of the model lists drop-in principals through PATCH; the list is validated', async () => {
     const { event } = await drop('incoming/open-model/ci.bin', 'AWS:AIDACI');
     expect(await h.registry.objectCreated(event)).toMatchObject({ kind: 'rejected' });
-    const patched = await h.json('PATCH', '/v1/models/open-model', { body: { dropInPrincipals: ['AWS:AIDACI'] }, as: ALICE });
+    const patched = await h.json('PATCH', '/v1/models/open-model', {
+      body: { dropInPrincipals: ['AWS:AIDACI'] },
+      as: ALICE,
+    });
     expect(patched.status).toBe(200);
     const again = await drop('incoming/open-model/ci.bin', 'AWS:AIDACI');
     expect(await h.registry.objectCreated(again.event)).toMatchObject({ kind: 'registered', state: 'READY' });
     for (const bad of [[''], ['x'.repeat(257)], Array.from({ length: 101 }, (_, i) => `p${i}`), 'AWS:AIDACI'])
-      expect((await h.json('PATCH', '/v1/models/open-model', { body: { dropInPrincipals: bad }, as: ALICE })).status).toBe(400);
+      expect(
+        (await h.json('PATCH', '/v1/models/open-model', { body: { dropInPrincipals: bad }, as: ALICE })).status,
+      ).toBe(400);
     // A reader cannot change it; a writer who is not a maintainer of a guarded model cannot either.
     expect(
-      (await h.json('PATCH', '/v1/models/guarded', { body: { dropInPrincipals: [MALLORY] }, as: principal('eve', 'write') }))
-        .status,
+      (
+        await h.json('PATCH', '/v1/models/guarded', {
+          body: { dropInPrincipals: [MALLORY] },
+          as: principal('eve', 'write'),
+        })
+      ).status,
     ).toBe(403);
   });
 
@@ -110,7 +119,10 @@ describe('drop-ins into an existing model', () => {
       body: { files: [{ path: 'x.bin', size: bytes.length, sha256: sha(bytes) }] },
       as: ALICE,
     });
-    const etag = await h.objects.put('incoming/pending/x.bin', bytes, { mreg_intent: 'update_artifact', mreg_version: '1' });
+    const etag = await h.objects.put('incoming/pending/x.bin', bytes, {
+      mreg_intent: 'update_artifact',
+      mreg_version: '1',
+    });
     const outcome = await h.registry.objectCreated({ key: 'incoming/pending/x.bin', size: 64, etag, creator: TRAINER });
     expect(outcome).toMatchObject({ kind: 'rejected' });
     expect((await h.json('GET', '/v1/models/pending/versions/1')).body).toMatchObject({ state: 'PENDING' });
@@ -170,7 +182,11 @@ describe('reconciliation of incoming/', () => {
     expect(items).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ path: 'retry.bin', state: 'REGISTERED', creator: TRAINER }),
-        expect.objectContaining({ path: 'unannounced.bin', state: 'REJECTED', reason: expect.stringMatching(/writer/) }),
+        expect.objectContaining({
+          path: 'unannounced.bin',
+          state: 'REJECTED',
+          reason: expect.stringMatching(/writer/),
+        }),
       ]),
     );
     // Remembered: the next sweep does not redo either.

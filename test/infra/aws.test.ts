@@ -166,6 +166,34 @@ describe('AWS stack', () => {
     });
   });
 
+  it('gives the api function the scope prefix the routes use and the admin claim, exactly as configured', () => {
+    const { template: t } = synth(
+      { scopePrefix: 'mreg/', adminClaim: 'cognito:groups', adminValues: ['mreg-admins', 'ops'] },
+      false,
+    );
+    const routes = Object.values(t.findResources('AWS::ApiGatewayV2::Route')) as Array<{
+      Properties: { RouteKey: string; AuthorizationScopes?: string[] };
+    }>;
+    const create = routes.find((r) => r.Properties.RouteKey === 'POST /v1/models');
+    expect(create?.Properties.AuthorizationScopes).toEqual(['mreg/registry.write', 'mreg/registry.admin']);
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Description: 'mreg HTTP API',
+      Environment: {
+        Variables: Match.objectLike({
+          MREG_SCOPE_PREFIX: 'mreg/',
+          MREG_ADMIN_CLAIM: 'cognito:groups',
+          MREG_ADMIN_VALUES: 'mreg-admins,ops',
+        }),
+      },
+    });
+    // Without an admin claim nobody is an admin through the API; the prefix is still passed on.
+    template().hasResourceProperties('AWS::Lambda::Function', {
+      Description: 'mreg HTTP API',
+      Environment: { Variables: Match.objectLike({ MREG_SCOPE_PREFIX: '', MREG_ADMIN_CLAIM: Match.absent() }) },
+    });
+    expect(() => synth({ adminClaim: 'cognito:groups' }, false)).toThrow(/adminValues/);
+  });
+
   it('serves the OpenAPI document from its own function and every other route from the API function', () => {
     const integrations = template().findResources('AWS::ApiGatewayV2::Integration') as Record<
       string,

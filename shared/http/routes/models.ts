@@ -126,7 +126,8 @@ export function modelRoutes(registry: RegistryApi): RouteDef[] {
       method: 'GET',
       path: '/v1/models/{model}/drop-ins',
       scope: 'registry.read',
-      summary: 'The incoming/ drop-ins seen for this model name (the model need not exist): registered, refused and why',
+      summary:
+        'The incoming/ drop-ins seen for this model name (the model need not exist): registered, refused and why',
       tag: 'models',
       query: PAGE_QUERY,
       responses: [{ status: 200, description: 'a page', schema: 'DropInPage' }, ...problems(400)],

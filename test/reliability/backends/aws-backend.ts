@@ -8,7 +8,7 @@ import { DynamoMetadataStore } from '../../../functions/aws/dynamo-metadata-stor
 import { S3ObjectStore } from '../../../functions/aws/s3-object-store.js';
 import { RegistryService } from '../../../shared/service/registry-service.js';
 import { dynamoClient, s3rverClient, startDynamoLocal, startS3rver } from '../../support/aws/servers.js';
-import type { Backend, OpenOptions, Registry } from '../backend.js';
+import { type Backend, type OpenOptions, type Registry, sectionSettings } from '../backend.js';
 import { type FaultProxy, startFaultProxy } from '../faults/fault-proxy.js';
 import { movableClock } from '../movable-clock.js';
 import { withCopyHook } from './interleaved-object-store.js';
@@ -41,7 +41,12 @@ export async function awsBackend(): Promise<Backend> {
       const metadata = new DynamoMetadataStore({ client: ddbClient, tableName });
       const s3Objects = new S3ObjectStore({ client: s3Client, bucket: s3.bucket, now: clock.now });
       const objects = options.beforeCopy ? withCopyHook(s3Objects, options.beforeCopy) : s3Objects;
-      const registry = new RegistryService({ metadata, objects, clock, settings: { ...options.settings, prefix } });
+      const registry = new RegistryService({
+        metadata,
+        objects,
+        clock,
+        settings: { ...sectionSettings(options.settings), prefix },
+      });
       const { app, unexpectedErrors } = observedApp(registry);
       return {
         backend: 'aws',

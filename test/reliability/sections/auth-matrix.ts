@@ -45,7 +45,7 @@ function scopeClaims(role: Exclude<Role, 'none'>, style: number): JWTPayload {
   const scope = ROLE_SCOPE[role];
   if (style % 3 === 0) return { scope: `openid ${scope}` };
   if (style % 3 === 1) return { scp: [scope] };
-  return { roles: [`${AUDIENCE}/${scope}`] };
+  return { roles: [scope] };
 }
 
 interface Fixture {
