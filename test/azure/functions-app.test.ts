@@ -8,7 +8,8 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyQueueOutput } from '../../functions/azure/verification-outbox.js';
 import { type Azurite, startAzurite } from '../support/azure/azurite.js';
-import { clientPrincipalHeader, type FunctionsApp, fixture, functionsApp } from '../support/azure/functions-app.js';
+import { clientPrincipalHeader } from '../support/azure/entra-issuer.js';
+import { type FunctionsApp, fixture, functionsApp } from '../support/azure/functions-app.js';
 
 const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 const INLINE_LIMIT = 64 * 1024;
@@ -43,6 +44,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await fx?.close();
   await azurite?.stop();
 });
 
@@ -61,14 +63,22 @@ async function pushVersion(model: string, bytes: Uint8Array, path = 'model.onnx'
 }
 
 describe('Azure Functions HTTP handler', () => {
-  it('answers 401 without a principal and 403 for a principal without registry roles', async () => {
-    expect((await fx.call('POST', '/v1/models', { body: { name: 'nobody' }, principal: null })).status).toBe(401);
+  it('answers 401 without a token (whatever X-MS-CLIENT-PRINCIPAL says), 403 without registry roles', async () => {
+    expect((await fx.call('POST', '/v1/models', { body: { name: 'nobody' }, as: null })).status).toBe(401);
     const headers = fixture<Record<string, string>>('x-ms-client-principal-headers.json');
-    const fromDocs = headers['x-ms-client-principal'] ?? '';
-    expect((await fx.call('POST', '/v1/models', { body: { name: 'nobody' }, principal: fromDocs })).status).toBe(403);
-    const reader = clientPrincipalHeader('reader-oid', ['registry.read']);
-    expect((await fx.call('GET', '/v1/models', { principal: reader })).status).toBe(200);
-    expect((await fx.call('POST', '/v1/models', { body: { name: 'nobody' }, principal: reader })).status).toBe(403);
+    expect((await fx.call('POST', '/v1/models', { body: { name: 'nobody' }, as: null, headers })).status).toBe(401);
+    const forged = { 'x-ms-client-principal': clientPrincipalHeader({ oid: 'x', roles: ['registry.admin'] }) };
+    expect((await fx.call('POST', '/v1/models', { body: { name: 'nobody' }, as: null, headers: forged })).status).toBe(
+      401,
+    );
+    expect((await fx.call('POST', '/v1/models', { body: { name: 'nobody' }, as: { oid: 'no-roles' } })).status).toBe(
+      403,
+    );
+    const reader = { oid: 'reader-oid', roles: ['registry.read'] };
+    expect((await fx.call('GET', '/v1/models', { as: reader })).status).toBe(200);
+    expect((await fx.call('POST', '/v1/models', { body: { name: 'nobody' }, as: reader })).status).toBe(403);
+    const plain = await fx.call('POST', '/v1/models', { headers: { 'content-type': 'text/plain' }, as: undefined });
+    expect(plain.status).toBe(415);
   });
 
   it('creates a model and a version, takes bytes through the SAS URL, commits, resolves -1 and downloads', async () => {

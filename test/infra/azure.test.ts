@@ -345,6 +345,37 @@ describe('Azure template: Entra ID authentication', () => {
   it('excludes only the Event Grid webhook path (protected by its function key instead)', () => {
     expect(auth().globalValidation.excludedPaths).toEqual(['/runtime/webhooks/EventGrid']);
   });
+
+  it('has the function verify every token itself: the tenant issuers, the API audiences, the tenant keys', () => {
+    const settings = new Map(appSettings());
+    expect(settings.get('MREG_JWT_ISSUER')).toContain("parameters('entraTenantId')");
+    expect(settings.get('MREG_JWT_ISSUER')).toContain('/v2.0');
+    expect(settings.get('MREG_JWT_ISSUER')).toContain('sts.windows.net');
+    expect(settings.get('MREG_JWT_AUDIENCE')).toContain("parameters('entraClientId')");
+    expect(settings.get('MREG_JWT_AUDIENCE')).toContain("parameters('allowedAudiences')");
+    expect(settings.get('MREG_JWT_JWKS_URL')).toContain('/discovery/v2.0/keys');
+    // The switch that trusted X-MS-CLIENT-PRINCIPAL on its word is gone everywhere.
+    expect(text).not.toContain('MREG_TRUST_CLIENT_PRINCIPAL');
+  });
+
+  it('keeps the session tokens for the browser UI: token store on, the API scope asked for at login', () => {
+    const config = ofType('Microsoft.Web/sites/config').find((r) => r.name.includes('authsettingsV2'));
+    const props = config?.properties as {
+      login: { tokenStore: { enabled: boolean } };
+      identityProviders: {
+        azureActiveDirectory: {
+          registration: { clientSecretSettingName?: string };
+          login: { loginParameters: string };
+        };
+      };
+    };
+    expect(props.login.tokenStore.enabled).toBe(true);
+    expect(props.identityProviders.azureActiveDirectory.login.loginParameters).toContain("parameters('sessionScopes')");
+    expect(props.identityProviders.azureActiveDirectory.registration.clientSecretSettingName).toContain(
+      "parameters('sessionClientSecretSettingName')",
+    );
+    expect(template.parameters.sessionClientSecretSettingName?.defaultValue).toBe('');
+  });
 });
 
 describe('Azure template: the Function App code', () => {
