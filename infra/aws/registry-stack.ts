@@ -11,7 +11,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { apiRoutes } from './api-routes.js';
-import { checkBucketKeyArn, grantReadIncoming, grantRegistryObjects } from './bucket-access.js';
+import { blobAreaDenyStatement, checkBucketKeyArn, grantReadIncoming, grantRegistryObjects } from './bucket-access.js';
 import { ObjectNotifications } from './object-notifications.js';
 import { RegistryFunction } from './registry-function.js';
 import { RegistryHttpApi } from './registry-http-api.js';
@@ -191,5 +191,13 @@ export class RegistryStack extends Stack {
     new CfnOutput(this, 'TableName', { value: table.tableName });
     new CfnOutput(this, 'EventBusName', { value: bus.eventBusName });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: notifications.deadLetters.queueUrl });
+    const blobWriters = [api, objectCreated, verifier, sweeper].map((fn) => {
+      if (!fn.role) throw new Error(`${fn.node.id} has no role`);
+      return fn.role;
+    });
+    new CfnOutput(this, 'BlobAreaDenyStatement', {
+      description: "Add to the bucket's policy: only the registry's functions write or delete its blobs",
+      value: this.toJsonString(blobAreaDenyStatement(bucket, prefix, blobWriters).toStatementJson()),
+    });
   }
 }

@@ -214,6 +214,30 @@ describe('AWS stack', () => {
     }
   });
 
+  it('outputs the bucket-policy statement that keeps everyone but the registry out of its blob area', () => {
+    const outputs = template().findOutputs('BlobAreaDenyStatement');
+    const value = Object.values(outputs)[0]?.Value as unknown;
+    expect(value, 'output BlobAreaDenyStatement').toBeDefined();
+    const text = JSON.stringify(value);
+    expect(text).toContain('\\"Effect\\":\\"Deny\\"');
+    for (const action of ['s3:PutObject', 's3:DeleteObject', 's3:DeleteObjectVersion'])
+      expect(text, action).toContain(action);
+    expect(text).toContain(`${BUCKET}/mreg/blobs/*`);
+    expect(text).toContain('aws:PrincipalArn');
+    // Exempt: exactly the roles of the functions that write or collect blobs.
+    const writers = ['ApiFunction', 'ObjectCreatedFunction', 'VerifierFunction', 'SweeperFunction'];
+    const roles = Object.keys(template().findResources('AWS::IAM::Role'));
+    for (const fn of writers) {
+      const role = roles.find((id) => id.startsWith(`${fn}`) && id.includes('Role'));
+      expect(role, fn).toBeDefined();
+      expect(text, fn).toContain(`${role}`);
+    }
+    for (const other of ['DocsFunction', 'PublisherFunction']) {
+      const role = roles.find((id) => id.startsWith(other) && id.includes('Role'));
+      expect(text, other).not.toContain(`${role}`);
+    }
+  });
+
   it('throttles the stage and writes JSON access logs', () => {
     template().hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       StageName: '$default',

@@ -316,6 +316,18 @@ describe('Azure template: Event Grid', () => {
   });
 });
 
+describe('Azure template: the blob area', () => {
+  it('outputs the role-assignment condition that keeps other writers out of the registry’s blob area', () => {
+    const output = template.outputs?.blobAreaWriteCondition;
+    expect(output?.type).toBe('string');
+    const value = output?.value ?? '';
+    expect(value).toContain("parameters('registryPrefix')");
+    expect(value).toContain('blobs/*');
+    expect(value).toContain('blobs:path');
+    for (const action of ['blobs/write', 'blobs/delete', 'blobs/add/action']) expect(value, action).toContain(action);
+  });
+});
+
 describe('Azure template: Entra ID authentication', () => {
   const auth = () => {
     const config = ofType('Microsoft.Web/sites/config').find((r) => r.name.includes('authsettingsV2'));
