@@ -399,13 +399,20 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    a = parser().parse_args(argv)
+    try:
+        a = parser().parse_args(argv)
+    except SystemExit as e:  # --help, --version (0) and usage errors (2)
+        return int(e.code or 0)
     for name, default in (("url", None), ("token", None), ("json", False), ("quiet", False)):
         if not hasattr(a, name):
             setattr(a, name, default)
     reg: Optional[Registry] = None
     try:
-        reg = Registry(a.url if a.command != "login" else None, a.token if a.command != "login" else None)
+        reg = Registry(
+            a.url if a.command != "login" else None,
+            a.token if a.command != "login" else None,
+            retries=1 if a.command == "status" else 5,  # status answers at once, up or down
+        )
         return int(a.handler(reg, a))
     except UsageError as e:
         print(f"mreg: {e}", file=sys.stderr)

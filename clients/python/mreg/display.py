@@ -32,13 +32,15 @@ def parse_size(text: str) -> int:
     return int(float(match.group(1)) * factor)
 
 
-def emit_json(value: Any, out: TextIO = sys.stdout) -> None:
+def emit_json(value: Any, out: Optional[TextIO] = None) -> None:
+    out = out or sys.stdout
     json.dump(value, out, indent=2, sort_keys=False)
     out.write("\n")
 
 
-def table(headers: Sequence[str], rows: Iterable[Sequence[Any]], out: TextIO = sys.stdout) -> None:
+def table(headers: Sequence[str], rows: Iterable[Sequence[Any]], out: Optional[TextIO] = None) -> None:
     """Aligned columns under a header on a terminal; on a pipe, tab-separated lines without a header."""
+    out = out or sys.stdout
     cells: List[List[str]] = [["" if c is None else str(c) for c in row] for row in rows]
     if not out.isatty():
         for row in cells:
@@ -56,7 +58,8 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[Any]], out: TextIO = s
 class ProgressLine:
     """One line on stderr, rewritten in place: bytes done of total, rate. Silent when stderr is not a terminal."""
 
-    def __init__(self, verb: str, total: int, out: TextIO = sys.stderr, enabled: Optional[bool] = None) -> None:
+    def __init__(self, verb: str, total: int, out: Optional[TextIO] = None, enabled: Optional[bool] = None) -> None:
+        out = out or sys.stderr
         self.verb = verb
         self.total = total
         self.done = 0

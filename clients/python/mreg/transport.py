@@ -272,17 +272,20 @@ class Transport:
                 # Nothing was sent: always safe to try again.
                 raise _NetworkFailure(e, retryable=True) from e
             stream = body() if callable(body) else None
+            sending = True
             try:
                 sent = {"User-Agent": self.user_agent, **headers}
                 if body is None and method in ("POST", "PUT", "PATCH"):
                     sent.setdefault("Content-Length", "0")
                 conn.request(method, target, body=stream if stream is not None else body, headers=sent)
+                sending = False
                 response = conn.getresponse()
                 data = response.read()
             except _NETWORK_ERRORS as e:
                 conn.close()
-                # A kept-alive socket the server had already closed: the request never reached it.
-                if reused and not fresh_retry and isinstance(e, _STALE_SOCKET_ERRORS):
+                # A kept-alive socket the server had closed while it idled: sending fails, or (for a
+                # request that is safe to repeat) no answer comes. Once more at once, on a new socket.
+                if reused and not fresh_retry and isinstance(e, _STALE_SOCKET_ERRORS) and (sending or safe):
                     continue
                 raise _NetworkFailure(e, retryable=safe) from e
             finally:

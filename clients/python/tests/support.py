@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import os
 import shutil
 import subprocess
@@ -11,10 +13,11 @@ import tempfile
 import unittest
 import uuid
 from pathlib import Path
-from typing import Dict, List, Mapping, Optional
+from typing import Dict, List, Mapping, NamedTuple, Optional
 from unittest import mock
 
 import mreg
+import mreg.cli
 
 CLIENT_ROOT = Path(__file__).resolve().parent.parent
 MIB = 1024 * 1024
@@ -71,6 +74,12 @@ def stored_blob(sha256: str) -> Path:
     return found[0]
 
 
+class Outcome(NamedTuple):
+    returncode: int
+    stdout: str
+    stderr: str
+
+
 class RegistryTestCase(unittest.TestCase):
     """A fresh temporary home (config, cache) per test, no MREG_* from outside, a registry at the harness URL."""
 
@@ -95,6 +104,14 @@ class RegistryTestCase(unittest.TestCase):
         name = self.name()
         self.registry.create_model(name)
         return name
+
+    def command(self, *args: str, env: Optional[Mapping[str, str]] = None, stdin: str = "") -> "Outcome":
+        """``mreg.cli.main(ARGS)`` in this process (what ``python3 -m mreg`` runs), output captured."""
+        out, err = io.StringIO(), io.StringIO()
+        with mock.patch.dict(os.environ, dict(env or {})), mock.patch("sys.stdin", io.StringIO(stdin)):
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                code = mreg.cli.main(list(args))
+        return Outcome(code, out.getvalue(), err.getvalue())
 
     def cli(self, *args: str, env: Optional[Mapping[str, str]] = None, stdin: str = "") -> "subprocess.CompletedProcess[str]":
         """``python3 -m mreg ARGS`` in a child process, with this test's environment (plus ``env``)."""
