@@ -43,7 +43,11 @@ function run(command: string, args: string[], env: Record<string, string>) {
 it('python3 -m unittest passes in clients/python, with nothing skipped', async () => {
   const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, ...registries.env };
   // -B: no __pycache__ in the source tree; -X dev: ResourceWarnings (an unclosed socket) are shown.
-  const { code, output } = await run(PYTHON, ['-B', '-X', 'dev', '-m', 'unittest', 'discover', '-v', '-s', 'tests', '-t', '.'], env);
+  const { code, output } = await run(
+    PYTHON,
+    ['-B', '-X', 'dev', '-m', 'unittest', 'discover', '-v', '-s', 'tests', '-t', '.'],
+    env,
+  );
   console.log(output);
   const ran = Number(/^Ran (\d+) tests? in /m.exec(output)?.[1] ?? 0);
   const verdict = output.trimEnd().split('\n').at(-1) ?? '';
@@ -52,3 +56,12 @@ it('python3 -m unittest passes in clients/python, with nothing skipped', async (
   expect(ran).toBeGreaterThanOrEqual(51);
   expect(output).not.toMatch(/ResourceWarning|skipped/);
 }, 600_000);
+
+it('type-checks under mypy --strict for Python 3.9 (Debian mypy, installed by .ci/run)', async () => {
+  const { code, output } = await run('mypy', ['--strict', '--python-version', '3.9', '--cache-dir=/dev/null', 'mreg'], {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: home,
+  });
+  expect(code, output).toBe(0);
+  expect(output).toMatch(/^Success: no issues found in \d+ source files/m);
+}, 120_000);

@@ -68,7 +68,9 @@ def cmd_models(reg: Registry, a: argparse.Namespace) -> int:
         if a.json:
             emit_json(items)
         else:
-            rows = [(m["name"], m.get("state"), m.get("owner"), _pairs(m.get("tags")), m.get("updatedAt")) for m in items]
+            rows = [
+                (m["name"], m.get("state"), m.get("owner"), _pairs(m.get("tags")), m.get("updatedAt")) for m in items
+            ]
             table(["name", "state", "owner", "tags", "updated"], rows)
     elif a.action == "show":
         emit_json(reg.model(a.name))
@@ -127,7 +129,10 @@ def cmd_alias(reg: Registry, a: argparse.Namespace) -> int:
         if a.json:
             emit_json(moves)
         else:
-            table(["at", "actor", "from", "to"], [(m.get("at"), m.get("actor"), m.get("from"), m.get("to")) for m in moves])
+            table(
+                ["at", "actor", "from", "to"],
+                [(m.get("at"), m.get("actor"), m.get("from"), m.get("to")) for m in moves],
+            )
     return EXIT_OK
 
 
@@ -186,7 +191,11 @@ def cmd_pull(reg: Registry, a: argparse.Namespace) -> int:
         _done(a, version, f"{model} version {version['version']} is a reference to {version['source']}")
         return EXIT_OK
     total = sum(f.get("size", 0) for f in files)
-    _done(a, version, f"{model} version {version['version']} -> {a.dest}: {len(files)} files, {human_size(total)}, verified")
+    _done(
+        a,
+        version,
+        f"{model} version {version['version']} -> {a.dest}: {len(files)} files, {human_size(total)}, verified",
+    )
     return EXIT_OK
 
 
@@ -196,7 +205,10 @@ def cmd_runs(reg: Registry, a: argparse.Namespace) -> int:
         if a.json:
             emit_json(runs)
         else:
-            table(["id", "name", "status", "started", "ended"], [(r["id"], r.get("name"), r.get("status"), r.get("startTime"), r.get("endTime")) for r in runs])
+            table(
+                ["id", "name", "status", "started", "ended"],
+                [(r["id"], r.get("name"), r.get("status"), r.get("startTime"), r.get("endTime")) for r in runs],
+            )
     elif a.action == "show":
         emit_json(reg.run(a.run))
     elif a.action == "create":
@@ -254,12 +266,15 @@ def cmd_config(reg: Registry, a: argparse.Namespace) -> int:
     if a.json:
         emit_json(shown)
     else:
-        table(["setting", "value", "source"], [
-            ("url", s.url, s.url_source),
-            ("token", config.mask(s.token), s.token_source),
-            ("config file", str(s.config_file), ""),
-            ("cache dir", str(reg.cache_dir), ""),
-        ])
+        table(
+            ["setting", "value", "source"],
+            [
+                ("url", s.url, s.url_source),
+                ("token", config.mask(s.token), s.token_source),
+                ("config file", str(s.config_file), ""),
+                ("cache dir", str(reg.cache_dir), ""),
+            ],
+        )
     return EXIT_OK
 
 
@@ -268,7 +283,13 @@ def cmd_status(reg: Registry, a: argparse.Namespace) -> int:
     health = reg.health()
     latency_ms = round((time.monotonic() - started) * 1000, 1)
     next(iter(reg.models(page_size=1)), None)  # proves the token is accepted
-    status = {"url": reg.url, "source": reg.settings.url_source, "health": health, "latencyMs": latency_ms, "authorized": True}
+    status = {
+        "url": reg.url,
+        "source": reg.settings.url_source,
+        "health": health,
+        "latencyMs": latency_ms,
+        "authorized": True,
+    }
     _done(a, status, f"{reg.url} ({reg.settings.url_source}): {health.get('status')}, {latency_ms} ms, token accepted")
     return EXIT_OK
 
@@ -289,10 +310,14 @@ def _done(a: argparse.Namespace, value: Any, text: str) -> None:
 
 def parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--url", default=argparse.SUPPRESS, help="registry URL (else MREG_URL, the config file, the default)")
+    common.add_argument(
+        "--url", default=argparse.SUPPRESS, help="registry URL (else MREG_URL, the config file, the default)"
+    )
     common.add_argument("--token", default=argparse.SUPPRESS, help="bearer token (else MREG_TOKEN, the config file)")
     common.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print JSON")
-    common.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="print nothing on success")
+    common.add_argument(
+        "-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="print nothing on success"
+    )
 
     root = argparse.ArgumentParser(
         prog="python3 -m mreg",
@@ -309,7 +334,9 @@ def parser() -> argparse.ArgumentParser:
         p.set_defaults(handler=handler)
         return p.add_subparsers(dest="action", metavar="ACTION", required=True)
 
-    def leaf(parent: Any, name: str, help: str, handler: Optional[Callable[..., int]] = None) -> argparse.ArgumentParser:
+    def leaf(
+        parent: Any, name: str, help: str, handler: Optional[Callable[..., int]] = None
+    ) -> argparse.ArgumentParser:
         p = parent.add_parser(name, help=help, description=help, parents=[common])
         if handler is not None:
             p.set_defaults(handler=handler)

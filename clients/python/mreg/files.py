@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Dict, List, Mapping, Sequence, Union
+from typing import Dict, List, Mapping, Sequence, Tuple, Union
 
 PathLike = Union[str, "os.PathLike[str]"]
 Sources = Union[PathLike, Sequence[PathLike], Mapping[str, PathLike]]
@@ -64,14 +63,14 @@ def collect(sources: Sources) -> Dict[str, Path]:
     return found
 
 
-def sha256_of(path: Path) -> "tuple[str, int]":
+def sha256_of(path: Path) -> Tuple[str, int]:
     digest = hashlib.sha256()
     size = 0
     buffer = bytearray(_READ)
     view = memoryview(buffer)
     with open(path, "rb", buffering=0) as f:
         while True:
-            n = f.readinto(buffer)  # type: ignore[attr-defined]
+            n = f.readinto(buffer)
             if not n:
                 break
             digest.update(view[:n])
@@ -101,7 +100,7 @@ class HashCache:
         st = os.stat(path)
         return f"{st.st_dev}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}"
 
-    def digest(self, path: Path) -> "tuple[str, int]":
+    def digest(self, path: Path) -> Tuple[str, int]:
         identity = self._identity(path)
         with self._lock:
             cached = self._entries.get(identity)
@@ -131,28 +130,16 @@ class HashCache:
             pass  # a cache: losing it costs time, never correctness
 
 
-class FileSlice(io.RawIOBase):
+class FileSlice:
     """Bytes ``[start, start + length)`` of a file, read as a stream (a part's upload body)."""
 
     def __init__(self, path: Path, start: int, length: int) -> None:
-        super().__init__()
-        self._file: IO[bytes] = open(path, "rb")
+        self._file = open(path, "rb")
         self._file.seek(start)
         self._left = length
 
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: "memoryview | bytearray") -> int:  # type: ignore[override]
-        if self._left <= 0:
-            return 0
-        view = memoryview(buffer)[: self._left]
-        n = self._file.readinto(view)  # type: ignore[attr-defined]
-        self._left -= n or 0
-        return n or 0
-
     def read(self, size: int = -1) -> bytes:
-        if size is None or size < 0 or size > self._left:
+        if size < 0 or size > self._left:
             size = self._left
         data = self._file.read(size) if size > 0 else b""
         self._left -= len(data)
@@ -160,4 +147,3 @@ class FileSlice(io.RawIOBase):
 
     def close(self) -> None:
         self._file.close()
-        super().close()

@@ -147,4 +147,3 @@ def _receive(transport: Transport, url: str, partial: Path, offset: int, digest:
         if expected is not None and response.status == 200 and offset != int(expected):
             raise EOFError(f"connection closed after {offset} of {expected} bytes")
     return offset, digest
-

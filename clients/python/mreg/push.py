@@ -15,8 +15,9 @@ import time
 import uuid
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, TypedDict, Union
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, TypedDict, Union, cast
 from urllib.parse import quote
 
 from .errors import Conflict, IntegrityError, MregError, NotFound
@@ -115,7 +116,7 @@ def push(
 
     state = PushState.open(cache / "pushes", transport.base_url, model, body, idempotency_key)
     created = _create(transport, model, body, state, create)
-    version = created["version"]
+    version: Version = created["version"]
     if version["state"] == "FAILED" and state.resumed and idempotency_key is None:
         # The version an earlier attempt made has failed (e.g. it timed out): this push makes a new one.
         state.restart()
@@ -178,7 +179,7 @@ def _create(transport: Transport, model: str, body: Dict[str, Any], state: PushS
     path = model_path(model) + "/versions"
     headers = {"Idempotency-Key": state.key}
     try:
-        return transport.api("POST", path, body=body, headers=headers, idempotent=True).json()  # type: ignore[no-any-return]
+        return cast(Dict[str, Any], transport.api("POST", path, body=body, headers=headers, idempotent=True).json())
     except NotFound:
         if not create:
             raise
@@ -186,7 +187,7 @@ def _create(transport: Transport, model: str, body: Dict[str, Any], state: PushS
         transport.api("POST", "/v1/models", body={"name": model})
     except Conflict:
         pass  # created meanwhile
-    return transport.api("POST", path, body=body, headers=headers, idempotent=True).json()  # type: ignore[no-any-return]
+    return cast(Dict[str, Any], transport.api("POST", path, body=body, headers=headers, idempotent=True).json())
 
 
 def _failed(version: Version) -> IntegrityError:
@@ -198,9 +199,7 @@ def _failed(version: Version) -> IntegrityError:
     )
 
 
-def _commit(
-    transport: Transport, model: str, number: int, wait_timeout: Optional[float], report: Progress
-) -> Version:
+def _commit(transport: Transport, model: str, number: int, wait_timeout: Optional[float], report: Progress) -> Version:
     path = f"{model_path(model)}/versions/{number}"
     try:
         version: Version = transport.api("POST", path + "/commit", idempotent=True).json()
@@ -257,17 +256,17 @@ class _Uploads:
             elif self.state.single_uploaded(local.path):
                 self.report({"event": "skipped", "path": local.path, "bytes": local.size, "reason": "uploaded"})
             else:
-                tasks.append(lambda local=local, upload=upload: self._put_file(local, upload))
+                tasks.append(partial(self._put_file, local, upload))
         if not tasks:
             return
         with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
             futures: List[Future[None]] = [pool.submit(task) for task in tasks]
             done, _ = wait(futures, return_when=FIRST_EXCEPTION)
-            failed = next((f for f in done if f.exception() is not None), None)
-            if failed is not None:
+            error = next((f.exception() for f in done if f.exception() is not None), None)
+            if error is not None:
                 for f in futures:
                     f.cancel()
-                raise failed.exception()  # type: ignore[misc]
+                raise error
 
     def _put(self, url: str, headers: Mapping[str, str], local: LocalFile, start: int, length: int) -> int:
         reply = self.transport.send(
@@ -298,8 +297,8 @@ class _Uploads:
     def _part_tasks(self, local: LocalFile, plan: Mapping[str, Any]) -> List[Callable[[], None]]:
         listing = self.transport.api("GET", self.version_path + "/parts", query={"path": local.path}).json()
         held = {int(p["partNumber"]): int(p["size"]) for p in listing.get("parts", [])}
-        size = self.state.part_size(local.path) or _inferred_part_size(held, local.size) or self.part_size
-        size = int(size or plan["partSize"])
+        chosen = self.state.part_size(local.path) or _inferred_part_size(held, local.size) or self.part_size
+        size = int(chosen or plan["partSize"])
         count = max(1, math.ceil(local.size / size))
         if count > MAX_PARTS:
             raise ValueError(f"{local.path}: {count} parts of {size} bytes; at most {MAX_PARTS} (raise part_size)")
@@ -324,7 +323,7 @@ class _Uploads:
                     raise MregError(f"{local.path}: part {n} was refused twice by the store")
             self.report({"event": "part", "path": local.path, "bytes": length(n), "partNumber": n})
 
-        return [lambda n=n: send(n) for n in missing]
+        return [partial(send, n) for n in missing]
 
     def _sign(self, path: str, numbers: List[int]) -> Dict[int, Dict[str, Any]]:
         reply = self.transport.api(

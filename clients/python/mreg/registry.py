@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Dict, Iterator, Mapping, Optional, Sequence, Union
+from typing import Any, Dict, Iterator, Mapping, Optional, Sequence, Union, cast
 from urllib.parse import quote
 
 from . import config
@@ -67,7 +67,7 @@ class Registry:
 
     def health(self) -> Dict[str, Any]:
         """``GET /healthz`` (no token needed)."""
-        return self.transport.api("GET", "/healthz").json()  # type: ignore[no-any-return]
+        return cast(Dict[str, Any], self.transport.api("GET", "/healthz").json())
 
     # ---- models ----
 
@@ -76,7 +76,7 @@ class Registry:
         return self._pages("/v1/models", {"filter": filter, "pageSize": page_size})
 
     def model(self, name: str) -> Model:
-        return self.transport.api("GET", model_path(name)).json()  # type: ignore[no-any-return]
+        return cast(Model, self.transport.api("GET", model_path(name)).json())
 
     def create_model(
         self,
@@ -91,7 +91,7 @@ class Registry:
         body: Dict[str, Any] = {"name": name}
         _put_set(body, description=description, tags=tags, properties=properties)
         _put_set(body, maintainers=maintainers, protectedAliases=protected_aliases)
-        return self.transport.api("POST", "/v1/models", body=body).json()  # type: ignore[no-any-return]
+        return cast(Model, self.transport.api("POST", "/v1/models", body=body).json())
 
     def update_model(
         self,
@@ -109,13 +109,13 @@ class Registry:
         body: Dict[str, Any] = {}
         _put_set(body, description=description, tags=tags, properties=properties)
         _put_set(body, maintainers=maintainers, protectedAliases=protected_aliases)
-        return self._patch(model_path(name), body, etag)
+        return cast(Model, self._patch(model_path(name), body, etag))
 
     def archive_model(self, name: str, *, etag: Optional[str] = None) -> Model:
-        return self.transport.api("POST", model_path(name) + "/archive", headers=_if_match(etag)).json()  # type: ignore[no-any-return]
+        return cast(Model, self.transport.api("POST", model_path(name) + "/archive", headers=_if_match(etag)).json())
 
     def restore_model(self, name: str, *, etag: Optional[str] = None) -> Model:
-        return self.transport.api("POST", model_path(name) + "/restore", headers=_if_match(etag)).json()  # type: ignore[no-any-return]
+        return cast(Model, self.transport.api("POST", model_path(name) + "/restore", headers=_if_match(etag)).json())
 
     def delete_model(self, name: str, *, force: bool = False, etag: Optional[str] = None) -> None:
         """Refused (Conflict) while the model has READY versions, unless ``force``."""
@@ -192,12 +192,14 @@ class Registry:
         """
         return _pull(self.transport, model, str(ref), dest, concurrency=concurrency, progress=progress)
 
-    def versions(self, model: str, filter: Optional[str] = None, *, page_size: Optional[int] = None) -> Iterator[Version]:
+    def versions(
+        self, model: str, filter: Optional[str] = None, *, page_size: Optional[int] = None
+    ) -> Iterator[Version]:
         """Newest first (``filter``: ``tags.k=v``, ``runId=...``, ``state=READY``)."""
         return self._pages(model_path(model) + "/versions", {"filter": filter, "pageSize": page_size})
 
     def version(self, model: str, ref: Ref = "latest") -> Version:
-        return self.transport.api("GET", _version_path(model, ref)).json()  # type: ignore[no-any-return]
+        return cast(Version, self.transport.api("GET", _version_path(model, ref)).json())
 
     def update_version(
         self,
@@ -212,14 +214,16 @@ class Registry:
     ) -> Version:
         body: Dict[str, Any] = {}
         _put_set(body, description=description, tags=tags, properties=properties, approval=approval)
-        return self._patch(_version_path(model, ref), body, etag)
+        return cast(Version, self._patch(_version_path(model, ref), body, etag))
 
     def approve(self, model: str, ref: Ref, approval: str = "APPROVED", *, etag: Optional[str] = None) -> Version:
         """Sets a version's approval (APPROVED, REJECTED, PENDING or NONE); needs the admin scope."""
         return self.update_version(model, ref, approval=approval, etag=etag)
 
     def archive_version(self, model: str, ref: Ref, *, etag: Optional[str] = None) -> Version:
-        return self.transport.api("POST", _version_path(model, ref) + "/archive", headers=_if_match(etag)).json()  # type: ignore[no-any-return]
+        return cast(
+            Version, self.transport.api("POST", _version_path(model, ref) + "/archive", headers=_if_match(etag)).json()
+        )
 
     def delete_version(self, model: str, ref: Ref, *, etag: Optional[str] = None) -> None:
         self.transport.api("DELETE", _version_path(model, ref), headers=_if_match(etag))
@@ -228,13 +232,15 @@ class Registry:
 
     def set_alias(self, model: str, alias: str, version: int, *, etag: Optional[str] = None) -> Alias:
         body = {"version": int(version)}
-        return self.transport.api("PUT", _alias_path(model, alias), body=body, headers=_if_match(etag)).json()  # type: ignore[no-any-return]
+        return cast(
+            Alias, self.transport.api("PUT", _alias_path(model, alias), body=body, headers=_if_match(etag)).json()
+        )
 
     def delete_alias(self, model: str, alias: str, *, etag: Optional[str] = None) -> None:
         self.transport.api("DELETE", _alias_path(model, alias), headers=_if_match(etag))
 
     def alias(self, model: str, alias: str) -> Alias:
-        return self.transport.api("GET", _alias_path(model, alias)).json()  # type: ignore[no-any-return]
+        return cast(Alias, self.transport.api("GET", _alias_path(model, alias)).json())
 
     def alias_history(self, model: str, alias: str) -> Iterator[AliasMove]:
         return self._pages(_alias_path(model, alias) + "/history")
@@ -247,7 +253,7 @@ class Registry:
     def experiment(self, name_or_id: str) -> Experiment:
         if _ULID.match(name_or_id):
             try:
-                return self.transport.api("GET", f"/v1/experiments/{name_or_id}").json()  # type: ignore[no-any-return]
+                return cast(Experiment, self.transport.api("GET", f"/v1/experiments/{name_or_id}").json())
             except NotFound:
                 pass
         for experiment in self.experiments():
@@ -260,7 +266,7 @@ class Registry:
     ) -> Experiment:
         body: Dict[str, Any] = {"name": name}
         _put_set(body, description=description, tags=tags)
-        return self.transport.api("POST", "/v1/experiments", body=body).json()  # type: ignore[no-any-return]
+        return cast(Experiment, self.transport.api("POST", "/v1/experiments", body=body).json())
 
     def start_run(
         self,
@@ -295,13 +301,15 @@ class Registry:
             return self.experiment(name_or_id)["id"]  # created meanwhile by someone else
 
     def run(self, run_id: str) -> Run:
-        return self.transport.api("GET", _run_path(run_id)).json()  # type: ignore[no-any-return]
+        return cast(Run, self.transport.api("GET", _run_path(run_id)).json())
 
     def runs(self, experiment: str) -> Iterator[Run]:
         return self._pages(f"/v1/experiments/{self.experiment(experiment)['id']}/runs")
 
     def finish_run(self, run_id: str, status: str = "FINISHED") -> Run:
-        return self.transport.api("PATCH", _run_path(run_id), body={"status": status}, idempotent=True).json()  # type: ignore[no-any-return]
+        return cast(
+            Run, self.transport.api("PATCH", _run_path(run_id), body={"status": status}, idempotent=True).json()
+        )
 
     def log_metrics(
         self, run_id: str, metrics: Mapping[str, float], step: int = 0, timestamp: Optional[int] = None
@@ -338,4 +346,3 @@ def _if_match(etag: Optional[str]) -> Dict[str, str]:
 
 def _put_set(body: Dict[str, Any], **values: Any) -> None:
     body.update({k: v for k, v in values.items() if v is not None})
-

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import collections
+import json
 import logging
 import math
 import re
@@ -49,11 +50,25 @@ def metric_point(key: str, value: float, step: int, timestamp: Optional[int]) ->
     return (key, number, step, time.time_ns() // 1_000_000 if timestamp is None else int(timestamp))
 
 
+def metrics_body(points: List[Point]) -> bytes:
+    """``{"metrics": [...]}`` written directly: a third of the time of dicts through json.dumps, time the
+    sending thread would otherwise hold the GIL against the training loop. Values are finite floats (checked
+    when logged), whose repr is valid JSON."""
+    quoted: Dict[str, str] = {}
+    items = []
+    for key, value, step, timestamp in points:
+        name = quoted.get(key)
+        if name is None:
+            name = quoted[key] = json.dumps(key)
+        items.append('{"key":%s,"value":%r,"step":%d,"timestamp":%d}' % (name, value, step, timestamp))
+    return ('{"metrics":[' + ",".join(items) + "]}").encode("utf-8")
+
+
 def send_points(transport: Transport, run_id: str, points: List[Point]) -> None:
     """Sends points synchronously, 1,000 a request (metric writes are idempotent upserts: safe to retry)."""
     for i in range(0, len(points), MAX_POINTS_PER_REQUEST):
-        batch = [{"key": k, "value": v, "step": s, "timestamp": t} for k, v, s, t in points[i : i + 1000]]
-        transport.api("POST", f"/v1/runs/{quote(run_id, safe='')}/metrics", body={"metrics": batch}, idempotent=True)
+        body = metrics_body(points[i : i + MAX_POINTS_PER_REQUEST])
+        transport.api("POST", f"/v1/runs/{quote(run_id, safe='')}/metrics", json_bytes=body, idempotent=True)
 
 
 class MetricQueue:
@@ -80,7 +95,7 @@ class MetricQueue:
         if self._closing:
             raise MregError(f"run {self._run_id} has ended; its metrics queue is closed")
         self._points.append(point)  # deque.append is atomic: no lock on the training loop's path
-        if len(self._points) >= MAX_POINTS_PER_REQUEST:
+        if len(self._points) >= MAX_POINTS_PER_REQUEST and not self._wake.is_set():
             self._wake.set()
 
     def flush(self, timeout: Optional[float] = None) -> None:

@@ -20,14 +20,23 @@ import urllib.parse
 from contextlib import contextmanager
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from typing import IO, Any, Callable, Dict, Iterator, List, Mapping, Optional, Tuple, Union
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Protocol, Tuple, Union
 
 from . import __version__
 from .errors import MregError, Unavailable, error_from_response
 
 log = logging.getLogger("mreg")
 
-Body = Union[None, bytes, Callable[[], IO[bytes]]]
+
+class Stream(Protocol):
+    def read(self, size: int = ...) -> bytes:
+        ...
+
+    def close(self) -> None:
+        ...
+
+
+Body = Union[None, bytes, Callable[[], Stream]]
 """A request body: bytes, or a function opening a fresh stream for each attempt (uploads)."""
 
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
@@ -49,7 +58,7 @@ class Reply:
         return json.loads(self.data) if self.data else None
 
     def header(self, name: str) -> Optional[str]:
-        return self.headers.get(name)
+        return self.headers.get(name.lower())
 
 
 def retry_after_seconds(value: Optional[str]) -> Optional[float]:
@@ -135,10 +144,12 @@ class Transport:
         *,
         query: Optional[Mapping[str, Any]] = None,
         body: Any = None,
+        json_bytes: Optional[bytes] = None,
         headers: Optional[Mapping[str, str]] = None,
         idempotent: Optional[bool] = None,
     ) -> Reply:
-        """A call of the JSON API; an error status raises its typed error."""
+        """A call of the JSON API (``body`` as JSON, or ``json_bytes`` already encoded); an error status raises
+        its typed error."""
         url = self.base_url + path
         if query:
             pairs = {k: str(v) for k, v in query.items() if v is not None}
@@ -147,9 +158,10 @@ class Transport:
         sent: Dict[str, str] = {"Accept": "application/json"}
         if self.token:
             sent["Authorization"] = f"Bearer {self.token}"
-        data: Optional[bytes] = None
+        data = json_bytes
         if body is not None:
             data = json.dumps(body, separators=(",", ":"), allow_nan=False, default=_jsonable).encode("utf-8")
+        if data is not None:
             sent["Content-Type"] = "application/json"
         sent.update(headers or {})
         reply = self.send(method, url, body=data, headers=sent, idempotent=idempotent)
@@ -196,7 +208,7 @@ class Transport:
                 delay = self._backoff(attempt)
                 log.debug("retrying %s %s in %.2fs after %r", method, _origin(url), delay, failure.cause)
             else:
-                retry_after = retry_after_seconds(answer_headers.get("Retry-After"))
+                retry_after = retry_after_seconds(answer_headers.get("retry-after"))
                 retryable = (
                     status in (503, 429)
                     or (status == 409 and retry_after is not None)
@@ -239,7 +251,7 @@ class Transport:
     # ---- internals ----
 
     def _backoff(self, attempt: int) -> float:
-        return min(8.0, self.backoff * (2**attempt)) * (0.5 + random.random() / 2)
+        return min(8.0, self.backoff * 2.0**attempt) * (0.5 + random.random() / 2)
 
     def _target(self, url: str) -> Tuple[Key, str]:
         parts = urllib.parse.urlsplit(url)
@@ -272,12 +284,13 @@ class Transport:
                 # Nothing was sent: always safe to try again.
                 raise _NetworkFailure(e, retryable=True) from e
             stream = body() if callable(body) else None
+            payload: Any = stream if stream is not None else body  # http.client reads a stream in blocksize chunks
             sending = True
             try:
                 sent = {"User-Agent": self.user_agent, **headers}
                 if body is None and method in ("POST", "PUT", "PATCH"):
                     sent.setdefault("Content-Length", "0")
-                conn.request(method, target, body=stream if stream is not None else body, headers=sent)
+                conn.request(method, target, body=payload, headers=sent)
                 sending = False
                 response = conn.getresponse()
                 data = response.read()
@@ -306,16 +319,9 @@ class _NetworkFailure(Exception):
         self.retryable = retryable
 
 
-class _CaseInsensitive(dict):  # type: ignore[type-arg]
-    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
-        return super().get(key.lower(), default)
-
-    def __getitem__(self, key: str) -> str:
-        return super().__getitem__(key.lower())  # type: ignore[no-any-return]
-
-
 def _headers(response: http.client.HTTPResponse) -> Mapping[str, str]:
-    return _CaseInsensitive((k.lower(), v) for k, v in response.getheaders())
+    """The answer's headers by lower-case name."""
+    return {k.lower(): v for k, v in response.getheaders()}
 
 
 def _jsonable(value: Any) -> Any:
@@ -331,4 +337,3 @@ def _origin(url: str) -> str:
     """A URL without its query: signed URLs carry their signature there, which never goes into a message."""
     parts = urllib.parse.urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}{parts.path}"
-

@@ -54,12 +54,18 @@ class FaultProxy:
                     self._drop()
                     return
                 if action.startswith("refuse:"):
-                    _, status, retry_after = action.split(":")
+                    _, code, retry_after = action.split(":")
                     self._answer(
-                        int(status),
+                        int(code),
                         [("Content-Type", "application/problem+json"), ("Retry-After", retry_after)],
-                        json.dumps({"type": "urn:mreg:problem:unavailable", "title": "Temporarily unavailable",
-                                    "status": int(status), "detail": "injected by the test proxy"}).encode(),
+                        json.dumps(
+                            {
+                                "type": "urn:mreg:problem:unavailable",
+                                "title": "Temporarily unavailable",
+                                "status": int(code),
+                                "detail": "injected by the test proxy",
+                            }
+                        ).encode(),
                     )
                     return
                 status, headers, answer = self._forward(body)

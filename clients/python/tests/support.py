@@ -113,7 +113,9 @@ class RegistryTestCase(unittest.TestCase):
                 code = mreg.cli.main(list(args))
         return Outcome(code, out.getvalue(), err.getvalue())
 
-    def cli(self, *args: str, env: Optional[Mapping[str, str]] = None, stdin: str = "") -> "subprocess.CompletedProcess[str]":
+    def cli(
+        self, *args: str, env: Optional[Mapping[str, str]] = None, stdin: str = ""
+    ) -> "subprocess.CompletedProcess[str]":
         """``python3 -m mreg ARGS`` in a child process, with this test's environment (plus ``env``)."""
         child: Dict[str, str] = dict(os.environ)
         child["PYTHONPATH"] = str(CLIENT_ROOT)

@@ -18,8 +18,19 @@ class CliTest(RegistryTestCase):
         model = self.name()
         sha = write_random(self.tmp / "src" / "weights.bin", 2 * MIB)
         write_random(self.tmp / "src" / "cfg" / "config.json", 100)
-        out = self.ok("push", model, str(self.tmp / "src"), "--create", "--label", "1.0.0", "--tag", "team=risk",
-                      "--property", 'auc={"v": 0.9}', "--json")
+        out = self.ok(
+            "push",
+            model,
+            str(self.tmp / "src"),
+            "--create",
+            "--label",
+            "1.0.0",
+            "--tag",
+            "team=risk",
+            "--property",
+            'auc={"v": 0.9}',
+            "--json",
+        )
         version = json.loads(out)
         self.assertEqual((version["version"], version["state"], version["tags"]), (1, "READY", {"team": "risk"}))
         self.assertEqual(version["properties"], {"auc": {"v": 0.9}})

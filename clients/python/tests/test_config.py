@@ -40,9 +40,14 @@ class ConfigTest(RegistryTestCase):
         self.write_file({"url": "http://file.example:1", "token": "t-file"}, self.home / ".config")
         os.environ.update(MREG_URL="http://env.example:2", MREG_TOKEN="t-env")
         settings = mreg.Registry().settings
-        self.assertEqual((settings.url, settings.url_source, settings.token_source), ("http://env.example:2", "MREG_URL", "MREG_TOKEN"))
+        self.assertEqual(
+            (settings.url, settings.url_source, settings.token_source),
+            ("http://env.example:2", "MREG_URL", "MREG_TOKEN"),
+        )
         settings = mreg.Registry("http://arg.example:3", "t-arg").settings
-        self.assertEqual((settings.url, settings.token, settings.url_source), ("http://arg.example:3", "t-arg", "argument"))
+        self.assertEqual(
+            (settings.url, settings.token, settings.url_source), ("http://arg.example:3", "t-arg", "argument")
+        )
         os.environ["MREG_TOKEN"] = ""  # an empty variable counts as unset
         self.assertEqual(mreg.Registry().settings.token, "t-file")
 
@@ -73,7 +78,9 @@ class ConfigTest(RegistryTestCase):
         path.write_text(json.dumps({"url": "http://old.example:1", "theme": "dark"}))
         written = config.write_config({"url": "http://new.example:2", "token": "secret-token-1234"})
         self.assertEqual(written, path)
-        self.assertEqual(json.loads(path.read_text()), {"url": "http://new.example:2", "theme": "dark", "token": "secret-token-1234"})
+        self.assertEqual(
+            json.loads(path.read_text()), {"url": "http://new.example:2", "theme": "dark", "token": "secret-token-1234"}
+        )
         self.assertEqual(stat.S_IMODE(path.stat().st_mode), 0o600)
         self.assertEqual(stat.S_IMODE(path.parent.stat().st_mode), 0o700)
         self.assertEqual(config.mask("secret-token-1234"), "****1234")

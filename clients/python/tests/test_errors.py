@@ -41,7 +41,9 @@ class TypedErrorsTest(RegistryTestCase):
         with self.assertRaises(mreg.PreconditionFailed) as caught:
             self.registry.update_model(model, description="second", etag=etag)
         e = caught.exception
-        self.assertEqual((e.status, e.type, e.fields), (412, "urn:mreg:problem:precondition-failed", ["header.if-match"]))
+        self.assertEqual(
+            (e.status, e.type, e.fields), (412, "urn:mreg:problem:precondition-failed", ["header.if-match"])
+        )
         self.assertEqual(self.registry.model(model)["description"], "first")
 
     def test_payload_too_large(self) -> None:
@@ -67,8 +69,17 @@ class TypedErrorsTest(RegistryTestCase):
         self.assertIn("registry.write", e.detail)
 
     def test_every_error_is_an_mreg_error(self) -> None:
-        for cls in (mreg.NotFound, mreg.Conflict, mreg.PreconditionFailed, mreg.Unauthorized, mreg.Forbidden,
-                    mreg.IntegrityError, mreg.Unavailable, mreg.InvalidRequest, mreg.PayloadTooLarge):
+        for cls in (
+            mreg.NotFound,
+            mreg.Conflict,
+            mreg.PreconditionFailed,
+            mreg.Unauthorized,
+            mreg.Forbidden,
+            mreg.IntegrityError,
+            mreg.Unavailable,
+            mreg.InvalidRequest,
+            mreg.PayloadTooLarge,
+        ):
             self.assertTrue(issubclass(cls, mreg.MregError))
 
 
@@ -97,8 +108,10 @@ class RetriesTest(RegistryTestCase):
         with self.assertRaises(mreg.Unavailable) as caught:
             self.via.model("x")
         e = caught.exception
-        self.assertEqual((e.status, e.type, e.detail, e.retry_after), (503, "urn:mreg:problem:unavailable",
-                                                                       "injected by the test proxy", 0.0))
+        self.assertEqual(
+            (e.status, e.type, e.detail, e.retry_after),
+            (503, "urn:mreg:problem:unavailable", "injected by the test proxy", 0.0),
+        )
         self.assertEqual(len(self.proxy.seen), 4)  # the first try and three retries
 
     def test_retry_after_is_waited_out(self) -> None:

@@ -18,13 +18,29 @@ class InstallTest(unittest.TestCase):
         with tempfile.TemporaryDirectory(prefix="mreg-install-") as tmp:
             # A copy of the project: the build writes build/ and *.egg-info beside its sources.
             source = Path(tmp) / "source"
-            shutil.copytree(CLIENT_ROOT, source, ignore=shutil.ignore_patterns("tests", "__pycache__", "build", "*.egg-info"))
+            shutil.copytree(
+                CLIENT_ROOT, source, ignore=shutil.ignore_patterns("tests", "__pycache__", "build", "*.egg-info")
+            )
             site = Path(tmp) / "site"
             # Debian's pip and setuptools (the backend pyproject.toml names); a real PEP 517 build.
             install = subprocess.run(
-                [sys.executable, "-m", "pip", "install", "--no-index", "--no-build-isolation", "--target", str(site),
-                 "--quiet", "--disable-pip-version-check", "--root-user-action=ignore", str(source)],
-                capture_output=True, text=True, cwd=tmp,
+                [
+                    sys.executable,
+                    "-m",
+                    "pip",
+                    "install",
+                    "--no-index",
+                    "--no-build-isolation",
+                    "--target",
+                    str(site),
+                    "--quiet",
+                    "--disable-pip-version-check",
+                    "--root-user-action=ignore",
+                    str(source),
+                ],
+                capture_output=True,
+                text=True,
+                cwd=tmp,
             )
             self.assertEqual(install.returncode, 0, install.stdout + install.stderr)
             self.assertEqual(sorted(p.name for p in site.iterdir()), ["mreg", "mreg-0.1.0.dist-info"])
@@ -32,9 +48,17 @@ class InstallTest(unittest.TestCase):
             env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
             env["PYTHONPATH"] = str(site)
             run = subprocess.run(
-                [sys.executable, "-c", "import mreg, sys; print(mreg.__file__); sys.argv[1:] = ['--url', sys.argv[1], 'status']; "
-                 "import mreg.cli; mreg.cli.run()", URL],
-                capture_output=True, text=True, cwd=tmp, env=env,
+                [
+                    sys.executable,
+                    "-c",
+                    "import mreg, sys; print(mreg.__file__); sys.argv[1:] = ['--url', sys.argv[1], 'status']; "
+                    "import mreg.cli; mreg.cli.run()",
+                    URL,
+                ],
+                capture_output=True,
+                text=True,
+                cwd=tmp,
+                env=env,
             )
             self.assertEqual(run.returncode, 0, run.stderr)
             location, status = run.stdout.split("\n", 1)

@@ -86,7 +86,9 @@ class PushPullTest(RegistryTestCase):
         version = self.registry.push(second, self.tmp / "m", create=True, label="copy", progress=log.append)
         self.assertEqual(version["state"], "READY")
         self.assertEqual(events("file", log) + events("part", log), [])
-        self.assertEqual(sorted(e["path"] for e in events("skipped", log) if e["reason"] == "held"), ["a.bin", "big.bin"])
+        self.assertEqual(
+            sorted(e["path"] for e in events("skipped", log) if e["reason"] == "held"), ["a.bin", "big.bin"]
+        )
         # The same push again is a new version (the first one finished), with nothing sent either.
         log.clear()
         again = self.registry.push(second, self.tmp / "m", progress=log.append)
@@ -167,4 +169,3 @@ class PushPullTest(RegistryTestCase):
         (self.tmp / "empty").mkdir()
         with self.assertRaises(ValueError):
             self.registry.push(model, self.tmp / "empty")
-

@@ -40,7 +40,9 @@ class StandardLibraryOnlyTest(unittest.TestCase):
         self.assertEqual(foreign, [])
 
     def test_the_check_catches_a_foreign_import(self) -> None:
-        source = "import os\nimport requests\nfrom numpy import array\nimportlib.import_module('yaml')\nfrom . import x\n"
+        source = (
+            "import os\nimport requests\nfrom numpy import array\nimportlib.import_module('yaml')\nfrom . import x\n"
+        )
         modules = [m for _, m in imported_modules(source, "probe.py")]
         self.assertEqual(modules, ["os", "requests", "numpy", "yaml"])
         self.assertNotIn("requests", sys.stdlib_module_names)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -20,10 +21,10 @@ class TrackingTest(RegistryTestCase):
 
         def api(method: str, path: str, **kw: Any) -> Any:
             if path.endswith("/metrics") and method == "POST":
-                sizes.append(len(kw["body"]["metrics"]))
+                sizes.append(len(json.loads(kw["json_bytes"])["metrics"]))
             return send(method, path, **kw)
 
-        run._transport.api = api  # type: ignore[method-assign]
+        run._transport.api = api  # type: ignore[assignment]
         self.addCleanup(lambda: setattr(run._transport, "api", send))
         return sizes
 
@@ -99,8 +100,9 @@ class TrackingTest(RegistryTestCase):
         self.assertEqual([p["step"] for p in self.history(first.id, "loss")], [1, 2])
 
     def run_script(self, body: str) -> "subprocess.CompletedProcess[str]":
-        script = textwrap.dedent(
-            """
+        script = (
+            textwrap.dedent(
+                """
             import sys
             import mreg
             registry = mreg.Registry(sys.argv[1])
@@ -109,7 +111,9 @@ class TrackingTest(RegistryTestCase):
             for step in range(5000):
                 run.log_metric("loss", 1.0 / (step + 1), step=step)
             """
-        ) + textwrap.dedent(body)
+            )
+            + textwrap.dedent(body)
+        )
         env = dict(os.environ, PYTHONPATH=str(CLIENT_ROOT))
         return subprocess.run(
             [sys.executable, "-c", script, URL, self.name("exp")], capture_output=True, text=True, env=env, timeout=60
@@ -129,4 +133,3 @@ class TrackingTest(RegistryTestCase):
         run_id = done.stdout.split()[0]
         self.assertEqual(len(self.history(run_id, "loss")), 5000)
         self.assertEqual(self.registry.run(run_id)["status"], "FAILED")
-
