@@ -13,7 +13,7 @@ import time
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from . import __version__, config
-from .display import ProgressLine, emit_json, human_size, parse_size, table
+from .display import ProgressLine, emit_json, human_size, table
 from .errors import Forbidden, IntegrityError, MregError, NotFound, Unauthorized, Unavailable
 from .registry import Registry
 
@@ -166,7 +166,6 @@ def cmd_push(reg: Registry, a: argparse.Namespace) -> int:
             format=a.format,
             create=a.create,
             concurrency=a.concurrency,
-            part_size=parse_size(a.part_size) if a.part_size else None,
             progress=progress,
         )
     except NotFound as e:
@@ -388,7 +387,6 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--description")
     p.add_argument("--format", help="e.g. onnx, safetensors")
     p.add_argument("--concurrency", type=int, default=8, help="parallel uploads (default 8)")
-    p.add_argument("--part-size", help="multipart part size, e.g. 64MiB (default: the registry's)")
 
     p = commands.add_parser("pull", help="download a version, verified", parents=[common])
     p.set_defaults(handler=cmd_pull)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import sys
 import threading
 import time
@@ -12,7 +11,6 @@ from typing import Any, Iterable, List, Optional, Sequence, TextIO
 from .push import ProgressEvent
 
 _UNITS = ["B", "KiB", "MiB", "GiB", "TiB"]
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(i?B?)\s*$", re.IGNORECASE)
 
 
 def human_size(n: float) -> str:
@@ -21,15 +19,6 @@ def human_size(n: float) -> str:
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
         n /= 1024
     return f"{n:.1f} TiB"  # pragma: no cover
-
-
-def parse_size(text: str) -> int:
-    """``5242880``, ``5MiB``, ``5M``, ``1GiB`` (powers of 1024) -> bytes."""
-    match = _SIZE.match(text)
-    if not match:
-        raise ValueError(f"not a size: {text!r} (e.g. 8MiB, 64M, 1GiB)")
-    factor = 1024 ** " KMGT".index(match.group(2).upper() or " ")
-    return int(float(match.group(1)) * factor)
 
 
 def emit_json(value: Any, out: Optional[TextIO] = None) -> None:

@@ -1,9 +1,8 @@
 """``push``: hash, declare, upload only the bytes the registry lacks (parts in parallel), commit, wait for READY.
 
-A push keeps its state on disk (the Idempotency-Key, the version number, the part size of each
-multipart file, the single uploads already sent) until the version is READY, so running the same
-push again after an interruption continues the same version: the registry replays the create for
-that key and lists the parts it already holds.
+A push keeps its state on disk (the Idempotency-Key, the version number, the single uploads already
+sent) until the version is READY, so running the same push again after an interruption continues the
+same version: the registry replays the create for that key and lists the parts it already holds.
 """
 
 from __future__ import annotations
@@ -26,7 +25,6 @@ from .shapes import Version
 from .state import PushState
 from .transport import Transport
 
-MAX_PARTS = 10_000
 SIGN_BATCH = 1000
 
 
@@ -92,7 +90,6 @@ def push(
     idempotency_key: Optional[str] = None,
     create: bool = False,
     concurrency: int = 8,
-    part_size: Optional[int] = None,
     progress: Optional[Progress] = None,
     wait_timeout: Optional[float] = None,
 ) -> Version:
@@ -139,7 +136,7 @@ def push(
             # Bytes the registry holds already, or the same bytes as another file of this version.
             reason = "duplicate" if f.sha256 in wanted_bytes else "held"
             report({"event": "skipped", "path": f.path, "bytes": f.size, "reason": reason})
-    uploads = _Uploads(transport, model, version["version"], by_path, state, part_size, report)
+    uploads = _Uploads(transport, model, version["version"], by_path, state, report)
     uploads.run(created["uploads"], concurrency)
     try:
         ready = _commit(transport, model, version["version"], wait_timeout, report)
@@ -234,14 +231,12 @@ class _Uploads:
         number: int,
         files: Mapping[str, LocalFile],
         state: PushState,
-        part_size: Optional[int],
         report: Progress,
     ) -> None:
         self.transport = transport
         self.version_path = f"{model_path(model)}/versions/{number}"
         self.files = files
         self.state = state
-        self.part_size = part_size
         self.report = report
         self._lock = threading.Lock()
 
@@ -295,14 +290,10 @@ class _Uploads:
         self.report({"event": "file", "path": local.path, "bytes": local.size})
 
     def _part_tasks(self, local: LocalFile, plan: Mapping[str, Any]) -> List[Callable[[], None]]:
+        # The registry plans the parts (their size and count); it lists the ones its store holds already.
         listing = self.transport.api("GET", self.version_path + "/parts", query={"path": local.path}).json()
         held = {int(p["partNumber"]): int(p["size"]) for p in listing.get("parts", [])}
-        chosen = self.state.part_size(local.path) or _inferred_part_size(held, local.size) or self.part_size
-        size = int(chosen or plan["partSize"])
-        count = max(1, math.ceil(local.size / size))
-        if count > MAX_PARTS:
-            raise ValueError(f"{local.path}: {count} parts of {size} bytes; at most {MAX_PARTS} (raise part_size)")
-        self.state.set_part_size(local.path, size)
+        size, count = int(plan["partSize"]), int(plan["partCount"])
 
         def length(n: int) -> int:
             return min(size, local.size - (n - 1) * size)
@@ -330,12 +321,3 @@ class _Uploads:
             "POST", self.version_path + "/parts", body={"path": path, "partNumbers": numbers}, idempotent=True
         )
         return {int(p["partNumber"]): p for p in reply.json()["parts"]}
-
-
-def _inferred_part_size(held: Mapping[int, int], size: int) -> Optional[int]:
-    """The part size an earlier upload used, read off the parts the store holds (when no local state says)."""
-    if not held:
-        return None
-    candidate = max(held.values())
-    count = math.ceil(size / candidate)
-    return candidate if max(held) <= count else None

@@ -143,7 +143,6 @@ class Registry:
         idempotency_key: Optional[str] = None,
         create: bool = False,
         concurrency: int = 8,
-        part_size: Optional[int] = None,
         progress: Optional[Progress] = None,
         wait_timeout: Optional[float] = None,
     ) -> Version:
@@ -151,8 +150,8 @@ class Registry:
         version and returns it READY.
 
         Only bytes the registry does not hold are sent; files above the registry's multipart threshold go
-        in parts, ``concurrency`` at a time (``part_size`` overrides the registry's part size; the store must
-        accept it, at least 5 MiB on S3). An interrupted push run again continues the same version.
+        in the parts it plans, ``concurrency`` at a time. An interrupted push run again continues the same
+        version, sending only the parts the registry lacks.
         ``create`` registers the model first if it does not exist. ``transient`` versions expire after
         ``ttl`` (seconds, a timedelta, or ``"30m"``, ``"1h"``, ``"2d"``).
         """
@@ -172,7 +171,6 @@ class Registry:
             idempotency_key=idempotency_key,
             create=create,
             concurrency=concurrency,
-            part_size=part_size,
             progress=progress,
             wait_timeout=wait_timeout,
         )

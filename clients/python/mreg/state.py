@@ -69,17 +69,6 @@ class PushState:
                 self._data["version"] = number
                 self._save()
 
-    def part_size(self, path: str) -> Optional[int]:
-        value = self._data.get("partSizes", {}).get(path)
-        return int(value) if isinstance(value, int) else None
-
-    def set_part_size(self, path: str, size: int) -> None:
-        with self._lock:
-            sizes = self._data.setdefault("partSizes", {})
-            if sizes.get(path) != size:
-                sizes[path] = size
-                self._save()
-
     def single_uploaded(self, path: str) -> bool:
         return path in self._data.get("uploaded", [])
 

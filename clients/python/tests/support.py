@@ -45,16 +45,18 @@ _CONFIG_VARIABLES = ("MREG_URL", "MREG_TOKEN", "XDG_CONFIG_HOME", "XDG_CACHE_HOM
 
 
 def write_random(path: Path, size: int) -> str:
-    """Writes ``size`` random bytes; returns their SHA-256."""
+    """Writes ``size`` bytes no other file holds (a random block, numbered in each 4 MiB); returns their SHA-256."""
     path.parent.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
+    block = bytearray(os.urandom(min(size, 4 * MIB)))
     with open(path, "wb") as out:
-        left = size
-        while left > 0:
-            chunk = os.urandom(min(left, 4 * MIB))
+        written = 0
+        while written < size:
+            block[:8] = (written // len(block)).to_bytes(8, "little")[: len(block)]
+            chunk = bytes(block[: size - written])
             out.write(chunk)
             digest.update(chunk)
-            left -= len(chunk)
+            written += len(chunk)
     return digest.hexdigest()
 
 

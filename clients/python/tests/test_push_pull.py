@@ -56,32 +56,32 @@ class PushPullTest(RegistryTestCase):
 
     def test_a_file_of_more_than_three_parts_goes_multipart_and_waits_for_verification(self) -> None:
         model = self.new_model()
-        size = 3 * 5 * MIB + 3 * MIB + 11  # four parts of 5 MiB (the last one short)
+        part = 64 * MIB  # the registry's plan: parts of at least 64 MiB
+        size = 3 * part + MIB + 11
         self.assertGreater(size, MULTIPART_THRESHOLD)
         sha = write_random(self.tmp / "big.bin", size)
         log: List[mreg.ProgressEvent] = []
-        version = self.registry.push(model, self.tmp / "big.bin", part_size=5 * MIB, concurrency=3, progress=log.append)
+        version = self.registry.push(model, self.tmp / "big.bin", concurrency=4, progress=log.append)
         self.assertEqual(version["state"], "READY")
         parts = sorted((e["partNumber"], e["bytes"]) for e in events("part", log))
-        self.assertEqual(parts, [(1, 5 * MIB), (2, 5 * MIB), (3, 5 * MIB), (4, 3 * MIB + 11)])
+        self.assertEqual(parts, [(1, part), (2, part), (3, part), (4, MIB + 11)])
         # Above the server's inline-hash limit: commit answered 202 and push waited for READY.
         self.assertEqual(len(events("verifying", log)), 1)
         self.registry.pull(model, "latest", self.tmp / "out")
         self.assertEqual(sha256_file(self.tmp / "out" / "big.bin"), sha)
 
-    def test_the_registrys_own_part_size_is_the_default(self) -> None:
+    def test_a_file_just_above_the_threshold_is_one_part(self) -> None:
         model = self.new_model()
         write_random(self.tmp / "nine.bin", 9 * MIB)
         log: List[mreg.ProgressEvent] = []
         self.registry.push(model, self.tmp / "nine.bin", progress=log.append)
-        # The registry plans parts of at least 64 MiB: one part holds 9 MiB.
         self.assertEqual([(e["partNumber"], e["bytes"]) for e in events("part", log)], [(1, 9 * MIB)])
 
     def test_bytes_the_registry_holds_are_not_sent_again(self) -> None:
         first, second = self.new_model(), self.name()
         write_random(self.tmp / "m" / "a.bin", 2 * MIB)
         write_random(self.tmp / "m" / "big.bin", 9 * MIB)
-        self.registry.push(first, self.tmp / "m", part_size=5 * MIB)
+        self.registry.push(first, self.tmp / "m")
         log: List[mreg.ProgressEvent] = []
         version = self.registry.push(second, self.tmp / "m", create=True, label="copy", progress=log.append)
         self.assertEqual(version["state"], "READY")
@@ -134,7 +134,7 @@ class PushPullTest(RegistryTestCase):
                 write_random(self.tmp / "big.bin", 10 * MIB)
 
         with self.assertRaises(mreg.IntegrityError) as caught:
-            self.registry.push(model, self.tmp / "big.bin", part_size=5 * MIB, progress=swap_bytes)
+            self.registry.push(model, self.tmp / "big.bin", progress=swap_bytes)
         self.assertIn("does not match", str(caught.exception))
         self.assertEqual(caught.exception.fields, ["files"])
         self.assertEqual(self.registry.version(model, 1)["state"], "FAILED")
