@@ -76,6 +76,17 @@ def stored_blob(sha256: str) -> Path:
     return found[0]
 
 
+def corrupt_stored_blob(sha256: str) -> None:
+    """Flips one byte of a blob the local server holds, in place: same size, other bytes."""
+    blob = stored_blob(sha256)
+    middle = blob.stat().st_size // 2
+    with open(blob, "r+b") as f:
+        f.seek(middle)
+        byte = f.read(1)
+        f.seek(middle)
+        f.write(bytes([byte[0] ^ 0xFF]))
+
+
 class Outcome(NamedTuple):
     returncode: int
     stdout: str

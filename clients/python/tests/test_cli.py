@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import stat
 
-from tests.support import MIB, SECURED_URL, TOKEN, URL, RegistryTestCase, sha256_file, stored_blob, write_random
+from tests.support import MIB, SECURED_URL, TOKEN, URL, RegistryTestCase, corrupt_stored_blob, sha256_file, write_random
 
 
 class CliTest(RegistryTestCase):
@@ -81,8 +81,7 @@ class CliTest(RegistryTestCase):
         model = self.name()
         sha = write_random(self.tmp / "m.bin", 1000)
         self.ok("push", model, str(self.tmp / "m.bin"), "--create")
-        with open(stored_blob(sha), "r+b") as f:
-            f.write(b"\0\0\0\0")
+        corrupt_stored_blob(sha)
         corrupt = self.command("--url", URL, "pull", model, str(self.tmp / "out"))
         self.assertEqual(corrupt.returncode, 5, corrupt.stderr)
         self.assertFalse((self.tmp / "out" / "m.bin").exists())

@@ -5,7 +5,15 @@ from __future__ import annotations
 from typing import List
 
 import mreg
-from tests.support import MIB, MULTIPART_THRESHOLD, RegistryTestCase, events, sha256_file, stored_blob, write_random
+from tests.support import (
+    MIB,
+    MULTIPART_THRESHOLD,
+    RegistryTestCase,
+    corrupt_stored_blob,
+    events,
+    sha256_file,
+    write_random,
+)
 
 
 class PushPullTest(RegistryTestCase):
@@ -109,12 +117,7 @@ class PushPullTest(RegistryTestCase):
         model = self.new_model()
         sha = write_random(self.tmp / "model.bin", 2 * MIB)
         self.registry.push(model, self.tmp / "model.bin")
-        blob = stored_blob(sha)
-        with open(blob, "r+b") as f:  # same size, other bytes
-            f.seek(MIB)
-            byte = f.read(1)
-            f.seek(MIB)
-            f.write(bytes([byte[0] ^ 0xFF]))
+        corrupt_stored_blob(sha)
         dest = self.tmp / "out"
         dest.mkdir()
         (dest / "model.bin").write_bytes(b"the previous file")
