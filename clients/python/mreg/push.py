@@ -11,7 +11,6 @@ import math
 import re
 import threading
 import time
-import uuid
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from datetime import timedelta
 from functools import partial
@@ -78,38 +77,20 @@ def push(
     cache: Path,
     model: str,
     sources: Sources,
+    metadata: Mapping[str, Any],
     *,
-    label: Optional[str] = None,
-    description: Optional[str] = None,
-    format: Optional[str] = None,
-    tags: Optional[Mapping[str, str]] = None,
-    properties: Optional[Mapping[str, Any]] = None,
-    run_id: Optional[str] = None,
-    transient: bool = False,
-    ttl: Optional[Ttl] = None,
     idempotency_key: Optional[str] = None,
     create: bool = False,
     concurrency: int = 8,
     progress: Optional[Progress] = None,
     wait_timeout: Optional[float] = None,
 ) -> Version:
-    if transient and ttl is None:
-        raise ValueError("a transient version needs a ttl (seconds, or a duration such as '1h')")
-    if ttl is not None and not transient:
-        raise ValueError("ttl applies only to transient versions (transient=True)")
+    """Pushes ``sources`` as a version of ``model`` declared with ``metadata`` (the create request's fields
+    besides ``files``: label, tags, retention...); see ``Registry.push``."""
     report: Progress = progress or (lambda event: None)
     files = _hash_all(collect(sources), HashCache(cache / "hashes-py.json"), concurrency, report)
     body: Dict[str, Any] = {"files": [{"path": f.path, "size": f.size, "sha256": f.sha256} for f in files]}
-    for key, value in (("label", label), ("description", description), ("format", format), ("runId", run_id)):
-        if value is not None:
-            body[key] = value
-    if tags:
-        body["tags"] = dict(tags)
-    if properties:
-        body["properties"] = dict(properties)
-    if transient and ttl is not None:
-        body["retention"] = "transient"
-        body["ttlSeconds"] = ttl_seconds(ttl)
+    body.update(metadata)
 
     state = PushState.open(cache / "pushes", transport.base_url, model, body, idempotency_key)
     created = _create(transport, model, body, state, create)

@@ -11,7 +11,7 @@ from . import config
 from .errors import Conflict, NotFound
 from .files import PathLike, Sources
 from .pull import pull as _pull
-from .push import Progress, Ttl, model_path
+from .push import Progress, Ttl, model_path, ttl_seconds
 from .push import push as _push
 from .shapes import Alias, AliasMove, Experiment, HistoryEntry, MetricPoint, Model, Run, Version
 from .tracking import ActiveRun, check_metric_key, metric_point, send_points
@@ -155,19 +155,21 @@ class Registry:
         ``create`` registers the model first if it does not exist. ``transient`` versions expire after
         ``ttl`` (seconds, a timedelta, or ``"30m"``, ``"1h"``, ``"2d"``).
         """
+        if transient and ttl is None:
+            raise ValueError("a transient version needs a ttl (seconds, or a duration such as '1h')")
+        if ttl is not None and not transient:
+            raise ValueError("ttl applies only to transient versions (transient=True)")
+        metadata: Dict[str, Any] = {}
+        _put_set(metadata, label=label, description=description, format=format, runId=run_id)
+        _put_set(metadata, tags=dict(tags) if tags else None, properties=dict(properties) if properties else None)
+        if transient and ttl is not None:
+            metadata.update(retention="transient", ttlSeconds=ttl_seconds(ttl))
         return _push(
             self.transport,
             self.cache_dir,
             model,
             path_or_paths,
-            label=label,
-            tags=tags,
-            properties=properties,
-            run_id=run_id,
-            transient=transient,
-            ttl=ttl,
-            description=description,
-            format=format,
+            metadata,
             idempotency_key=idempotency_key,
             create=create,
             concurrency=concurrency,
