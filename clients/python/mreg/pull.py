@@ -13,7 +13,7 @@ import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Optional, Tuple
 from urllib.parse import quote
 
 from .errors import IntegrityError, MregError, Unavailable
@@ -76,39 +76,57 @@ def _download(
         report({"event": "skipped", "path": file["path"], "bytes": size, "reason": "present"})
         return None
     partial = target.with_name(f".{target.name}.{expected[:16]}.mreg-partial")
+    for fresh in (False, True):
+        offset, digest = (0, hashlib.sha256()) if fresh else _resumed(partial, size)
+        resumed = offset > 0
+        if offset < size or not partial.exists():
+            offset, digest = _fetch(transport, model, number, file["path"], partial, offset, digest)
+        actual = digest.hexdigest()
+        if offset == size and actual == expected:
+            report({"event": "file", "path": file["path"], "bytes": size})
+            return partial
+        partial.unlink(missing_ok=True)
+        if not resumed:
+            break  # bytes downloaded whole do not match: the stored copy is bad, not this download
+    raise IntegrityError(
+        f"{file['path']}: got {offset} bytes with sha256 {actual}, expected {size} bytes with sha256 {expected};"
+        " nothing was moved into place",
+        errors=[{"field": file["path"], "message": f"sha256 {actual}, expected {expected}"}],
+    )
+
+
+def _resumed(partial: Path, size: int) -> Tuple[int, Any]:
+    """What an interrupted download left: its length and the hash of its bytes (nothing if it is too long)."""
     digest = hashlib.sha256()
     offset = 0
     if partial.exists() and partial.stat().st_size <= size:
-        with open(partial, "rb") as existing:  # resume: the bytes already there go into the hash
+        with open(partial, "rb") as existing:
             for block in iter(lambda: existing.read(_BLOCK), b""):
                 digest.update(block)
                 offset += len(block)
-    signed = _signed_url(transport, model, number, file["path"])
+    return offset, digest
+
+
+def _fetch(
+    transport: Transport, model: str, number: int, path: str, partial: Path, offset: int, digest: Any
+) -> Tuple[int, Any]:
+    """Downloads from ``offset`` on, resuming with a ranged read after a network failure or a 5xx."""
+    signed = _signed_url(transport, model, number, path)
     failures = signs = 0
     while True:
         try:
-            offset, digest = _receive(transport, signed, partial, offset, digest)
-            break
+            return _receive(transport, signed, partial, offset, digest)
         except _Expired:
             signs += 1
             if signs > 2:
-                raise MregError(f"{file['path']}: the store refused the signed download URL") from None
-            signed = _signed_url(transport, model, number, file["path"])
-        except _NETWORK_ERRORS as e:
+                raise MregError(f"{path}: the store refused the signed download URL") from None
+            signed = _signed_url(transport, model, number, path)
+        except _Interrupted as e:
+            offset, digest = e.offset, e.digest
             if failures >= transport.retries:
-                raise Unavailable(f"{file['path']}: download failed after {failures + 1} attempts: {e!r}") from e
+                raise Unavailable(f"{path}: download failed after {failures + 1} attempts: {e.cause!r}") from e.cause
             time.sleep(min(8.0, transport.backoff * 2**failures))
             failures += 1
-    actual = digest.hexdigest()
-    if offset != size or actual != expected:
-        partial.unlink(missing_ok=True)
-        raise IntegrityError(
-            f"{file['path']}: got {offset} bytes with sha256 {actual}, expected {size} bytes with sha256 {expected};"
-            " nothing was moved into place",
-            errors=[{"field": file["path"], "message": f"sha256 {actual}, expected {expected}"}],
-        )
-    report({"event": "file", "path": file["path"], "bytes": size})
-    return partial
 
 
 class _Expired(Exception):
@@ -122,28 +140,40 @@ def _signed_url(transport: Transport, model: str, number: int, path: str) -> str
     return str(reply.json()["url"])
 
 
+class _Interrupted(Exception):
+    """The download stopped (network, 5xx) after ``offset`` bytes, hashed into ``digest``."""
+
+    def __init__(self, cause: BaseException, offset: int, digest: Any) -> None:
+        super().__init__(str(cause))
+        self.cause, self.offset, self.digest = cause, offset, digest
+
+
 def _receive(transport: Transport, url: str, partial: Path, offset: int, digest: Any) -> Tuple[int, Any]:
-    headers: Dict[str, str] = {"Range": f"bytes={offset}-"} if offset > 0 else {}
-    with transport.stream(url, headers) as response:
-        if response.status == 403:
-            raise _Expired()
-        if response.status == 200 and offset > 0:
-            offset, digest = 0, hashlib.sha256()  # the store ignored the range: start over
-        elif response.status not in (200, 206):
-            raise Transport.error_of(response.status, response.read(), response.getheader("Retry-After"))
-        buffer = bytearray(_BLOCK)
-        view = memoryview(buffer)
-        with open(partial, "r+b" if offset > 0 else "wb") as out:
-            out.seek(offset)
-            while True:
-                n = response.readinto(buffer)
-                if not n:
-                    break
-                out.write(view[:n])
-                digest.update(view[:n])
-                offset += n
-            out.truncate(offset)
-        expected = response.getheader("Content-Length")
-        if expected is not None and response.status == 200 and offset != int(expected):
-            raise EOFError(f"connection closed after {offset} of {expected} bytes")
+    try:
+        with transport.stream(url, {"Range": f"bytes={offset}-"} if offset > 0 else {}) as response:
+            if response.status == 403:
+                raise _Expired()
+            if response.status in (500, 502, 503, 504):
+                raise _Interrupted(Transport.error_of(response.status, response.read()), offset, digest)
+            if response.status == 200 and offset > 0:
+                offset, digest = 0, hashlib.sha256()  # the store ignored the range: start over
+            elif response.status not in (200, 206):
+                raise Transport.error_of(response.status, response.read(), response.getheader("Retry-After"))
+            buffer = bytearray(_BLOCK)
+            view = memoryview(buffer)
+            with open(partial, "r+b" if offset > 0 else "wb") as out:
+                out.seek(offset)
+                out.truncate(offset)
+                while True:
+                    n = response.readinto(buffer)
+                    if not n:
+                        break
+                    out.write(view[:n])
+                    digest.update(view[:n])
+                    offset += n
+            length = response.getheader("Content-Length")
+            if length is not None and response.status == 200 and offset != int(length):
+                raise EOFError(f"connection closed after {offset} of {length} bytes")
+    except _NETWORK_ERRORS as e:
+        raise _Interrupted(e, offset, digest) from e
     return offset, digest

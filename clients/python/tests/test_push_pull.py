@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import List
+from typing import Any, List
 
 import mreg
 from tests.support import (
@@ -127,6 +127,34 @@ class PushPullTest(RegistryTestCase):
         self.assertEqual(caught.exception.fields, ["model.bin"])
         self.assertEqual((dest / "model.bin").read_bytes(), b"the previous file")
         self.assertEqual(sorted(p.name for p in dest.iterdir()), ["model.bin"])
+
+    def test_an_interrupted_download_resumes_with_a_ranged_read(self) -> None:
+        model = self.new_model()
+        sha = write_random(self.tmp / "w.bin", 3 * MIB)
+        self.registry.push(model, self.tmp / "w.bin")
+        ranges: List[str] = []
+        stream = self.registry.transport.stream
+
+        def spy(url: str, headers: Any = None) -> Any:  # observes the real request, which still goes out
+            ranges.append((headers or {}).get("Range", "whole"))
+            return stream(url, headers)
+
+        self.registry.transport.stream = spy  # type: ignore[assignment]
+        dest = self.tmp / "out"
+        dest.mkdir()
+        partial = dest / f".w.bin.{sha[:16]}.mreg-partial"  # what an interrupted pull leaves
+        partial.write_bytes((self.tmp / "w.bin").read_bytes()[:MIB])
+        self.registry.pull(model, "latest", dest)
+        self.assertEqual(ranges, [f"bytes={MIB}-"])
+        self.assertEqual(sha256_file(dest / "w.bin"), sha)
+        self.assertFalse(partial.exists())
+        # A partial file whose bytes are wrong: the resumed download does not verify, a whole one does.
+        ranges.clear()
+        (dest / "w.bin").unlink()
+        partial.write_bytes(b"\0" * MIB)
+        self.registry.pull(model, "latest", dest)
+        self.assertEqual(ranges, [f"bytes={MIB}-", "whole"])
+        self.assertEqual(sha256_file(dest / "w.bin"), sha)
 
     def test_a_file_changed_while_pushed_fails_verification(self) -> None:
         model = self.new_model()
