@@ -51,16 +51,18 @@ def metric_point(key: str, value: float, step: int, timestamp: Optional[int]) ->
 
 
 def metrics_body(points: List[Point]) -> bytes:
-    """``{"metrics": [...]}`` written directly: a third of the time of dicts through json.dumps, time the
-    sending thread would otherwise hold the GIL against the training loop. Values are finite floats (checked
-    when logged), whose repr is valid JSON."""
-    quoted: Dict[str, str] = {}
-    items = []
-    for key, value, step, timestamp in points:
-        name = quoted.get(key)
-        if name is None:
-            name = quoted[key] = json.dumps(key)
-        items.append('{"key":%s,"value":%r,"step":%d,"timestamp":%d}' % (name, value, step, timestamp))
+    """``{"metrics": [...]}`` written directly: much less time than dicts through json.dumps, time the sending
+    thread would otherwise hold the GIL against the training loop. Values are finite floats (checked when
+    logged), whose repr is valid JSON."""
+    prefixes: Dict[str, str] = {}
+
+    def prefix(key: str) -> str:
+        known = prefixes.get(key)
+        if known is None:
+            known = prefixes[key] = '{"key":' + json.dumps(key) + ',"value":'
+        return known
+
+    items = [f'{prefix(k)}{v!r},"step":{s},"timestamp":{t}}}' for k, v, s, t in points]
     return ('{"metrics":[' + ",".join(items) + "]}").encode("utf-8")
 
 
