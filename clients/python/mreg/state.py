@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import tempfile
 import threading
@@ -15,6 +16,8 @@ import time
 import uuid
 from pathlib import Path
 from typing import Any, Dict, List, Optional
+
+log = logging.getLogger("mreg")
 
 # The registry fails a PENDING version after 7 days; its state is worthless a day later.
 _STALE_SECONDS = 8 * 86400
@@ -26,6 +29,7 @@ class PushState:
         self._data = data
         self.resumed = resumed
         self._lock = threading.Lock()
+        self._unsaved = False
 
     @classmethod
     def open(
@@ -91,15 +95,21 @@ class PushState:
         """The version is settled (READY or FAILED): a later push of the same files is a new version."""
         try:
             self.file.unlink()
-        except FileNotFoundError:
+        except OSError:
             pass
 
     def _save(self) -> None:
-        self.file.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(prefix=".push.", dir=str(self.file.parent))
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(self._data, out)
-        os.replace(temp, self.file)
+        try:
+            self.file.parent.mkdir(parents=True, exist_ok=True)
+            fd, temp = tempfile.mkstemp(prefix=".push.", dir=str(self.file.parent))
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                json.dump(self._data, out)
+            os.replace(temp, self.file)
+        except OSError as e:
+            # A read-only home (a container, say) costs the ability to resume, not the push.
+            if not self._unsaved:
+                log.warning("cannot keep push state in %s (%s): an interrupted push will start over", self.file, e)
+            self._unsaved = True
 
 
 def _new_key() -> str:

@@ -190,6 +190,15 @@ class PushPullTest(RegistryTestCase):
             self.registry.push(model, self.tmp / "f.bin")
         self.assertEqual(self.registry.push(model, self.tmp / "f.bin", create=True)["version"], 1)
 
+    def test_a_cache_that_cannot_be_written_costs_nothing_but_resuming(self) -> None:
+        model = self.new_model()
+        write_random(self.tmp / "f.bin", 1000)
+        (self.tmp / "not-a-dir").write_text("a file where the cache directory would be")
+        with mreg.Registry(self.registry.url, cache_dir=self.tmp / "not-a-dir" / "cache") as registry:
+            with self.assertLogs("mreg", "WARNING") as logged:
+                self.assertEqual(registry.push(model, self.tmp / "f.bin")["state"], "READY")
+        self.assertIn("an interrupted push will start over", logged.output[0])
+
     def test_explicit_paths_and_bad_sources(self) -> None:
         model = self.new_model()
         write_random(self.tmp / "x.bin", 10)
