@@ -24,7 +24,7 @@ import { mergePatch } from './merge-patch.js';
 import { loadModelForWrite, loadModelRow } from './models.js';
 import { decodePageToken, encodePageToken, pageSizeOf } from './page-token.js';
 import type { AliasRow, IdempotencyRow, ModelRow, PendingUpload, VersionRow } from './records.js';
-import { isExpired, versionFromRow } from './records.js';
+import { isExpired, totalSize, versionFromRow } from './records.js';
 import { loadVersion, readVersion } from './refs.js';
 import { digestObject, type HashProgress } from './resumable-digest.js';
 import { linkRunVersion, runExists } from './runs.js';
@@ -211,6 +211,7 @@ async function createReservedVersion(
     state: 'PENDING',
     approval: 'NONE',
     fileCount: files.length,
+    size: totalSize(files),
     tags: input.tags ?? {},
     properties: input.properties ?? {},
     retention: input.retention ?? 'archived',
