@@ -122,7 +122,7 @@ describe('pages', () => {
     await screenshot(page, 'experiment');
     expect(await seriousViolations(page)).toEqual([]);
     const header = await cellTexts('table.list thead th');
-    expect(header).toEqual(expect.arrayContaining(['DEPTH', 'LR', 'ESTIMATORS', 'AUC', 'LOSS']));
+    expect(header).toEqual(expect.arrayContaining(['depth', 'lr', 'estimators', 'auc', 'loss']));
     const baseline = await page.locator('tbody tr', { hasText: 'xgb-baseline' }).locator('td').allInnerTexts();
     expect(baseline).toEqual(expect.arrayContaining(['FINISHED', '6', '0.1', '400']));
 

@@ -6,9 +6,9 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { SqliteMetadataStore } from '../../../functions/local/sqlite-metadata-store.js';
 import { keys } from '../../../shared/domain/keys.js';
-import type { WriteOp } from '../../../shared/ports/metadata-store.js';
 import type { TestRegistry } from '../../support/local-registry.js';
 
 type Json = Record<string, unknown>;
@@ -53,7 +53,6 @@ export interface Demo {
   runs: { id: string; name: string }[];
   xssExperimentId: string;
   xssRunId: string;
-  bigRunId: string;
 }
 
 const curve = (run: number, steps: number, key: string) =>
@@ -145,55 +144,62 @@ export async function seedDemo(reg: TestRegistry, token?: string): Promise<Demo>
     params: { note: '<img src=x onerror="window.__xss=6">' },
   });
 
-  // A series of 100,000 points for the chart budget, logged as any client logs it.
-  const big = await post<{ id: string }>(`/v1/experiments/${experiment.id}/runs`, { name: 'long-run' });
-  for (let start = 0; start < 100_000; start += 1000)
-    await post(`/v1/runs/${big.id}/metrics`, {
-      metrics: Array.from({ length: 1000 }, (_, i) => ({
+  return { experimentId: experiment.id, runs, xssExperimentId: xssExperiment.id, xssRunId: xssRun.id };
+}
+
+/** A run whose `loss` has `points` points, logged 1,000 at a time as any client logs them. */
+export async function seedLongRun(reg: TestRegistry, points: number): Promise<string> {
+  const experiment = await ok<{ id: string }>(reg, 'POST', '/v1/experiments', { name: 'long-training' });
+  const run = await ok<{ id: string }>(reg, 'POST', `/v1/experiments/${experiment.id}/runs`, { name: 'long-run' });
+  for (let start = 0; start < points; start += 1000)
+    await ok(reg, 'POST', `/v1/runs/${run.id}/metrics`, {
+      metrics: Array.from({ length: Math.min(1000, points - start) }, (_, i) => ({
         key: 'loss',
         step: start + i,
         value: 1 / Math.sqrt(start + i + 1) + 0.01 * Math.sin((start + i) / 50),
         timestamp: 1_760_000_000_000 + start + i,
       })),
     });
-  return { experimentId: experiment.id, runs, xssExperimentId: xssExperiment.id, xssRunId: xssRun.id, bigRunId: big.id };
+  return run.id;
 }
 
 /**
- * `models` more models (named `bulk-000000`...), and `versions` versions of `big-model`, as
- * clones of rows the service wrote for one model and one READY version.
+ * `models` more models (named `bulk-000000`...), and `versions` versions of `big-model`: clones
+ * of the rows the service wrote for one model and one READY version, inserted in one SQLite
+ * transaction into the store's table (the port writes one partition per transaction, which
+ * for 10,000 partitions takes far longer than the test should).
  */
 export async function seedBulk(reg: TestRegistry, counts: { models: number; versions: number }): Promise<void> {
   await ok(reg, 'POST', '/v1/models', { name: 'big-model', description: 'A model with very many versions', tags: { team: 'bulk' } });
   await pushVersion(reg, 'big-model', { 'model.bin': 'big model bytes' }, { format: 'onnx' });
-  const store = new SqliteMetadataStore(join(reg.dir, 'data', 'registry.db'));
-  try {
-    const catalog = await store.get(keys.catalog, 'big-model');
-    const meta = await store.get(keys.model('big-model'), keys.meta);
-    const version = await store.get(keys.model('big-model'), keys.version(1));
-    if (!catalog || !meta || !version) throw new Error('the template rows are missing');
-    const t0 = Date.parse('2026-01-01T00:00:00Z');
-    for (let start = 0; start < counts.models; start += 100) {
-      const names = Array.from({ length: Math.min(100, counts.models - start) }, (_, i) => `bulk-${String(start + i).padStart(6, '0')}`);
-      await store.batch(
-        keys.catalog,
-        names.map((name): WriteOp => ({ op: 'put', sk: name, data: { ...catalog.data, name, etag: randomUUID() } })),
-      );
-      for (const name of names)
-        await store.batch(keys.model(name), [{ op: 'put', sk: keys.meta, data: { ...meta.data, name, etag: randomUUID() } }]);
+  // Written while the server is stopped: one long transaction, then the server reads it all.
+  await reg.restart(() => cloneRows(join(reg.dir, 'data', 'registry.db'), counts));
+}
+
+async function cloneRows(file: string, counts: { models: number; versions: number }): Promise<void> {
+  const store = new SqliteMetadataStore(file);
+  const catalog = await store.get(keys.catalog, 'big-model');
+  const meta = await store.get(keys.model('big-model'), keys.meta);
+  const version = await store.get(keys.model('big-model'), keys.version(1));
+  store.close();
+  if (!catalog || !meta || !version) throw new Error('the template rows are missing');
+  const db = new Database(file);
+  const put = db.prepare('INSERT OR REPLACE INTO items (pk, sk, data, etag) VALUES (?, ?, ?, ?)');
+  const t0 = Date.parse('2026-01-01T00:00:00Z');
+  db.transaction(() => {
+    for (let i = 0; i < counts.models; i++) {
+      const name = `bulk-${String(i).padStart(6, '0')}`;
+      put.run(keys.catalog, name, JSON.stringify({ ...catalog.data, name }), randomUUID());
+      put.run(keys.model(name), keys.meta, JSON.stringify({ ...meta.data, name }), randomUUID());
     }
     const pk = keys.model('big-model');
-    for (let start = 2; start <= counts.versions; start += 50) {
-      const writes: WriteOp[] = [];
-      for (let n = start; n < Math.min(start + 50, counts.versions + 1); n++) {
-        const at = new Date(t0 + n * 60_000).toISOString();
-        const data = { ...version.data, version: n, label: `0.${n}.0`, createdAt: at, updatedAt: at, etag: randomUUID() };
-        writes.push({ op: 'put', sk: keys.version(n), data }, { op: 'put', sk: keys.ready(n), data });
-      }
-      await store.batch(pk, writes);
+    for (let n = 2; n <= counts.versions; n++) {
+      const at = new Date(t0 + n * 60_000).toISOString();
+      const data = JSON.stringify({ ...version.data, version: n, label: `0.${n}.0`, createdAt: at, updatedAt: at });
+      put.run(pk, keys.version(n), data, randomUUID());
+      put.run(pk, keys.ready(n), data, randomUUID());
     }
-    await store.batch(pk, [{ op: 'put', sk: keys.counter, data: { n: counts.versions } }]);
-  } finally {
-    store.close();
-  }
+    put.run(pk, keys.counter, JSON.stringify({ n: counts.versions }), randomUUID());
+  })();
+  db.close();
 }

@@ -70,7 +70,7 @@ function RunsTable({ runs, selected, toggle }: { runs: Run[]; selected: Set<stri
         <caption class="sr-only">Runs with their params and latest metrics</caption>
         <thead>
           <tr>
-            <th scope="col">
+            <th scope="col" class="pick">
               <span class="sr-only">Compare</span>
             </th>
             <th scope="col">Run</th>
@@ -91,7 +91,7 @@ function RunsTable({ runs, selected, toggle }: { runs: Run[]; selected: Set<stri
         <tbody>
           {runs.map((r) => (
             <tr key={r.id}>
-              <td>
+              <td class="pick">
                 <input
                   type="checkbox"
                   checked={selected.has(r.id)}
