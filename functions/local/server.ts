@@ -16,8 +16,8 @@ import { localAuthenticator } from './local-auth.js';
 import { logEventSink } from './log-event-sink.js';
 import { mountObjectRoutes } from './object-routes.js';
 import { SqliteMetadataStore } from './sqlite-metadata-store.js';
-import { UrlSigner } from './url-signer.js';
 import { localUiAssets } from './ui-assets.js';
+import { UrlSigner } from './url-signer.js';
 
 export interface LocalServerOptions {
   dataDir: string;

@@ -153,17 +153,19 @@ export async function listModels(
   // The catalog is a global partition: it takes no per-version writes, so each listed model's
   // latest number and aliases are read from its own partition (two reads per row, in parallel).
   const items = await Promise.all(
-    result.items.map(async (row): Promise<ModelSummary> => ({
-      name: row.name,
-      description: row.description,
-      owner: row.owner,
-      tags: row.tags,
-      state: row.state,
-      ...(await latestAndAliases(ctx, row.name)),
-      createdAt: row.createdAt,
-      updatedAt: row.updatedAt,
-      etag: row.etag,
-    })),
+    result.items.map(
+      async (row): Promise<ModelSummary> => ({
+        name: row.name,
+        description: row.description,
+        owner: row.owner,
+        tags: row.tags,
+        state: row.state,
+        ...(await latestAndAliases(ctx, row.name)),
+        createdAt: row.createdAt,
+        updatedAt: row.updatedAt,
+        etag: row.etag,
+      }),
+    ),
   );
   return { items, nextPageToken: result.resumeAfter ? encodePageToken(scope, result.resumeAfter) : null };
 }

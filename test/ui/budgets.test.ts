@@ -73,10 +73,15 @@ describe('budgets', () => {
       gzipped += gzipSync(bytes).length;
     }
     // Every script the page loads comes from those tags: one bundle, no chunks fetched later.
-    const loaded = await page.evaluate(() =>
-      performance.getEntriesByType('resource').filter((e) => e.name.endsWith('.js')).length,
+    const loaded = await page.evaluate(
+      () => performance.getEntriesByType('resource').filter((e) => e.name.endsWith('.js')).length,
     );
-    figures.javascript = { files: scripts.length, loadedScripts: loaded, rawKB: +(raw / 1024).toFixed(1), gzipKB: +(gzipped / 1024).toFixed(1) };
+    figures.javascript = {
+      files: scripts.length,
+      loadedScripts: loaded,
+      rawKB: +(raw / 1024).toFixed(1),
+      gzipKB: +(gzipped / 1024).toFixed(1),
+    };
     expect(loaded).toBe(scripts.length);
     expect(gzipped).toBeLessThanOrEqual(150 * 1024);
   });
@@ -89,7 +94,9 @@ describe('budgets', () => {
     expect(median(times)).toBeLessThan(1000);
     // Paging goes on through the 10,000.
     await page.getByRole('button', { name: 'Next' }).click();
-    await expect.poll(() => page.locator('table.list tbody tr td:first-child a').first().innerText()).toBe('bulk-000049');
+    await expect
+      .poll(() => page.locator('table.list tbody tr td:first-child a').first().innerText())
+      .toBe('bulk-000049');
   });
 
   it(`a model page with ${VERSIONS} versions shows its first rows in under 1 s, newest first`, async () => {
@@ -98,9 +105,13 @@ describe('budgets', () => {
     await expect(page.locator('table.list tbody tr td:first-child').first().innerText()).resolves.toBe(`v${VERSIONS}`);
     expect(median(times)).toBeLessThan(1000);
     await page.getByRole('button', { name: 'Next' }).click();
-    await expect.poll(() => page.locator('table.list tbody tr td:first-child').first().innerText()).toBe(`v${VERSIONS - 50}`);
+    await expect
+      .poll(() => page.locator('table.list tbody tr td:first-child').first().innerText())
+      .toBe(`v${VERSIONS - 50}`);
     await page.getByRole('button', { name: 'Previous' }).click();
-    await expect.poll(() => page.locator('table.list tbody tr td:first-child').first().innerText()).toBe(`v${VERSIONS}`);
+    await expect
+      .poll(() => page.locator('table.list tbody tr td:first-child').first().innerText())
+      .toBe(`v${VERSIONS}`);
   });
 
   it(`a chart of ${POINTS} points draws in under 300 ms`, async () => {

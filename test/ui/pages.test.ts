@@ -70,7 +70,9 @@ describe('pages', () => {
     expect(v4.slice(0, 5)).toEqual(['v4', '1.3.0', 'READY', 'APPROVED', 'champion']);
     expect(v4[6]).toMatch(/KiB$/);
     expect(v4[7]).toBe('onnx');
-    await expect(rows.nth(0).locator('td').nth(5).innerText()).resolves.toMatch(/^expires in (2 hours|119 minutes|120 minutes)$/);
+    await expect(rows.nth(0).locator('td').nth(5).innerText()).resolves.toMatch(
+      /^expires in (2 hours|119 minutes|120 minutes)$/,
+    );
     await expect(rows.nth(4).locator('td').nth(2).innerText()).resolves.toBe('ARCHIVED');
 
     await page.getByLabel('State').selectOption('ARCHIVED');
@@ -94,7 +96,10 @@ describe('pages', () => {
   it('version: files with size, SHA-256 and download, lineage to its run, properties, signature, pull command', async () => {
     await visit('/ui/models/fraud-detector/versions/3', 'table.files tbody tr', 'version');
     const files = page.locator('table.files tbody tr');
-    await expect(files.locator('td:first-child').allInnerTexts()).resolves.toEqual(['model.onnx', 'config/preprocess.json']);
+    await expect(files.locator('td:first-child').allInnerTexts()).resolves.toEqual([
+      'model.onnx',
+      'config/preprocess.json',
+    ]);
     await expect(files.nth(0).locator('td').nth(2).innerText()).resolves.toMatch(/^[0-9a-f]{64}$/);
     await expect(page.getByRole('region', { name: 'Lineage' }).innerText()).resolves.toMatch(
       /Produced by run xgb-slow-lr in experiment fraud-training/,
@@ -162,7 +167,9 @@ describe('pages', () => {
     await page.goto(`${reg.url}/ui/models/markup-model/versions/1`);
     await expect(page.locator('table.files td.mono').first().innerText()).resolves.toBe('weights/<b>w</b>.bin');
     await page.goto(`${reg.url}/ui/models/markup-model`);
-    await expect(page.locator('.lead').innerText()).resolves.toBe('<img src=x onerror="window.__xss=1"><b>not bold</b>');
+    await expect(page.locator('.lead').innerText()).resolves.toBe(
+      '<img src=x onerror="window.__xss=1"><b>not bold</b>',
+    );
     await expect(page.locator('.chip-value').first().innerText()).resolves.toBe('<script>window.__xss=2</script>');
     await page.goto(`${reg.url}/ui/runs/${demo.xssRunId}`);
     await expect(page.locator('h1').innerText()).resolves.toBe('<script>window.__xss=5</script>');

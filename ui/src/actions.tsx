@@ -6,7 +6,7 @@
 import { useState } from 'preact/hooks';
 import type { Approval } from '../../shared/domain/types.js';
 import { apiPath, call } from './api.js';
-import { ErrorBox, Notice } from './components.js';
+import { ErrorBox, Field, Notice } from './components.js';
 import { useAction } from './data.js';
 
 function Outcome({ action, success }: { action: ReturnType<typeof useAction>; success: string }) {
@@ -42,20 +42,16 @@ export function MoveAliasForm({
   };
   return (
     <form class="action" onSubmit={submit} aria-label="Move an alias">
-      <label>
-        Alias
-        <input name="alias" required list="known-aliases" placeholder="champion" autoComplete="off" />
-      </label>
+      <Field label="Alias">
+        {(id) => <input id={id} name="alias" required list="known-aliases" placeholder="champion" autoComplete="off" />}
+      </Field>
       <datalist id="known-aliases">
         {aliases.map((a) => (
           <option key={a} value={a} />
         ))}
       </datalist>
       {version === undefined && (
-        <label>
-          Version
-          <input name="version" type="number" min="1" required />
-        </label>
+        <Field label="Version">{(id) => <input id={id} name="version" type="number" min="1" required />}</Field>
       )}
       <button type="submit" disabled={action.busy}>
         {version === undefined ? 'Move alias' : `Point alias at v${version}`}
@@ -90,16 +86,21 @@ export function ApprovalForm({
   };
   return (
     <form class="action" onSubmit={submit} aria-label="Set approval">
-      <label>
-        Approval
-        <select value={value} onChange={(e) => setValue((e.currentTarget as HTMLSelectElement).value as Approval)}>
-          {APPROVALS.map((a) => (
-            <option key={a} value={a}>
-              {a}
-            </option>
-          ))}
-        </select>
-      </label>
+      <Field label="Approval">
+        {(id) => (
+          <select
+            id={id}
+            value={value}
+            onChange={(e) => setValue((e.currentTarget as HTMLSelectElement).value as Approval)}
+          >
+            {APPROVALS.map((a) => (
+              <option key={a} value={a}>
+                {a}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
       <button type="submit" disabled={action.busy || value === approval}>
         Set approval
       </button>
@@ -193,14 +194,8 @@ export function TagsEditor({
         ))}
       </ul>
       <form class="action" onSubmit={submit} aria-label="Set a tag">
-        <label>
-          Tag key
-          <input name="key" required autoComplete="off" />
-        </label>
-        <label>
-          Value
-          <input name="value" autoComplete="off" />
-        </label>
+        <Field label="Tag key">{(id) => <input id={id} name="key" required autoComplete="off" />}</Field>
+        <Field label="Value">{(id) => <input id={id} name="value" autoComplete="off" />}</Field>
         <button type="submit" disabled={action.busy}>
           Set tag
         </button>

@@ -92,7 +92,11 @@ export async function call<T>(
     const p = (body ?? {}) as Partial<Problem>;
     throw new ApiError({ ...p, status: res.status });
   }
-  const etag = res.headers.get('etag')?.replace(/^W\//, '').replace(/^"(.*)"$/, '$1') ?? undefined;
+  const etag =
+    res.headers
+      .get('etag')
+      ?.replace(/^W\//, '')
+      .replace(/^"(.*)"$/, '$1') ?? undefined;
   return { data: body as T, etag };
 }
 

@@ -81,7 +81,12 @@ export function App({ config }: { config: UiConfig }) {
         </a>
         <nav aria-label="Main">
           {SECTIONS.map(([to, label, active]) => (
-            <a key={to} href={to} class={active(page) ? 'active' : undefined} aria-current={active(page) ? 'page' : undefined}>
+            <a
+              key={to}
+              href={to}
+              class={active(page) ? 'active' : undefined}
+              aria-current={active(page) ? 'page' : undefined}
+            >
               {label}
             </a>
           ))}

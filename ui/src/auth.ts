@@ -79,10 +79,7 @@ interface PkceState {
 const redirectUri = (): string => `${location.origin}${CALLBACK_PATH}`;
 
 /** Starts authorization code + PKCE (S256): the browser leaves for the issuer. */
-export async function startOidcSignIn(
-  auth: Extract<AuthConfig, { kind: 'oidc' }>,
-  returnTo: string,
-): Promise<void> {
+export async function startOidcSignIn(auth: Extract<AuthConfig, { kind: 'oidc' }>, returnTo: string): Promise<void> {
   const endpoints = await discover(auth.issuer);
   const verifier = randomString(48);
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier)));

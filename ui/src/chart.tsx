@@ -104,15 +104,13 @@ export function MetricChart({ metric, runs }: { metric: string; runs: { id: stri
   const [series, setSeries] = useState<Series[]>();
   const [error, setError] = useState<Error>();
   const runKey = runs.map((r) => r.id).join(',');
-  // biome-ignore lint/correctness/useExhaustiveDependencies: runKey stands for runs
   useEffect(() => {
     const abort = new AbortController();
     setSeries(undefined);
     setError(undefined);
-    Promise.all(runs.map(async (r) => ({ label: r.name || r.id, ...(await loadSeries(r.id, metric, abort.signal)) }))).then(
-      setSeries,
-      (e: Error) => abort.signal.aborted || setError(e),
-    );
+    Promise.all(
+      runs.map(async (r) => ({ label: r.name || r.id, ...(await loadSeries(r.id, metric, abort.signal)) })),
+    ).then(setSeries, (e: Error) => abort.signal.aborted || setError(e));
     return () => abort.abort();
   }, [metric, runKey]);
   if (error) return <ErrorBox error={error} />;

@@ -1,6 +1,6 @@
 /** Small pieces every page uses: badges, tables of key/values, the pager, errors, copy. */
 import type { ComponentChildren } from 'preact';
-import { useState } from 'preact/hooks';
+import { useId, useState } from 'preact/hooks';
 import { navigate, withQuery } from './router.js';
 
 const TONES: Record<string, string> = {
@@ -64,7 +64,15 @@ export function Notice({ children }: { children: ComponentChildren }) {
   );
 }
 
-export function Card({ title, children, actions }: { title: string; children: ComponentChildren; actions?: ComponentChildren }) {
+export function Card({
+  title,
+  children,
+  actions,
+}: {
+  title: string;
+  children: ComponentChildren;
+  actions?: ComponentChildren;
+}) {
   return (
     <section class="card" aria-label={title}>
       <header class="card-head">
@@ -125,7 +133,9 @@ export function Pager({
   state: unknown;
 }) {
   const current = query.get('page');
-  const trail = Array.isArray((state as { trail?: unknown })?.trail) ? (state as { trail: (string | null)[] }).trail : [];
+  const trail = Array.isArray((state as { trail?: unknown })?.trail)
+    ? (state as { trail: (string | null)[] }).trail
+    : [];
   const go = (page: string | null, nextTrail: (string | null)[]) => {
     const q = Object.fromEntries(query.entries());
     q.page = page ?? '';
@@ -169,7 +179,15 @@ export function CopyButton({ text, label }: { text: string; label: string }) {
   );
 }
 
-export function Tabs({ tabs, current, onSelect }: { tabs: [string, string][]; current: string; onSelect: (id: string) => void }) {
+export function Tabs({
+  tabs,
+  current,
+  onSelect,
+}: {
+  tabs: [string, string][];
+  current: string;
+  onSelect: (id: string) => void;
+}) {
   return (
     <nav class="tabs" aria-label="Sections">
       {tabs.map(([id, label]) => (
@@ -184,5 +202,24 @@ export function Tabs({ tabs, current, onSelect }: { tabs: [string, string][]; cu
         </button>
       ))}
     </nav>
+  );
+}
+
+/** A labelled form control: the label names exactly the control (`for`/`id`), nothing else. */
+export function Field({
+  label,
+  inline = false,
+  children,
+}: {
+  label: ComponentChildren;
+  inline?: boolean;
+  children: (id: string) => ComponentChildren;
+}) {
+  const id = useId();
+  return (
+    <div class={inline ? 'field inline' : 'field'}>
+      <label for={id}>{label}</label>
+      {children(id)}
+    </div>
   );
 }

@@ -20,7 +20,6 @@ export function useApi<T>(path: string | null): Loaded<T> {
   });
   const [generation, setGeneration] = useState(0);
   const reload = useCallback(() => setGeneration((g) => g + 1), []);
-  // biome-ignore lint/correctness/useExhaustiveDependencies: generation re-runs the request on reload
   useEffect(() => {
     if (path === null) return;
     const abort = new AbortController();

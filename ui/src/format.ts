@@ -41,6 +41,10 @@ export function relative(iso: string | null | undefined, now = Date.now()): stri
 }
 
 export const metric = (v: number | undefined): string =>
-  v === undefined ? '—' : Math.abs(v) >= 1e5 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(3) : String(+v.toFixed(4));
+  v === undefined
+    ? '—'
+    : Math.abs(v) >= 1e5 || (v !== 0 && Math.abs(v) < 1e-3)
+      ? v.toExponential(3)
+      : String(+v.toFixed(4));
 
 export const json = (value: unknown): string => JSON.stringify(value, null, 2);

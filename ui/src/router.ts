@@ -28,7 +28,10 @@ const decode = (segment: string): string | undefined => {
 export function parseRoute(pathname: string): Route {
   if (pathname === BASE || pathname === `${BASE}/`) return { page: 'models' };
   if (!pathname.startsWith(`${BASE}/`)) return { page: 'not-found' };
-  const raw = pathname.slice(BASE.length + 1).replace(/\/$/, '').split('/');
+  const raw = pathname
+    .slice(BASE.length + 1)
+    .replace(/\/$/, '')
+    .split('/');
   const parts = raw.map(decode);
   if (parts.some((p) => p === undefined)) return { page: 'not-found' };
   const [a, b, c, d, e] = parts as string[];

@@ -13,7 +13,13 @@ import type { TestRegistry } from '../../support/local-registry.js';
 
 type Json = Record<string, unknown>;
 
-async function ok<T = Json>(reg: TestRegistry, method: string, path: string, body?: unknown, token?: string): Promise<T> {
+async function ok<T = Json>(
+  reg: TestRegistry,
+  method: string,
+  path: string,
+  body?: unknown,
+  token?: string,
+): Promise<T> {
   const res = await reg.json<T>(method, path, body, token ? { authorization: `Bearer ${token}` } : {});
   if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body;
@@ -28,12 +34,19 @@ export async function pushVersion(
   token?: string,
 ): Promise<number> {
   const entries = Object.entries(files).map(([path, text]) => ({ path, bytes: new TextEncoder().encode(text) }));
-  const created = await ok<{ version: { version: number }; uploads: { path: string; url: string; headers: Record<string, string> }[] }>(
+  const created = await ok<{
+    version: { version: number };
+    uploads: { path: string; url: string; headers: Record<string, string> }[];
+  }>(
     reg,
     'POST',
     `/v1/models/${model}/versions`,
     {
-      files: entries.map((e) => ({ path: e.path, size: e.bytes.length, sha256: createHash('sha256').update(e.bytes).digest('hex') })),
+      files: entries.map((e) => ({
+        path: e.path,
+        size: e.bytes.length,
+        sha256: createHash('sha256').update(e.bytes).digest('hex'),
+      })),
       ...extra,
     },
     token,
@@ -95,7 +108,10 @@ export async function seedDemo(reg: TestRegistry, token?: string): Promise<Demo>
     properties: { framework: 'xgboost', threshold: 0.82, owner_team: 'Risk ML' },
     maintainers: ['local', 'local-token', 'alice'],
   });
-  const signature = { inputs: [{ name: 'features', type: 'float32', shape: [-1, 42] }], outputs: [{ name: 'score', type: 'float32' }] };
+  const signature = {
+    inputs: [{ name: 'features', type: 'float32', shape: [-1, 42] }],
+    outputs: [{ name: 'score', type: 'float32' }],
+  };
   for (let i = 1; i <= 4; i++)
     await pushVersion(
       reg,
@@ -116,7 +132,13 @@ export async function seedDemo(reg: TestRegistry, token?: string): Promise<Demo>
   await ok(reg, 'PUT', '/v1/models/fraud-detector/aliases/challenger', { version: 3 }, token);
   await ok(reg, 'PATCH', '/v1/models/fraud-detector/versions/4', { approval: 'APPROVED' }, token);
   await ok(reg, 'POST', '/v1/models/fraud-detector/versions/1/archive', undefined, token);
-  await pushVersion(reg, 'fraud-detector', { 'checkpoint.pt': 'checkpoint' }, { retention: 'transient', ttlSeconds: 7200 }, token);
+  await pushVersion(
+    reg,
+    'fraud-detector',
+    { 'checkpoint.pt': 'checkpoint' },
+    { retention: 'transient', ttlSeconds: 7200 },
+    token,
+  );
 
   for (const [name, description, tags] of [
     ['churn-predictor', 'Monthly churn propensity per subscriber.', { team: 'growth' }],
@@ -134,7 +156,13 @@ export async function seedDemo(reg: TestRegistry, token?: string): Promise<Demo>
     description: '<img src=x onerror="window.__xss=1"><b>not bold</b>',
     tags: { '<i>k</i>': '<script>window.__xss=2</script>' },
   });
-  await pushVersion(reg, 'markup-model', { 'weights/<b>w</b>.bin': 'bytes' }, { properties: { '<u>p</u>': '<svg onload="window.__xss=3">' } }, token);
+  await pushVersion(
+    reg,
+    'markup-model',
+    { 'weights/<b>w</b>.bin': 'bytes' },
+    { properties: { '<u>p</u>': '<svg onload="window.__xss=3">' } },
+    token,
+  );
   const xssExperiment = await post<{ id: string }>('/v1/experiments', {
     name: 'markup-experiment',
     description: '<img src=x onerror="window.__xss=4">',
@@ -170,7 +198,11 @@ export async function seedLongRun(reg: TestRegistry, points: number): Promise<st
  * for 10,000 partitions takes far longer than the test should).
  */
 export async function seedBulk(reg: TestRegistry, counts: { models: number; versions: number }): Promise<void> {
-  await ok(reg, 'POST', '/v1/models', { name: 'big-model', description: 'A model with very many versions', tags: { team: 'bulk' } });
+  await ok(reg, 'POST', '/v1/models', {
+    name: 'big-model',
+    description: 'A model with very many versions',
+    tags: { team: 'bulk' },
+  });
   await pushVersion(reg, 'big-model', { 'model.bin': 'big model bytes' }, { format: 'onnx' });
   // Written while the server is stopped: one long transaction, then the server reads it all.
   await reg.restart(() => cloneRows(join(reg.dir, 'data', 'registry.db'), counts));

@@ -2,7 +2,7 @@
 import type { AliasMove, HistoryEntry, Model, ModelVersion } from '../../../shared/domain/types.js';
 import { ArchiveButton, MoveAliasForm, TagsEditor } from '../actions.js';
 import { apiPath, type Page, pageQuery } from '../api.js';
-import { Badge, Card, Chips, ErrorBox, Facts, KeyValues, Loading, Pager, Tabs } from '../components.js';
+import { Badge, Card, Chips, ErrorBox, Facts, Field, KeyValues, Loading, Pager, Tabs } from '../components.js';
 import { useApi } from '../data.js';
 import { bytes, dateTime, relative } from '../format.js';
 import { href, type Location, navigate, withQuery } from '../router.js';
@@ -32,22 +32,24 @@ function Versions({ model, loc }: { model: Model; loc: Location }) {
   return (
     <>
       <form class="filters" onSubmit={(e) => e.preventDefault()}>
-        <label>
-          State
-          <select
-            value={state}
-            onChange={(e) =>
-              navigate(withQuery(base, { state: (e.currentTarget as HTMLSelectElement).value }), { replace: true })
-            }
-          >
-            <option value="">Any</option>
-            {VERSION_STATES.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </label>
+        <Field label="State">
+          {(id) => (
+            <select
+              id={id}
+              value={state}
+              onChange={(e) =>
+                navigate(withQuery(base, { state: (e.currentTarget as HTMLSelectElement).value }), { replace: true })
+              }
+            >
+              <option value="">Any</option>
+              {VERSION_STATES.map((s) => (
+                <option key={s} value={s}>
+                  {s}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
       </form>
       <ErrorBox error={page.error} />
       {page.loading && !page.data && <Loading what="versions" />}
@@ -134,7 +136,7 @@ function Aliases({ model, reload }: { model: Model; reload: () => void }) {
             {alias} → <a href={href('models', model.name, 'versions', version)}>v{version}</a>
             {model.protectedAliases.includes(alias) && <span class="badge badge-info">protected</span>}
           </h3>
-          <AliasHistory model={model.name} alias={alias} />
+          <AliasHistory key={version} model={model.name} alias={alias} />
         </section>
       ))}
     </>
@@ -172,12 +174,7 @@ function History({ model, loc }: { model: Model; loc: Location }) {
               ))}
             </tbody>
           </table>
-          <Pager
-            path={href('models', model.name)}
-            query={loc.query}
-            next={page.data.nextPageToken}
-            state={loc.state}
-          />
+          <Pager path={href('models', model.name)} query={loc.query} next={page.data.nextPageToken} state={loc.state} />
         </>
       )}
     </>
@@ -221,7 +218,11 @@ export function ModelPage({ name, loc }: { name: string; loc: Location }) {
               ['Maintainers', m.maintainers.length ? m.maintainers.join(', ') : <span class="muted">none</span>],
               [
                 'Latest version',
-                m.latestVersion ? <a href={href('models', m.name, 'versions', m.latestVersion)}>v{m.latestVersion}</a> : 'none',
+                m.latestVersion ? (
+                  <a href={href('models', m.name, 'versions', m.latestVersion)}>v{m.latestVersion}</a>
+                ) : (
+                  'none'
+                ),
               ],
               ['Created', `${dateTime(m.createdAt)} by ${m.createdBy}`],
               ['Updated', dateTime(m.updatedAt)],

@@ -1,7 +1,7 @@
 /** The models list: name-prefix search, tag and state filters, paged as the API pages. */
 import type { ModelSummary } from '../../../shared/domain/types.js';
 import { apiPath, type Page, pageQuery } from '../api.js';
-import { Badge, ErrorBox, Loading, Pager } from '../components.js';
+import { Badge, ErrorBox, Field, Loading, Pager } from '../components.js';
 import { useApi } from '../data.js';
 import { relative } from '../format.js';
 import { href, type Location, navigate, withQuery } from '../router.js';
@@ -31,23 +31,33 @@ function Filters({ query }: { query: URLSearchParams }) {
     navigate(withQuery('/ui/models', { q: value('q'), tag: value('tag'), state: value('state') }));
   };
   return (
-    <form class="filters" role="search" onSubmit={submit}>
-      <label>
-        Name starts with
-        <input name="q" type="search" defaultValue={query.get('q') ?? ''} placeholder="fraud" autoComplete="off" />
-      </label>
-      <label>
-        Tag
-        <input name="tag" defaultValue={query.get('tag') ?? ''} placeholder="team=risk" autoComplete="off" />
-      </label>
-      <label>
-        State
-        <select name="state" defaultValue={query.get('state') ?? ''}>
-          <option value="">Any</option>
-          <option value="LIVE">Live</option>
-          <option value="ARCHIVED">Archived</option>
-        </select>
-      </label>
+    <form class="filters" aria-label="Filter models" onSubmit={submit}>
+      <Field label="Name starts with">
+        {(id) => (
+          <input
+            id={id}
+            name="q"
+            type="search"
+            defaultValue={query.get('q') ?? ''}
+            placeholder="fraud"
+            autoComplete="off"
+          />
+        )}
+      </Field>
+      <Field label="Tag">
+        {(id) => (
+          <input id={id} name="tag" defaultValue={query.get('tag') ?? ''} placeholder="team=risk" autoComplete="off" />
+        )}
+      </Field>
+      <Field label="State">
+        {(id) => (
+          <select id={id} name="state" defaultValue={query.get('state') ?? ''}>
+            <option value="">Any</option>
+            <option value="LIVE">Live</option>
+            <option value="ARCHIVED">Archived</option>
+          </select>
+        )}
+      </Field>
       <button type="submit">Search</button>
     </form>
   );

@@ -3,13 +3,15 @@ import { useEffect, useState } from 'preact/hooks';
 import type { Experiment, Run } from '../../../shared/service/runs.js';
 import { apiPath, get, type Page, pageQuery } from '../api.js';
 import { MetricChart } from '../chart.js';
-import { Badge, Card, ErrorBox, Facts, KeyValues, Loading, Pager } from '../components.js';
+import { Badge, Card, ErrorBox, Facts, Field, KeyValues, Loading, Pager } from '../components.js';
 import { useApi } from '../data.js';
 import { dateTime, metric, relative } from '../format.js';
 import { href, type Location, navigate, withQuery } from '../router.js';
 
 export function ExperimentsPage({ loc }: { loc: Location }) {
-  const page = useApi<Page<Experiment>>(`${apiPath('experiments')}${pageQuery({ pageSize: 50, pageToken: loc.query.get('page') })}`);
+  const page = useApi<Page<Experiment>>(
+    `${apiPath('experiments')}${pageQuery({ pageSize: 50, pageToken: loc.query.get('page') })}`,
+  );
   return (
     <>
       <div class="page-head">
@@ -182,24 +184,32 @@ function Charts({ runs, path, loc }: { runs: Run[]; path: string; loc: Location 
   if (!key) return <p class="muted">No metrics logged.</p>;
   return (
     <>
-      <label class="inline">
-        Metric{' '}
-        <select
-          name="metric"
-          value={key}
-          onChange={(e) =>
-            navigate(withQuery(path, { ...Object.fromEntries(loc.query), metric: (e.currentTarget as HTMLSelectElement).value }), {
-              replace: true,
-            })
-          }
-        >
-          {keys.map((k) => (
-            <option key={k} value={k}>
-              {k}
-            </option>
-          ))}
-        </select>
-      </label>
+      <Field label="Metric" inline>
+        {(id) => (
+          <select
+            id={id}
+            name="metric"
+            value={key}
+            onChange={(e) =>
+              navigate(
+                withQuery(path, {
+                  ...Object.fromEntries(loc.query),
+                  metric: (e.currentTarget as HTMLSelectElement).value,
+                }),
+                {
+                  replace: true,
+                },
+              )
+            }
+          >
+            {keys.map((k) => (
+              <option key={k} value={k}>
+                {k}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
       <MetricChart metric={key} runs={runs.map((r) => ({ id: r.id, name: r.name }))} />
     </>
   );
@@ -268,7 +278,6 @@ export function RunPage({ id, loc }: { id: string; loc: Location }) {
 function useRuns(ids: string[]): { runs: Run[]; error: Error | undefined } {
   const [state, setState] = useState<{ runs: Run[]; error: Error | undefined }>({ runs: [], error: undefined });
   const key = ids.join(',');
-  // biome-ignore lint/correctness/useExhaustiveDependencies: key stands for ids
   useEffect(() => {
     const abort = new AbortController();
     setState({ runs: [], error: undefined });
@@ -292,7 +301,8 @@ export function ComparePage({ id, loc }: { id: string; loc: Location }) {
   return (
     <>
       <nav class="crumbs" aria-label="Breadcrumb">
-        <a href="/ui/experiments">Experiments</a> / <a href={href('experiments', id)}>experiment</a> / <span>compare</span>
+        <a href="/ui/experiments">Experiments</a> / <a href={href('experiments', id)}>experiment</a> /{' '}
+        <span>compare</span>
       </nav>
       <div class="page-head">
         <h1>Compare {ids.length} runs</h1>

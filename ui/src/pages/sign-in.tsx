@@ -2,11 +2,19 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { SignInRequired } from '../api.js';
 import { appServiceLogin, finishOidcSignIn, here, saveToken, startOidcSignIn } from '../auth.js';
-import { ErrorBox, Loading } from '../components.js';
+import { ErrorBox, Field, Loading } from '../components.js';
 import type { AuthConfig } from '../config.js';
 import { navigate } from '../router.js';
 
-export function SignInPage({ auth, reason, onSignedIn }: { auth: AuthConfig; reason: SignInRequired; onSignedIn: () => void }) {
+export function SignInPage({
+  auth,
+  reason,
+  onSignedIn,
+}: {
+  auth: AuthConfig;
+  reason: SignInRequired;
+  onSignedIn: () => void;
+}) {
   const [error, setError] = useState<Error>();
   useEffect(() => {
     if (auth.kind === 'appservice') appServiceLogin(auth);
@@ -26,18 +34,20 @@ export function SignInPage({ auth, reason, onSignedIn }: { auth: AuthConfig; rea
             onSignedIn();
           }}
         >
-          <label>
-            Registry token (the server's <code>MREG_TOKEN</code>)
-            <input name="token" type="password" required autoComplete="current-password" />
-          </label>
+          <Field
+            label={
+              <>
+                Registry token (the server's <code>MREG_TOKEN</code>)
+              </>
+            }
+          >
+            {(id) => <input id={id} name="token" type="password" required autoComplete="current-password" />}
+          </Field>
           <button type="submit">Sign in</button>
         </form>
       )}
       {auth.kind === 'oidc' && (
-        <button
-          type="button"
-          onClick={() => startOidcSignIn(auth, here()).catch((e: Error) => setError(e))}
-        >
+        <button type="button" onClick={() => startOidcSignIn(auth, here()).catch((e: Error) => setError(e))}>
           Sign in with {new URL(auth.issuer).host}
         </button>
       )}
@@ -53,7 +63,6 @@ export function SignInPage({ auth, reason, onSignedIn }: { auth: AuthConfig; rea
 /** `/ui/callback`: the identity provider sent the browser back with a code. */
 export function CallbackPage({ auth, query }: { auth: AuthConfig; query: URLSearchParams }) {
   const [error, setError] = useState<Error>();
-  // biome-ignore lint/correctness/useExhaustiveDependencies: runs once, on arrival
   useEffect(() => {
     if (auth.kind !== 'oidc') {
       setError(new Error('This registry does not sign in through an OpenID Connect provider.'));

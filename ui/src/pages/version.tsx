@@ -108,7 +108,8 @@ export function VersionPage({ model, ref }: { model: string; ref: string }) {
   return (
     <>
       <nav class="crumbs" aria-label="Breadcrumb">
-        <a href="/ui/models">Models</a> / <a href={href('models', model)}>{model}</a> / <span>{v ? `v${v.version}` : ref}</span>
+        <a href="/ui/models">Models</a> / <a href={href('models', model)}>{model}</a> /{' '}
+        <span>{v ? `v${v.version}` : ref}</span>
       </nav>
       <ErrorBox error={version.error} />
       {!v && version.loading && <Loading what="the version" />}
@@ -130,7 +131,9 @@ export function VersionPage({ model, ref }: { model: string; ref: string }) {
               ['Size', `${bytes(v.size)} in ${v.fileCount} file${v.fileCount === 1 ? '' : 's'}`],
               [
                 'Retention',
-                v.retention === 'transient' ? `transient, expires ${relative(v.expiresAt)} (${dateTime(v.expiresAt)})` : 'kept',
+                v.retention === 'transient'
+                  ? `transient, expires ${relative(v.expiresAt)} (${dateTime(v.expiresAt)})`
+                  : 'kept',
               ],
               ['Created', `${dateTime(v.createdAt)} by ${v.createdBy}`],
             ]}
@@ -143,9 +146,20 @@ export function VersionPage({ model, ref }: { model: string; ref: string }) {
           </Card>
           <Card title="Actions">
             <div class="actions">
-              <ApprovalForm model={model} version={v.version} approval={v.approval} etag={version.etag} onDone={reload} />
+              <ApprovalForm
+                model={model}
+                version={v.version}
+                approval={v.approval}
+                etag={version.etag}
+                onDone={reload}
+              />
               {v.retention !== 'transient' && (
-                <MoveAliasForm model={model} version={v.version} aliases={Object.keys(parent.data?.aliases ?? {})} onDone={reload} />
+                <MoveAliasForm
+                  model={model}
+                  version={v.version}
+                  aliases={Object.keys(parent.data?.aliases ?? {})}
+                  onDone={reload}
+                />
               )}
               {v.state === 'READY' && (
                 <ArchiveButton
