@@ -53,3 +53,12 @@ export async function buildLambdaBundle(
     logLevel: 'silent',
   });
 }
+
+/**
+ * Shell commands that write the built web UI beside a bundle (`<outputDir>/ui`), where the
+ * docs function reads it: NodejsFunction runs them after esbuild, from the project root.
+ */
+export function uiBuildCommands(outputDir: string): string[] {
+  const quote = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
+  return [`npx --no-install tsx ui/build.ts ${quote(`${outputDir}/ui`)}`];
+}
