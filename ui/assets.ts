@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import type { UiAssets, UiManifest } from '../shared/http/ui.js';
 
 export const UI_MANIFEST_FILE = 'manifest.json';
+/** Where a function package keeps the built UI: this folder beside its bundle. */
+export const UI_DIRECTORY = 'ui';
 
 export function directoryUiAssets(dir: string): UiAssets {
   let manifest: Promise<UiManifest> | undefined;

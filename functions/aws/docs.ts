@@ -8,18 +8,16 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { documentsApp } from '../../shared/http/documents.js';
 import { unboundRoutes } from '../../shared/http/routes.js';
-import { directoryUiAssets } from '../../ui/assets.js';
+import { directoryUiAssets, UI_DIRECTORY } from '../../ui/assets.js';
 import { uiAuthFromEnv } from './config.js';
 import { createHttpHandler } from './handlers/api-handler.js';
 import { createLogger } from './logger.js';
-
-/** The stack's bundling writes the built UI beside the bundle (ui/build.ts). */
-export const UI_DIRECTORY = 'ui';
 
 export const handler = createHttpHandler({
   app: () =>
     documentsApp(unboundRoutes(), {
       ui: {
+        // The stack's bundling writes the built UI beside the bundle (uiBuildCommands).
         assets: directoryUiAssets(join(dirname(fileURLToPath(import.meta.url)), UI_DIRECTORY)),
         config: { runtime: 'aws', auth: uiAuthFromEnv(process.env) },
       },

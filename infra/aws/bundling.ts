@@ -3,6 +3,7 @@
  * NodejsFunction) and the bundle benchmark and bundle tests build with exactly these.
  */
 import { fileURLToPath } from 'node:url';
+import { UI_DIRECTORY } from '../../ui/assets.js';
 
 /** The repository root: entries (`functions/aws/<name>.ts`) and the lock file are found from here. */
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -60,5 +61,5 @@ export async function buildLambdaBundle(
  */
 export function uiBuildCommands(outputDir: string): string[] {
   const quote = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
-  return [`npx --no-install tsx ui/build.ts ${quote(`${outputDir}/ui`)}`];
+  return [`npx --no-install tsx ui/build.ts ${quote(`${outputDir}/${UI_DIRECTORY}`)}`];
 }
