@@ -1,6 +1,7 @@
 /** Experiments, their runs (params and latest metrics), one run, and runs compared on one chart. */
 import { useEffect, useState } from 'preact/hooks';
-import type { Experiment, Run } from '../../../shared/service/runs.js';
+import type { Experiment } from '../../../shared/service/tracking/experiments.js';
+import type { Run } from '../../../shared/service/tracking/runs.js';
 import { apiPath, get, type Page, pageQuery } from '../api.js';
 import { MetricChart } from '../chart.js';
 import { Badge, Card, ErrorBox, Facts, Field, KeyValues, Loading, Pager } from '../components.js';

@@ -1,6 +1,7 @@
 /** One version: files (with SHA-256 and download), lineage to its run, properties, signature, pull command. */
 import type { Model, ModelVersion, VersionFile } from '../../../shared/domain/types.js';
-import type { Experiment, Run } from '../../../shared/service/runs.js';
+import type { Experiment } from '../../../shared/service/tracking/experiments.js';
+import type { Run } from '../../../shared/service/tracking/runs.js';
 import { ApprovalForm, ArchiveButton, MoveAliasForm, TagsEditor } from '../actions.js';
 import { apiPath, call } from '../api.js';
 import { Badge, Card, Chips, CopyButton, ErrorBox, Facts, KeyValues, Loading } from '../components.js';
