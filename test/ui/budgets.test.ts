@@ -2,7 +2,8 @@
  * The UI's budgets, measured in headless Chromium against the local server and written to
  * .artifacts/ui/budgets.json: all UI JavaScript <= 150 KB gzipped; the models page with 10,000
  * models and a model page with 100,000 versions show their first rows in < 1 s; a chart of
- * 100,000 points draws in < 300 ms.
+ * 100,000 points draws in < 300 ms. Run alone after the rest of the suite (`npm run
+ * test:ui-budgets`, part of `npm test`), so no other test file shares the two cores.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -16,7 +17,7 @@ import { seedBulk, seedLongRun } from './support/seed.js';
 const MODELS = 10_000;
 const VERSIONS = 100_000;
 const POINTS = 100_000;
-const figures: Record<string, unknown> = { machineNote: 'measured while the suite runs; shared machine' };
+const figures: Record<string, unknown> = { note: 'measured alone (npm run test:ui-budgets); headless Chromium, local server' };
 
 let reg: TestRegistry;
 let browser: Browser;
