@@ -17,7 +17,9 @@ import { seedBulk, seedLongRun } from './support/seed.js';
 const MODELS = 10_000;
 const VERSIONS = 100_000;
 const POINTS = 100_000;
-const figures: Record<string, unknown> = { note: 'measured alone (npm run test:ui-budgets); headless Chromium, local server' };
+const figures: Record<string, unknown> = {
+  note: 'measured alone (npm run test:ui-budgets); headless Chromium, local server',
+};
 
 let reg: TestRegistry;
 let browser: Browser;
