@@ -1,12 +1,14 @@
 /**
  * Fuzz: fast-check properties over every route of the route table (and over drop-in keys):
  * no request may produce a 5xx, every error must be `application/problem+json`, and a hostile
- * name, path or source the server sees must never be accepted.
+ * name, path or source the server sees must never be accepted. The trust-boundary attacks of
+ * issue #14 run fuzzed too (fuzz/boundary-fuzz.ts), each a hostile case.
  */
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { registryRoutes } from '../../../shared/http/routes.js';
 import type { Registry } from '../backend.js';
+import { type BoundaryFuzzFigures, fuzzBoundaries } from '../fuzz/boundary-fuzz.js';
 import { HOSTILE_SEGMENTS } from '../fuzz/hostile-inputs.js';
 import { type FuzzRequest, requestArbitrary } from '../fuzz/request-arbitrary.js';
 import type { FieldPools } from '../fuzz/schema-arbitrary.js';
@@ -23,6 +25,8 @@ export interface FuzzFigures {
   unsendable: number;
   hostileCases: number;
   hostileAccepted: number;
+  /** The trust-boundary attacks, fuzzed (counted in hostileCases and hostileAccepted too). */
+  boundaryAttacks?: BoundaryFuzzFigures;
   examples: Array<{ why: string; method: string; url: string; status: number; body?: string; hostile?: string }>;
 }
 
@@ -187,6 +191,22 @@ export async function fuzz(reg: Registry, options: { cases: number; seed: number
     }),
     { numRuns: 300, seed: options.seed },
   );
+
+  figures.boundaryAttacks = await fuzzBoundaries(
+    reg,
+    { runs: Math.max(50, Math.round(options.cases / 20)), seed: options.seed },
+    (r) =>
+      note({
+        why: `${r.attack} got past: ${r.got} (expected ${r.expected})`,
+        method: 'ATTACK',
+        url: r.target,
+        status: 0,
+      }),
+  );
+  for (const f of Object.values(figures.boundaryAttacks)) {
+    figures.hostileCases += f.cases;
+    figures.hostileAccepted += f.accepted;
+  }
   return figures;
 }
 
