@@ -112,7 +112,7 @@ describe('a JSON body over 1 MiB through the Azure Functions handler', () => {
     const app = await functionsApp(azurite, { container: 'oversize', table: 'oversize' });
     const body = { name: 'az', description: 'a'.repeat(TWO_MIB) };
     const length = String(Buffer.byteLength(JSON.stringify(body)));
-    for (const headers of [{ 'content-length': length }, {}]) {
+    for (const headers of [{ 'content-length': length }, {}] as Array<Record<string, string>>) {
       const res = await app.call('POST', '/v1/models', { body, headers });
       expect(res.status).toBe(413);
       expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
