@@ -23,7 +23,13 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export async function runFaultFlow(
   target: ClientTarget,
   model: string,
-  options: { workers: number; iterations: number; sharedEvery: number },
+  options: {
+    workers: number;
+    iterations: number;
+    sharedEvery: number;
+    /** Told the running count before every call: lets a fault be injected at a point of the flow, not at a time. */
+    onCall?: (calls: number) => void;
+  },
 ): Promise<FlowFigures> {
   const client = new RegistryClient(target);
   const figures: FlowFigures = {
@@ -38,8 +44,12 @@ export async function runFaultFlow(
   const shared = randomBytes(2048);
 
   /** One attempt: a reply, or undefined on a network error. */
-  const attempt = async <T>(what: string, call: () => Promise<Reply<T>>): Promise<Reply<T> | undefined> => {
+  const counted = () => {
     figures.calls++;
+    options.onCall?.(figures.calls);
+  };
+  const attempt = async <T>(what: string, call: () => Promise<Reply<T>>): Promise<Reply<T> | undefined> => {
+    counted();
     try {
       const reply = await call();
       if (reply.status >= 500 && reply.status !== 503) {
@@ -79,7 +89,7 @@ export async function runFaultFlow(
     const upload = async () => {
       for (const u of created.body.uploads)
         for (let n = 0; n < 10; n++) {
-          figures.calls++;
+          counted();
           const status = await client.upload(u, bytes).catch(() => 0);
           if (status === 0) figures.networkErrors++;
           if (status >= 200 && status < 300) break;

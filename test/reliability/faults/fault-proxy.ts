@@ -89,7 +89,7 @@ async function handle(target: URL, plan: FaultPlan, req: IncomingMessage, res: S
     res.end();
     return;
   }
-  if (fault === 'delay') await pause(50 + Math.floor(Math.random() * 250));
+  if (fault === 'delay') await pause(plan.delayMs());
   const upstream = await forward(target, req, body);
   if (fault === 'lostResponse') {
     res.writeHead(503, { 'content-length': '0', connection: 'close' });
