@@ -19,6 +19,8 @@ export interface FlowFigures {
 }
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** A well-behaved client's backoff: growing, capped at a second (a killed server takes seconds to come back). */
+const backoff = (n: number) => pause(Math.min(1000, 30 + 20 * n));
 
 export async function runFaultFlow(
   target: ClientTarget,
@@ -73,32 +75,32 @@ export async function runFaultFlow(
     const file: LocalFile = { path: 'model.bin', bytes };
     const key = `w${worker}-i${i}`;
     let created: Reply<CreatedBody> | undefined;
-    for (let n = 0; n < 30; n++) {
+    for (let n = 0; n < 60; n++) {
       created = await attempt('create', () =>
         client.createVersion(model, [file], { idempotencyKey: key, tags: { idempotencyKey: key } }),
       );
       if (!retriable(created)) break;
-      await pause(30 + 20 * n);
+      await backoff(n);
     }
     if (!created || (created.status !== 201 && created.status !== 200)) {
       if (figures.examples.length < 10)
-        figures.examples.push(`gave up at create: ${created?.status} ${JSON.stringify(created?.body).slice(0, 300)}`);
+        figures.examples.push(`gave up at create: ${created?.status} ${String(JSON.stringify(created?.body)).slice(0, 300)}`);
       return false;
     }
     const version = created.body.version.version;
     const upload = async () => {
       for (const u of created.body.uploads)
-        for (let n = 0; n < 10; n++) {
+        for (let n = 0; n < 30; n++) {
           counted();
           const status = await client.upload(u, bytes).catch(() => 0);
           if (status === 0) figures.networkErrors++;
           if (status >= 200 && status < 300) break;
-          await pause(30 + 20 * n);
+          await backoff(n);
         }
     };
     await upload();
     let ready = false;
-    for (let n = 0; n < 30 && !ready; n++) {
+    for (let n = 0; n < 60 && !ready; n++) {
       const committed = await attempt('commit', () => client.commit(model, version));
       const status = committed?.status ?? 0;
       const text = committed ? JSON.stringify(committed.body) : '';
@@ -108,15 +110,15 @@ export async function runFaultFlow(
         if (figures.examples.length < 10) figures.examples.push(`gave up at commit: ${status} ${text.slice(0, 300)}`);
         return false;
       }
-      if (!ready) await pause(30 + 20 * n);
+      if (!ready) await backoff(n);
     }
     if (!ready) return false;
-    for (let n = 0; n < 20; n++) {
+    for (let n = 0; n < 30; n++) {
       const moved = await attempt('alias', () =>
         client.json('PUT', `/v1/models/${model}/aliases/w${worker}`, { body: { version } }),
       );
       if (moved && moved.status < 500) break;
-      await pause(30 + 20 * n);
+      await backoff(n);
     }
     return true;
   };
