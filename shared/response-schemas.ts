@@ -120,6 +120,15 @@ export const PartUrlsResponse = z
   .object({ parts: z.array(z.object({ partNumber: z.int(), ...SignedRequestSchema.shape })) })
   .register(schemaRegistry, { id: 'PartUrlsResponse' });
 
+export const UploadedPartsResponse = z
+  .object({
+    path: z.string(),
+    partSize: z.int(),
+    partCount: z.int(),
+    parts: z.array(z.object({ partNumber: z.int(), size: z.int(), etag: z.string() })),
+  })
+  .register(schemaRegistry, { id: 'UploadedPartsResponse' });
+
 export const pageOf = <T extends z.ZodMiniType>(item: T, id: string) =>
   z.object({ items: z.array(item), nextPageToken: z.nullable(z.string()) }).register(schemaRegistry, { id });
 
@@ -194,6 +203,7 @@ export const responseSchemas = {
   Alias: AliasSchema,
   FileUrl: FileUrlSchema,
   PartUrlsResponse,
+  UploadedPartsResponse,
   Problem: ProblemSchema,
   Experiment: ExperimentSchema,
   Run: RunSchema,

@@ -7,7 +7,7 @@ import type { Actor, RegistryContext } from './context.js';
 import { historyWrite } from './history.js';
 import { loadModelRow } from './models.js';
 import { isExpired, type VersionRow } from './records.js';
-import { removeVersion } from './versions.js';
+import { removeVersion } from './versions/removal.js';
 
 /** Rows that outlive the model: the audit trail, and the counter so numbers are never reused. */
 const KEPT_PREFIXES = [keys.historyPrefix, 'AH#', keys.counter, keys.deletedPrefix, keys.holes];

@@ -13,7 +13,8 @@ import { digestStream } from './blobs.js';
 import { type Actor, type RegistryContext, systemActor } from './context.js';
 import { createModel } from './models.js';
 import type { VersionRow } from './records.js';
-import { createVersion, verifyVersion } from './versions.js';
+import { createVersion } from './versions/create.js';
+import { verifyVersion } from './versions/verify.js';
 
 export interface ObjectCreatedEvent {
   /** The object key, already URL-decoded (`+` is a space in S3 notifications). */

@@ -9,7 +9,8 @@ import { type RegistryContext, systemActor } from './context.js';
 import { historyWrite } from './history.js';
 import { ABANDONED_CREATE_MS } from './models.js';
 import { type CatalogRow, catalogRowOf, type ModelRow, type VersionRow } from './records.js';
-import { failVersion, loadFiles, verifyVersion } from './versions.js';
+import { loadFiles } from './versions/reads.js';
+import { failVersion, verifyVersion } from './versions/verify.js';
 
 const SYSTEM = systemActor('mreg:sweeper');
 /** A number missing this long after it was first seen missing belongs to a crashed create. */

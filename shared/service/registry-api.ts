@@ -13,9 +13,16 @@ import * as aliases from './aliases.js';
 import { defaultSettings, type RegistryContext, type RegistrySettings, type VerificationQueue } from './context.js';
 import { deleteModel } from './model-deletion.js';
 import * as models from './models.js';
-import * as runs from './runs.js';
 import { nativeSha256 } from './sha256-native.js';
-import * as versions from './versions.js';
+import * as experiments from './tracking/experiments.js';
+import * as metrics from './tracking/metrics.js';
+import * as runs from './tracking/runs.js';
+import * as versionCreate from './versions/create.js';
+import * as versionEdits from './versions/edits.js';
+import * as versionParts from './versions/parts.js';
+import * as versionReads from './versions/reads.js';
+import * as versionRemoval from './versions/removal.js';
+import * as versionVerify from './versions/verify.js';
 
 export interface RegistryPorts {
   metadata: MetadataStore;
@@ -49,7 +56,7 @@ export class RegistryApi {
       verification: ports.verification ?? {
         enqueue: async (model, version) => {
           // In-process fallback: verify after the response; failures stay visible on the version.
-          setTimeout(() => void versions.runVerification(context, model, version).catch(() => undefined), 0);
+          setTimeout(() => void versionVerify.runVerification(context, model, version).catch(() => undefined), 0);
         },
       },
     };
@@ -72,17 +79,18 @@ export class RegistryApi {
   get versions() {
     const c = this.context;
     return {
-      create: bind(c, versions.createVersion),
-      get: bind(c, versions.getVersion),
-      list: bind(c, versions.listVersions),
-      update: bind(c, versions.updateVersion),
-      commit: bind(c, versions.commitVersion),
-      archive: bind(c, versions.archiveVersion),
-      delete: bind(c, versions.deleteVersion),
-      files: bind(c, versions.listFiles),
-      download: bind(c, versions.fileDownload),
-      partUrls: bind(c, versions.partUrls),
-      runVerification: bind(c, versions.runVerification),
+      create: bind(c, versionCreate.createVersion),
+      get: bind(c, versionReads.getVersion),
+      list: bind(c, versionReads.listVersions),
+      update: bind(c, versionEdits.updateVersion),
+      commit: bind(c, versionVerify.commitVersion),
+      archive: bind(c, versionEdits.archiveVersion),
+      delete: bind(c, versionRemoval.deleteVersion),
+      files: bind(c, versionReads.listFiles),
+      download: bind(c, versionReads.fileDownload),
+      partUrls: bind(c, versionParts.partUrls),
+      uploadedParts: bind(c, versionParts.uploadedParts),
+      runVerification: bind(c, versionVerify.runVerification),
     };
   }
 
@@ -99,16 +107,16 @@ export class RegistryApi {
   get tracking() {
     const c = this.context;
     return {
-      createExperiment: bind(c, runs.createExperiment),
-      getExperiment: bind(c, runs.getExperiment),
-      listExperiments: bind(c, runs.listExperiments),
+      createExperiment: bind(c, experiments.createExperiment),
+      getExperiment: bind(c, experiments.getExperiment),
+      listExperiments: bind(c, experiments.listExperiments),
       createRun: bind(c, runs.createRun),
       listRuns: bind(c, runs.listRuns),
       getRun: bind(c, runs.getRun),
       updateRun: bind(c, runs.updateRun),
       putParams: bind(c, runs.putParams),
-      logMetrics: bind(c, runs.logMetrics),
-      metricHistory: bind(c, runs.metricHistory),
+      logMetrics: bind(c, metrics.logMetrics),
+      metricHistory: bind(c, metrics.metricHistory),
     };
   }
 }

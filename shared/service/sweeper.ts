@@ -9,7 +9,7 @@ import type { RegistryContext } from './context.js';
 import { reconcileIncoming } from './object-created.js';
 import { reconcileModels } from './reconcile.js';
 import type { ModelRow } from './records.js';
-import { removeExpiredOrEvicted } from './versions.js';
+import { removeExpiredOrEvicted } from './versions/removal.js';
 
 export interface SweepReport {
   expiredVersions: number;

@@ -288,12 +288,36 @@ describe('large files and blobs', () => {
       { body: { path: 'weights/model.safetensors', partNumbers: numbers } },
     );
     expect(parts.status).toBe(200);
+    const uploaded = () =>
+      h.json<{ partSize: number; partCount: number; parts: Array<{ partNumber: number; size: number }> }>(
+        'GET',
+        `/v1/models/llm/versions/1/parts?path=${encodeURIComponent('weights/model.safetensors')}`,
+      );
+    expect((await uploaded()).body).toEqual({
+      path: 'weights/model.safetensors',
+      partSize,
+      partCount: multipart.partCount,
+      parts: [],
+    });
     for (const part of parts.body.parts) {
       const chunk = bytes.subarray((part.partNumber - 1) * partSize, part.partNumber * partSize);
       expect(
         (await h.signed(part.url, { method: 'PUT', headers: part.headers, body: new Uint8Array(chunk) })).status,
       ).toBe(200);
     }
+    // A client resuming an interrupted upload learns which parts the store already holds.
+    expect((await uploaded()).body.parts).toEqual(
+      numbers.map((n) =>
+        expect.objectContaining({ partNumber: n, size: Math.min(partSize, bytes.length - (n - 1) * partSize) }),
+      ),
+    );
+    expect((await h.json('GET', '/v1/models/llm/versions/1/parts')).status).toBe(400);
+    const notMultipart = await h.json<{ errors: Array<{ field: string }> }>(
+      'GET',
+      '/v1/models/llm/versions/1/parts?path=other.bin',
+    );
+    expect(notMultipart.status).toBe(400);
+    expect(notMultipart.body.errors[0]?.field).toBe('path');
     const committed = await h.json('POST', '/v1/models/llm/versions/1/commit');
     expect(committed.status).toBe(200);
     expect(committed.body.state).toBe('READY');

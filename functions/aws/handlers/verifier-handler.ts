@@ -5,7 +5,7 @@
  * before its own timeout; the core then saves the hash state and queues the rest.
  */
 import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
-import type { CommitResult } from '../../../shared/service/versions.js';
+import type { CommitResult } from '../../../shared/service/versions/verify.js';
 import { type DynamoRecord, decodeItem } from '../dynamo-item.js';
 import type { Logger } from '../logger.js';
 import { VERIFY_PARTITION_PREFIX, type VerificationRequest } from '../verification-queue.js';

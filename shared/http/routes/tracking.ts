@@ -1,0 +1,124 @@
+/** Experiments, runs, params and metrics. */
+import * as s from '../../schemas.js';
+import type { RegistryApi } from '../../service/registry-api.js';
+import { defineRoute, type RouteDef } from '../route-table.js';
+import { json, PAGE_QUERY, pageQuery, problems } from './http-fields.js';
+
+export function trackingRoutes(registry: RegistryApi): RouteDef[] {
+  return [
+    defineRoute({
+      id: 'createExperiment',
+      method: 'POST',
+      path: '/v1/experiments',
+      scope: 'registry.write',
+      summary: 'Create an experiment (names are unique)',
+      tag: 'tracking',
+      body: s.CreateExperimentRequest,
+      responses: [{ status: 201, description: 'created', schema: 'Experiment' }, ...problems(400, 409)],
+      handle: async (r) => json(201, await registry.tracking.createExperiment(r.principal, r.body)),
+    }),
+    defineRoute({
+      id: 'listExperiments',
+      method: 'GET',
+      path: '/v1/experiments',
+      scope: 'registry.read',
+      summary: 'List experiments',
+      tag: 'tracking',
+      query: PAGE_QUERY,
+      responses: [{ status: 200, description: 'a page', schema: 'ExperimentPage' }, ...problems(400)],
+      handle: async (r) => json(200, await registry.tracking.listExperiments(r.principal, pageQuery(r.query))),
+    }),
+    defineRoute({
+      id: 'getExperiment',
+      method: 'GET',
+      path: '/v1/experiments/{id}',
+      scope: 'registry.read',
+      summary: 'Read an experiment',
+      tag: 'tracking',
+      responses: [{ status: 200, description: 'the experiment', schema: 'Experiment' }, ...problems(400, 404)],
+      handle: async (r) => json(200, await registry.tracking.getExperiment(r.principal, r.params.id ?? '')),
+    }),
+    defineRoute({
+      id: 'createRun',
+      method: 'POST',
+      path: '/v1/experiments/{id}/runs',
+      scope: 'registry.write',
+      summary: 'Start a run',
+      tag: 'tracking',
+      body: s.CreateRunRequest,
+      responses: [{ status: 201, description: 'created', schema: 'Run' }, ...problems(400, 404)],
+      handle: async (r) => json(201, await registry.tracking.createRun(r.principal, r.params.id ?? '', r.body)),
+    }),
+    defineRoute({
+      id: 'listRuns',
+      method: 'GET',
+      path: '/v1/experiments/{id}/runs',
+      scope: 'registry.read',
+      summary: "An experiment's runs, oldest first",
+      tag: 'tracking',
+      query: PAGE_QUERY,
+      responses: [{ status: 200, description: 'a page', schema: 'RunPage' }, ...problems(400, 404)],
+      handle: async (r) =>
+        json(200, await registry.tracking.listRuns(r.principal, r.params.id ?? '', pageQuery(r.query))),
+    }),
+    defineRoute({
+      id: 'getRun',
+      method: 'GET',
+      path: '/v1/runs/{id}',
+      scope: 'registry.read',
+      summary: 'Read a run',
+      tag: 'tracking',
+      responses: [{ status: 200, description: 'the run', schema: 'Run' }, ...problems(400, 404)],
+      handle: async (r) => json(200, await registry.tracking.getRun(r.principal, r.params.id ?? '')),
+    }),
+    defineRoute({
+      id: 'updateRun',
+      method: 'PATCH',
+      path: '/v1/runs/{id}',
+      scope: 'registry.write',
+      summary: 'Finish, fail or kill a run (sets endTime), rename, tag',
+      tag: 'tracking',
+      body: s.PatchRunRequest,
+      responses: [{ status: 200, description: 'the run', schema: 'Run' }, ...problems(400, 404)],
+      handle: async (r) => json(200, await registry.tracking.updateRun(r.principal, r.params.id ?? '', r.body)),
+    }),
+    defineRoute({
+      id: 'putParams',
+      method: 'PUT',
+      path: '/v1/runs/{id}/params',
+      scope: 'registry.write',
+      summary: 'Add params (write-once: a different value for a set key is 409)',
+      tag: 'tracking',
+      body: s.PutParamsRequest,
+      responses: [{ status: 200, description: 'the run', schema: 'Run' }, ...problems(400, 404, 409)],
+      handle: async (r) =>
+        json(200, await registry.tracking.putParams(r.principal, r.params.id ?? '', r.body as Record<string, string>)),
+    }),
+    defineRoute({
+      id: 'logMetrics',
+      method: 'POST',
+      path: '/v1/runs/{id}/metrics',
+      scope: 'registry.write',
+      summary: 'Log up to 1,000 metric points (all validated before any is written)',
+      tag: 'tracking',
+      body: s.LogMetricsRequest,
+      responses: [{ status: 200, description: 'written', schema: 'MetricsWritten' }, ...problems(400, 404, 413)],
+      handle: async (r) => json(200, await registry.tracking.logMetrics(r.principal, r.params.id ?? '', r.body)),
+    }),
+    defineRoute({
+      id: 'metricHistory',
+      method: 'GET',
+      path: '/v1/runs/{id}/metrics/{key}',
+      scope: 'registry.read',
+      summary: 'A metric series, by step ascending',
+      tag: 'tracking',
+      query: PAGE_QUERY,
+      responses: [{ status: 200, description: 'a page', schema: 'MetricPage' }, ...problems(400, 404)],
+      handle: async (r) =>
+        json(
+          200,
+          await registry.tracking.metricHistory(r.principal, r.params.id ?? '', r.params.key ?? '', pageQuery(r.query)),
+        ),
+    }),
+  ];
+}

@@ -1,0 +1,190 @@
+/**
+ * Runs: a run's row lives in its experiment's partition (listing runs is one query); `RUN#<id>`
+ * holds a pointer, the latest value per metric key and the model versions it produced.
+ */
+
+import { runKeys } from '../../domain/keys.js';
+import type { Page } from '../../domain/types.js';
+import { ConditionFailedError, contended, invalid, notFound, RegistryError } from '../../errors.js';
+import type { Item } from '../../ports/metadata-store.js';
+import type { CreateRunInput, PatchRunInput } from '../../schemas.js';
+import { requireScope } from '../authorization.js';
+import type { Actor, RegistryContext } from '../context.js';
+import { mergePatch } from '../merge-patch.js';
+import { decodePageToken, encodePageToken, pageSizeOf } from '../page-token.js';
+import { scanPartition } from '../scan.js';
+import { checkId, getExperiment } from './experiments.js';
+import type { LatestMetricRow } from './metrics.js';
+export type RunStatus = 'RUNNING' | 'FINISHED' | 'FAILED' | 'KILLED';
+
+export interface RunRow {
+  [key: string]: unknown;
+  id: string;
+  experimentId: string;
+  name: string;
+  status: RunStatus;
+  params: Record<string, string>;
+  tags: Record<string, string>;
+  startTime: string;
+  endTime: string | null;
+  createdBy: string;
+}
+
+export interface Run extends RunRow {
+  latestMetrics: Record<string, number>;
+  modelVersions: Array<{ model: string; version: number }>;
+}
+
+export async function createRun(
+  ctx: RegistryContext,
+  actor: Actor,
+  experimentId: string,
+  input: CreateRunInput,
+): Promise<Run> {
+  requireScope(actor, 'registry.write');
+  await getExperiment(ctx, actor, experimentId);
+  const id = ctx.newId();
+  const row: RunRow = {
+    id,
+    experimentId,
+    name: input.name ?? id,
+    status: 'RUNNING',
+    params: input.params ?? {},
+    tags: input.tags ?? {},
+    startTime: ctx.clock.now().toISOString(),
+    endTime: null,
+    createdBy: actor.subject,
+  };
+  // Pointer first: a run row is only reachable through it, so a crash leaves nothing visible.
+  await ctx.metadata.batch(runKeys.run(id), [{ op: 'put', sk: 'META', data: { experimentId }, if: { absent: true } }]);
+  await ctx.metadata.batch(runKeys.experimentRuns(experimentId), [
+    { op: 'put', sk: runKeys.runRow(id), data: row, if: { absent: true } },
+  ]);
+  return { ...row, latestMetrics: {}, modelVersions: [] };
+}
+
+export async function loadRunRow(ctx: RegistryContext, runId: string): Promise<Item<RunRow>> {
+  checkId('runId', runId);
+  const pointer = await ctx.metadata.get<{ experimentId: string }>(runKeys.run(runId), 'META');
+  const item =
+    pointer &&
+    (await ctx.metadata.get<RunRow>(runKeys.experimentRuns(pointer.data.experimentId), runKeys.runRow(runId)));
+  if (!item) throw notFound(`run ${runId}`);
+  return item;
+}
+
+export async function runExists(ctx: RegistryContext, runId: string): Promise<boolean> {
+  if (!/^[0-9A-Z]{26}$/.test(runId)) return false;
+  const pointer = await ctx.metadata.get<{ experimentId: string }>(runKeys.run(runId), 'META');
+  return pointer !== undefined;
+}
+
+/** Records that a version came from a run, so the run lists it. */
+export async function linkRunVersion(
+  ctx: RegistryContext,
+  runId: string,
+  model: string,
+  version: number,
+): Promise<void> {
+  await ctx.metadata.batch(runKeys.run(runId), [
+    { op: 'put', sk: runKeys.runVersion(model, version), data: { model, version } },
+  ]);
+}
+
+async function withDerived(ctx: RegistryContext, row: RunRow): Promise<Run> {
+  const pk = runKeys.run(row.id);
+  const [metrics, versions] = await Promise.all([
+    ctx.metadata.query<LatestMetricRow>(pk, { prefix: runKeys.latestMetricPrefix, limit: 1000 }),
+    ctx.metadata.query<{ model: string; version: number }>(pk, { prefix: runKeys.runVersionPrefix, limit: 1000 }),
+  ]);
+  const latestMetrics: Record<string, number> = {};
+  for (const m of metrics.items) latestMetrics[m.data.key] = m.data.value;
+  return {
+    ...row,
+    latestMetrics,
+    modelVersions: versions.items.map((v) => ({ model: v.data.model, version: v.data.version })),
+  };
+}
+
+export async function getRun(ctx: RegistryContext, actor: Actor, runId: string): Promise<Run> {
+  requireScope(actor, 'registry.read');
+  return withDerived(ctx, (await loadRunRow(ctx, runId)).data);
+}
+
+export async function listRuns(
+  ctx: RegistryContext,
+  actor: Actor,
+  experimentId: string,
+  query: { pageSize?: string; pageToken?: string },
+): Promise<Page<Run>> {
+  await getExperiment(ctx, actor, experimentId);
+  const pageSize = pageSizeOf(query.pageSize);
+  const pk = runKeys.experimentRuns(experimentId);
+  const scope = { route: 'runs', partition: pk, filter: '' };
+  const after = query.pageToken ? decodePageToken(query.pageToken, scope, runKeys.runRowPrefix) : undefined;
+  const result = await scanPartition<RunRow, RunRow>(
+    ctx.metadata,
+    pk,
+    { prefix: runKeys.runRowPrefix, after, want: pageSize, budget: pageSize },
+    (item) => item.data,
+  );
+  const items = await Promise.all(result.items.map((row) => withDerived(ctx, row)));
+  return { items, nextPageToken: result.resumeAfter ? encodePageToken(scope, result.resumeAfter) : null };
+}
+
+async function changeRun(
+  ctx: RegistryContext,
+  actor: Actor,
+  runId: string,
+  change: (row: RunRow) => RunRow | undefined,
+): Promise<Run> {
+  requireScope(actor, 'registry.write');
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const item = await loadRunRow(ctx, runId);
+    const next = change(item.data);
+    if (!next) return withDerived(ctx, item.data);
+    try {
+      await ctx.metadata.batch(runKeys.experimentRuns(item.data.experimentId), [
+        { op: 'put', sk: item.sk, data: next, if: { etag: item.etag } },
+      ]);
+      return withDerived(ctx, next);
+    } catch (e) {
+      if (!(e instanceof ConditionFailedError)) throw e;
+    }
+  }
+  throw contended('the run');
+}
+
+export function updateRun(ctx: RegistryContext, actor: Actor, runId: string, patch: PatchRunInput): Promise<Run> {
+  return changeRun(ctx, actor, runId, (row) => {
+    const next = { ...row };
+    if (patch.name !== undefined) next.name = patch.name;
+    if (patch.tags !== undefined) next.tags = mergePatch(row.tags, patch.tags) as Record<string, string>;
+    if (patch.status !== undefined && patch.status !== row.status) {
+      next.status = patch.status;
+      next.endTime = patch.status === 'RUNNING' ? null : ctx.clock.now().toISOString();
+    }
+    return next;
+  });
+}
+
+/** Params are write-once (as in MLflow): the same value again is a no-op, a different one a 409. */
+export function putParams(
+  ctx: RegistryContext,
+  actor: Actor,
+  runId: string,
+  params: Record<string, string>,
+): Promise<Run> {
+  return changeRun(ctx, actor, runId, (row) => {
+    const clashes = Object.entries(params).filter(([k, v]) => row.params[k] !== undefined && row.params[k] !== v);
+    if (clashes.length > 0)
+      throw new RegistryError('conflict', 'params are write-once', {
+        issues: clashes.map(([k]) => ({ field: k, message: `already set to "${row.params[k]}"` })),
+      });
+    const added = Object.entries(params).filter(([k]) => row.params[k] === undefined);
+    if (added.length === 0) return undefined;
+    if (Object.keys(row.params).length + added.length > 1000)
+      throw invalid('params', 'a run takes at most 1000 params');
+    return { ...row, params: { ...row.params, ...Object.fromEntries(added) } };
+  });
+}

@@ -1,0 +1,88 @@
+/**
+ * Multipart uploads of a PENDING version: how a file is cut into parts, signed part URLs in
+ * batches, and the parts the store already holds (so a client resumes an interrupted upload).
+ */
+import { conflict, invalid } from '../../errors.js';
+import type { Item } from '../../ports/metadata-store.js';
+import type { SignedRequest, UploadedPart } from '../../ports/object-store.js';
+import type { Actor, RegistryContext } from '../context.js';
+import { loadModelForWrite } from '../models.js';
+import type { PendingUpload, VersionRow } from '../records.js';
+import { loadVersion } from '../refs.js';
+import { loadFiles } from './reads.js';
+
+/** How a file of this size is cut into parts: at least 64 MiB, within the store's part limits and count. */
+export function multipartPlan(ctx: RegistryContext, size: number): { partSize: number; partCount: number } {
+  const { minPartBytes, maxPartBytes, maxParts } = ctx.objects.multipart;
+  const mib = 1024 * 1024;
+  const wanted = Math.max(minPartBytes, 64 * mib, Math.ceil(size / maxParts / mib) * mib);
+  const partSize = Math.min(wanted, maxPartBytes);
+  return { partSize, partCount: Math.max(1, Math.ceil(size / partSize)) };
+}
+
+type MultipartUpload = PendingUpload & { multipartUploadId: string };
+
+/** The multipart upload of one file of a PENDING version, for a writer of its model. */
+async function multipartUploadOf(
+  ctx: RegistryContext,
+  actor: Actor,
+  model: string,
+  ref: string,
+  path: string,
+): Promise<{ item: Item<VersionRow>; upload: MultipartUpload }> {
+  await loadModelForWrite(ctx, actor, model);
+  const item = await loadVersion(ctx, model, ref);
+  if (item.data.state !== 'PENDING') throw conflict(`version ${item.data.version} is ${item.data.state}`);
+  const file = (await loadFiles(ctx, model, item.data)).find((f) => f.path === path);
+  if (!file) throw invalid('path', `no file "${path}" in version ${item.data.version}`);
+  const upload = item.data.pending.find((u) => u.sha256 === file.sha256);
+  if (upload?.multipartUploadId === undefined)
+    throw invalid('path', `"${path}" is not a multipart upload of this version`);
+  return { item, upload: { ...upload, multipartUploadId: upload.multipartUploadId } };
+}
+
+export async function partUrls(
+  ctx: RegistryContext,
+  actor: Actor,
+  model: string,
+  ref: string,
+  request: { path: string; partNumbers: number[] },
+): Promise<{ parts: Array<{ partNumber: number } & SignedRequest> }> {
+  const { upload } = await multipartUploadOf(ctx, actor, model, ref, request.path);
+  const parts = await Promise.all(
+    request.partNumbers.map(async (partNumber) => ({
+      partNumber,
+      ...(await ctx.objects.presignPart(
+        upload.stagingKey,
+        upload.multipartUploadId,
+        partNumber,
+        ctx.settings.uploadUrlSeconds,
+      )),
+    })),
+  );
+  return { parts };
+}
+
+export interface UploadedParts {
+  path: string;
+  partSize: number;
+  partCount: number;
+  /** The parts the store holds so far, by part number: a client resumes with the rest. */
+  parts: UploadedPart[];
+}
+
+export async function uploadedParts(
+  ctx: RegistryContext,
+  actor: Actor,
+  model: string,
+  ref: string,
+  path: string,
+): Promise<UploadedParts> {
+  const { upload } = await multipartUploadOf(ctx, actor, model, ref, path);
+  const parts = await ctx.objects.listParts(upload.stagingKey, upload.multipartUploadId);
+  return {
+    path,
+    ...multipartPlan(ctx, upload.size),
+    parts: [...parts].sort((a, b) => a.partNumber - b.partNumber),
+  };
+}
