@@ -84,7 +84,9 @@ export async function runFaultFlow(
     }
     if (!created || (created.status !== 201 && created.status !== 200)) {
       if (figures.examples.length < 10)
-        figures.examples.push(`gave up at create: ${created?.status} ${String(JSON.stringify(created?.body)).slice(0, 300)}`);
+        figures.examples.push(
+          `gave up at create: ${created?.status} ${String(JSON.stringify(created?.body)).slice(0, 300)}`,
+        );
       return false;
     }
     const version = created.body.version.version;

@@ -197,9 +197,12 @@ export async function fuzz(
   // Drop-in keys: the object is written for real, then its event delivered; a hostile model or
   // file name under incoming/ must be refused, an ordinary one registers.
   const drops = figures.dropIns;
-  const segment = fc.oneof(fc.constantFrom(...HOSTILE_SEGMENTS), fc.constantFrom('ok', 'm.bin', 'dir/f.bin'));
+  // Ordinary model names are one segment: `incoming/dir/f.bin/<path>` would be model `dir`, and
+  // a hostile path after `f.bin/` (`C:/x`) an ordinary one.
+  const modelSegment = fc.oneof(fc.constantFrom(...HOSTILE_SEGMENTS), fc.constantFrom('ok', 'm2'));
+  const pathSegment = fc.oneof(fc.constantFrom(...HOSTILE_SEGMENTS), fc.constantFrom('m.bin', 'dir/f.bin'));
   await fc.assert(
-    fc.asyncProperty(segment, segment, fc.nat(), async (model, path, n) => {
+    fc.asyncProperty(modelSegment, pathSegment, fc.nat(), async (model, path, n) => {
       const key = `incoming/${model}/${path}`;
       const bytes = randomBytes(16 + (n % 64));
       let etag: string;

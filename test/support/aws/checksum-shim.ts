@@ -13,8 +13,9 @@
  * no checksum here, so the registry hashes them itself, as it does on s3rver alone.
  */
 import { createHash } from 'node:crypto';
-import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { forward, readAll } from '../buffered-forward.js';
 
 export interface ChecksumShim {
   /** `http://127.0.0.1:<port>`: the endpoint to give the S3 client instead of s3rver's. */
@@ -24,12 +25,6 @@ export interface ChecksumShim {
   close(): Promise<void>;
 }
 
-const readAll = async (stream: IncomingMessage): Promise<Buffer> => {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-};
-
 const bare = (etag: string | string[] | undefined) => String(etag ?? '').replace(/"/g, '');
 
 export async function startChecksumShim(upstream: string): Promise<ChecksumShim> {
@@ -37,23 +32,6 @@ export async function startChecksumShim(upstream: string): Promise<ChecksumShim>
   /** path (bucket and key, as requested) -> the checksum and the etag it belongs to. */
   const checksums = new Map<string, { sha256: string; etag: string }>();
   const stats = { verifiedPuts: 0, badDigests: 0, checksumsReported: 0 };
-
-  const forward = (req: IncomingMessage, body: Buffer) =>
-    new Promise<{ status: number; headers: IncomingMessage['headers']; body: Buffer }>((resolve, reject) => {
-      const out = httpRequest(
-        {
-          host: target.hostname,
-          port: target.port,
-          method: req.method,
-          path: req.url,
-          headers: { ...req.headers, host: target.host },
-        },
-        (res) =>
-          readAll(res).then((b) => resolve({ status: res.statusCode ?? 502, headers: res.headers, body: b }), reject),
-      );
-      out.on('error', reject);
-      out.end(body);
-    });
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://shim');
@@ -77,7 +55,7 @@ export async function startChecksumShim(upstream: string): Promise<ChecksumShim>
       }
       stats.verifiedPuts++;
     }
-    const upstreamReply = await forward(req, body);
+    const upstreamReply = await forward(target, req, body);
     const headers = { ...upstreamReply.headers };
     delete headers.connection;
     const ok = upstreamReply.status >= 200 && upstreamReply.status < 300;
