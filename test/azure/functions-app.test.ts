@@ -160,6 +160,22 @@ describe('Azure Functions HTTP handler', () => {
   });
 });
 
+describe('a JSON body over 1 MiB through the Azure Functions handler', () => {
+  it('answers 413 as problem+json, with or without Content-Length, and the next invocation works', async () => {
+    const body = { name: 'az', description: 'a'.repeat(2 * 1024 * 1024) };
+    const length = String(Buffer.byteLength(JSON.stringify(body)));
+    for (const headers of [{ 'content-length': length }, {}] as Array<Record<string, string>>) {
+      const res = await fx.call('POST', '/v1/models', { body, headers });
+      expect(res.status).toBe(413);
+      expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(res.json()).toMatchObject({ status: 413 });
+      expect((await fx.call('GET', '/healthz')).status).toBe(200);
+      expect((await fx.call('POST', '/v1/models', { body: { name: 'az-ok' } })).status).toBe(201);
+      expect((await fx.call('DELETE', '/v1/models/az-ok')).status).toBeLessThan(300);
+    }
+  });
+});
+
 describe('Azure Functions Event Grid handler (BlobCreated)', () => {
   async function dropIn(path: string, bytes: Uint8Array, metadata: Record<string, string>) {
     const service = BlobServiceClient.fromConnectionString(azurite.connectionString);

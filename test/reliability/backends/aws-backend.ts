@@ -8,15 +8,23 @@ import { DynamoMetadataStore } from '../../../functions/aws/dynamo-metadata-stor
 import { S3ObjectStore } from '../../../functions/aws/s3-object-store.js';
 import { RegistryService } from '../../../shared/service/registry-service.js';
 import { startChecksumShim } from '../../support/aws/checksum-shim.js';
-import { dynamoClient, s3rverClient, startDynamoLocal, startS3rver } from '../../support/aws/servers.js';
+import {
+  type DynamoLocalHandle,
+  dynamoClient,
+  type S3rverHandle,
+  s3rverClient,
+  startDynamoLocal,
+  startS3rver,
+} from '../../support/aws/servers.js';
 import type { Backend, OpenOptions, Registry } from '../backend.js';
 import { type FaultProxy, startFaultProxy } from '../faults/fault-proxy.js';
 import { movableClock } from '../movable-clock.js';
 import { withHooks } from './interleaved-object-store.js';
 import { observedApp } from './observed-app.js';
 
-export async function awsBackend(): Promise<Backend> {
-  const [dynamo, s3] = await Promise.all([startDynamoLocal(), startS3rver()]);
+/** Starts DynamoDB Local and s3rver, or runs on servers a test file already started (and leaves them running). */
+export async function awsBackend(servers?: { dynamo: DynamoLocalHandle; s3: S3rverHandle }): Promise<Backend> {
+  const [dynamo, s3] = servers ? [servers.dynamo, servers.s3] : await Promise.all([startDynamoLocal(), startS3rver()]);
   let opened = 0;
   return {
     name: 'aws',
@@ -72,7 +80,7 @@ export async function awsBackend(): Promise<Backend> {
       };
     },
     stop: async () => {
-      await Promise.all([dynamo.stop(), s3.stop()]);
+      if (!servers) await Promise.all([dynamo.stop(), s3.stop()]);
     },
   };
 }
