@@ -18,6 +18,7 @@ import { logEventSink } from './log-event-sink.js';
 import { mountObjectRoutes } from './object-routes.js';
 import { SqliteMetadataStore } from './sqlite-metadata-store.js';
 import { localUiAssets } from './ui-assets.js';
+import { drainingUnreadBodies } from './unread-body.js';
 import { UrlSigner } from './url-signer.js';
 
 export interface LocalServerOptions {
@@ -129,7 +130,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const server = await new Promise<ReturnType<typeof serve>>((ready, fail) => {
     const s = serve(
       {
-        fetch: app.fetch,
+        fetch: drainingUnreadBodies(app.fetch),
         port: options.port,
         hostname: options.host,
         serverOptions: {

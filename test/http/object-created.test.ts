@@ -267,28 +267,46 @@ describe('drop-ins', () => {
 });
 
 describe('lost notifications', () => {
-  it('the sweeper refuses a drop-in no event announced (its writer is unknown), remembers it, and a late event still registers it', async () => {
-    const bytes = randomBytes(300);
-    const unannounced = await drop('incoming/unnotified/model.bin', bytes, { mreg_intent: 'create_model' });
-    const refused = await drop('incoming/nomodel/model.bin', randomBytes(5), { mreg_intent: 'create_version' });
-    expect(await h.registry.objectCreated(refused)).toMatchObject({ kind: 'rejected' });
-    const first = await h.registry.sweep();
-    expect(first.incoming.registered).toBe(0);
-    expect((await h.request('GET', '/v1/models/unnotified')).status).toBe(404);
-    const listed = await h.json<{ items: Array<{ path: string; state: string; reason?: string }> }>(
-      'GET',
-      '/v1/models/unnotified/drop-ins',
-    );
-    expect(listed.body.items).toEqual([
-      expect.objectContaining({ path: 'model.bin', state: 'REJECTED', reason: expect.stringMatching(/writer/) }),
-    ]);
-    // The overwrite of incoming/dropped/model.onnx above, which no event announced, does not replace version 1.
-    expect((await h.json('GET', '/v1/models/dropped/versions/latest')).body.version).toBe(1);
-    expect((await h.registry.sweep()).incoming.registered).toBe(0);
-    expect((await h.request('GET', '/v1/models/nomodel')).status).toBe(404);
-    // The notification, redelivered (a dead-letter queue redriven), names the writer: it registers.
-    expect(await h.registry.objectCreated(unannounced)).toMatchObject({ kind: 'registered', state: 'READY' });
-    const version = await h.json('GET', '/v1/models/unnotified/versions/latest');
-    expect(version.body).toMatchObject({ state: 'READY', files: [{ path: 'model.bin', sha256: sha(bytes) }] });
+  it('the sweeper refuses drop-ins no event announced (their writer is unknown), remembers them, and a late event still registers one', async () => {
+    // Its own registry: the sweep looks at every drop-in under incoming/, and counts must not depend on other tests.
+    const own = await createAppHarness({ dropInPrincipals: [WRITER] });
+    try {
+      const put = async (key: string, bytes: Uint8Array, metadata: Record<string, string> = {}) => ({
+        key,
+        size: bytes.length,
+        etag: await own.objects.put(key, bytes, metadata),
+        creator: WRITER,
+      });
+      // An announced drop-in, then an overwrite of it that no event announced.
+      const announced = await put('incoming/dropped/model.onnx', randomBytes(40), { mreg_intent: 'create_model' });
+      expect(await own.registry.objectCreated(announced)).toMatchObject({ kind: 'registered', version: 1 });
+      await put('incoming/dropped/model.onnx', randomBytes(10));
+      // A new drop-in whose event never came, and one whose event was refused.
+      const bytes = randomBytes(300);
+      const unannounced = await put('incoming/unnotified/model.bin', bytes, { mreg_intent: 'create_model' });
+      const refused = await put('incoming/nomodel/model.bin', randomBytes(5), { mreg_intent: 'create_version' });
+      expect(await own.registry.objectCreated(refused)).toMatchObject({ kind: 'rejected' });
+      const first = await own.registry.sweep();
+      expect(first.incoming.registered).toBe(0);
+      expect((await own.json('GET', '/v1/models/dropped/versions/latest')).body.version).toBe(1);
+      expect((await own.request('GET', '/v1/models/unnotified')).status).toBe(404);
+      for (const model of ['dropped', 'unnotified']) {
+        const listed = await own.json<{ items: Array<{ state: string; reason?: string }> }>(
+          'GET',
+          `/v1/models/${model}/drop-ins`,
+        );
+        expect(listed.body.items, model).toEqual([
+          expect.objectContaining({ state: 'REJECTED', reason: expect.stringMatching(/writer/) }),
+        ]);
+      }
+      expect((await own.registry.sweep()).incoming.registered).toBe(0);
+      expect((await own.request('GET', '/v1/models/nomodel')).status).toBe(404);
+      // The notification, redelivered (a dead-letter queue redriven), names the writer: it registers.
+      expect(await own.registry.objectCreated(unannounced)).toMatchObject({ kind: 'registered', state: 'READY' });
+      const version = await own.json('GET', '/v1/models/unnotified/versions/latest');
+      expect(version.body).toMatchObject({ state: 'READY', files: [{ path: 'model.bin', sha256: sha(bytes) }] });
+    } finally {
+      await own.close();
+    }
   });
 });
