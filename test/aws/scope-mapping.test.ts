@@ -19,17 +19,12 @@ let api: ReturnType<typeof createApiHandler>;
 beforeAll(async () => {
   h = await createAppHarness();
   api = createApiHandler({ registry: h.registry, logger, claims: CLAIMS });
-  const owner = await api(
-    apiEvent({
-      method: 'POST',
-      path: '/v1/models',
-      body: { name: 'scoped' },
-      claims: { sub: 'owner', scope: 'mreg/registry.write' },
-    }),
-  );
-  expect(owner.statusCode).toBe(201);
+  expect((await createModel('scoped', { sub: 'owner', scope: 'mreg/registry.write' })).statusCode).toBe(201);
 });
 afterAll(async () => h.close());
+
+const createModel = (name: string, claims: NonNullable<ApiCall['claims']>) =>
+  api(apiEvent({ method: 'POST', path: '/v1/models', body: { name }, claims }));
 
 /** Changing protected aliases is an admin's change. */
 const protectAliases = (claims: NonNullable<ApiCall['claims']>) =>
@@ -48,23 +43,12 @@ describe('scopes under the configured prefix only', () => {
       'xmreg/registry.write',
       'mreg/registry.writer',
     ]) {
-      const res = await api(
-        apiEvent({ method: 'POST', path: '/v1/models', body: { name: 'nope' }, claims: { sub: 'm', scope } }),
-      );
-      expect(res.statusCode, scope).toBe(403);
+      expect((await createModel('nope', { sub: 'm', scope })).statusCode, scope).toBe(403);
     }
   });
 
   it('the configured prefix grants its scope, flattened arrays included', async () => {
-    const res = await api(
-      apiEvent({
-        method: 'POST',
-        path: '/v1/models',
-        body: { name: 'ok-scope' },
-        claims: { sub: 'w', scp: '[mreg/registry.write]' },
-      }),
-    );
-    expect(res.statusCode).toBe(201);
+    expect((await createModel('ok-scope', { sub: 'w', scp: '[mreg/registry.write]' })).statusCode).toBe(201);
   });
 });
 
