@@ -12,7 +12,7 @@ import { loadModelForWrite } from '../models.js';
 import type { IdempotencyRow, ModelRow, PendingUpload, VersionRow } from '../records.js';
 import { versionFromRow } from '../records.js';
 import { linkRunVersion, runExists } from '../tracking/runs.js';
-import { multipartPlan } from './parts.js';
+import { checkPartSize, multipartPlan } from './parts.js';
 import { loadFiles } from './reads.js';
 import { enforceTransientCap } from './removal.js';
 
@@ -153,6 +153,7 @@ async function createReservedVersion(
     });
   if (input.runId !== undefined && !(await runExists(ctx, input.runId)))
     throw invalid('runId', `no run "${input.runId}"`);
+  checkPartSize(ctx, input.partSize);
 
   const blobs = new Map<string, number>();
   input.files.forEach((f, i) => {
@@ -171,8 +172,15 @@ async function createReservedVersion(
     if (await claimHeldBlob(ctx, sha256, size, claim)) continue;
     const stagingKey = objectKeys(ctx.settings.prefix).staging(uploadId, index++);
     const upload: PendingUpload = { sha256, size, stagingKey };
-    if (size > Math.min(ctx.settings.multipartThresholdBytes, ctx.objects.maxSinglePutBytes))
+    const threshold = Math.min(
+      ctx.settings.multipartThresholdBytes,
+      ctx.objects.maxSinglePutBytes,
+      input.partSize ?? Infinity,
+    );
+    if (size > threshold) {
       upload.multipartUploadId = (await ctx.objects.createMultipart(stagingKey, {})).uploadId;
+      if (input.partSize !== undefined) upload.partSize = input.partSize;
+    }
     pending.push(upload);
   }
 
@@ -284,7 +292,7 @@ async function uploadInstructions(
     if (upload.multipartUploadId !== undefined) {
       out.push({
         path: file.path,
-        multipart: { uploadId: upload.multipartUploadId, ...multipartPlan(ctx, upload.size) },
+        multipart: { uploadId: upload.multipartUploadId, ...multipartPlan(ctx, upload.size, upload.partSize) },
       });
       continue;
     }
