@@ -36,7 +36,11 @@ export function cliSuite(start: () => Promise<CliBackend>): void {
     await backend?.stop();
   });
 
-  const pushes = () => readdir(join(home.dir, '.cache', 'mreg', 'pushes')).catch(() => [] as string[]);
+  /** The pushes the CLI remembers as interrupted. */
+  const pushes = async () =>
+    (await readdir(join(home.dir, '.cache', 'mreg', 'pushes')).catch(() => [] as string[])).filter((n) =>
+      n.endsWith('.json'),
+    );
 
   describe('push and pull', () => {
     it(
@@ -51,6 +55,12 @@ export function cliSuite(start: () => Promise<CliBackend>): void {
         backend.gate.release();
         expect(backend.gate.partsStored).toEqual([1, 2]);
         expect(await pushes()).toHaveLength(1);
+        const status = json<{ interruptedPushes: Array<{ model: string; version: number; command: string }> }>(
+          (await home.run(['status', '--json'])).stdout,
+        );
+        expect(status.interruptedPushes).toEqual([
+          expect.objectContaining({ model: 'llm', version: 1, command: expect.stringContaining('mreg push llm') }),
+        ]);
 
         const resumed = await home.run([...args, '--json']);
         expect(resumed.code, resumed.stderr).toBe(0);
@@ -92,6 +102,24 @@ export function cliSuite(start: () => Promise<CliBackend>): void {
           heldBytes: big.length,
         });
         expect(backend.gate.partsStored.length).toBe(before);
+      },
+      SLOW,
+    );
+
+    it(
+      'a part that fails is retried with backoff, and the push goes through',
+      async () => {
+        const bytes = randomBytes(2 * PART + 10);
+        await writeFile(join(home.dir, 'work', 'flaky.bin'), bytes);
+        backend.gate.failPart(2, 2);
+        const pushed = await home.run(['push', 'flaky', 'flaky.bin', '--create', '--part-size', '5MiB']);
+        expect(pushed.code, pushed.stderr).toBe(0);
+        expect(pushed.stderr).toMatch(/part 2 of flaky\.bin: PUT to \S+ answered 503.*; retry 1 in [\d.]+s/);
+        expect(pushed.stderr).toMatch(/part 2 of flaky\.bin: .*; retry 2 in/);
+        expect(pushed.stdout).toContain('Pushed flaky version 1');
+        const pulled = await home.run(['pull', 'flaky', 'out-flaky', '--json']);
+        expect(pulled.code, pulled.stderr).toBe(0);
+        expect(sha(await readFile(join(home.dir, 'work', 'out-flaky', 'flaky.bin')))).toBe(sha(bytes));
       },
       SLOW,
     );

@@ -7,6 +7,7 @@
 import { createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FileObjectStore } from '../../functions/local/file-object-store.js';
+import { RetryableStoreError } from '../../shared/errors.js';
 
 export interface TransferGate {
   /** Part numbers storage acknowledged, in order. */
@@ -17,6 +18,8 @@ export interface TransferGate {
   holdPartsFrom(n: number): void;
   /** From now on, signed downloads send `bytes` bytes, then hang. */
   holdDownloadsAfter(bytes: number): void;
+  /** The next `times` uploads of this part fail with 503 (storage busy), before storage sees them. */
+  failPart(partNumber: number, times: number): void;
   /** Lets held requests fail and later ones through. */
   release(): void;
 }
@@ -26,7 +29,19 @@ class GateState {
   ranges: string[] = [];
   holdFrom: number | undefined;
   holdAfter: number | undefined;
+  private failures = new Map<number, number>();
   private waiters: Array<() => void> = [];
+
+  failPart(partNumber: number, times: number) {
+    this.failures.set(partNumber, times);
+  }
+  /** True when this upload of the part is one of those told to fail. */
+  failsNow(partNumber: number): boolean {
+    const left = this.failures.get(partNumber) ?? 0;
+    if (left <= 0) return false;
+    this.failures.set(partNumber, left - 1);
+    return true;
+  }
 
   holdPartsFrom(n: number) {
     this.holdFrom = n;
@@ -45,12 +60,17 @@ class GateState {
   }
 }
 
+/** A gate on nothing: for a run that measures instead of holding traffic. */
+export const idleGate = (): TransferGate => new GateState();
+
 /** Gates the local server's store (its `/_objects/` routes call these methods). */
 export function gateFileStore(store: FileObjectStore): TransferGate {
   const gate = new GateState();
   const writePart = store.writePart.bind(store);
   const read = store.read.bind(store);
   store.writePart = async (uploadId, partNumber, body) => {
+    // A busy store: the route answers 503, as for any retryable store failure.
+    if (gate.failsNow(partNumber)) throw new RetryableStoreError('failing by the test gate');
     if (gate.holdFrom !== undefined && partNumber >= gate.holdFrom) {
       await gate.released();
       throw new Error('held by the test gate');
@@ -105,6 +125,16 @@ export async function startGateProxy(target: string): Promise<GateProxy> {
     const presigned = url.searchParams.has('X-Amz-Signature');
     const partNumber = Number(url.searchParams.get('partNumber'));
     const isPart = presigned && req.method === 'PUT' && partNumber > 0;
+    if (isPart && gate.failsNow(partNumber)) {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(503, { 'content-type': 'application/xml' });
+        res.end(
+          '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>',
+        );
+      });
+      return;
+    }
     if (isPart && gate.holdFrom !== undefined && partNumber >= gate.holdFrom) {
       void gate.released().then(() => res.destroy());
       return;
