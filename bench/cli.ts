@@ -10,19 +10,16 @@
  * Usage: tsx bench/cli.ts [--mib 1024] [--rounds 21]
  */
 import { execFile, spawnSync } from 'node:child_process';
-import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { parseArgs, promisify } from 'node:util';
 import { bundleCli } from '../cli/bundle.mjs';
 import { sha256OfFile } from '../cli/files.js';
 import { awsBackend, type CliBackend, localBackend } from '../test/cli/backends.js';
+import { awsCliEnv, startS3rver } from '../test/support/aws/servers.js';
 import { BIN } from '../test/support/cli-runner.js';
-import { writeRandomFile } from './push-pull-figures.js';
+import { rawTransfer, seconds, writeRandomFile } from './push-pull-figures.js';
 
 const run = promisify(execFile);
 const { values } = parseArgs({ options: { mib: { type: 'string' }, rounds: { type: 'string' } } });
@@ -32,11 +29,6 @@ const dir = await mkdtemp(join(tmpdir(), 'mreg-bench-cli-'));
 const file = join(dir, 'model.bin');
 
 const round3 = (n: number) => Number(n.toFixed(3));
-const seconds = async (f: () => Promise<unknown>) => {
-  const t = performance.now();
-  await f();
-  return round3((performance.now() - t) / 1000);
-};
 const quartiles = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * (s.length - 1)))] ?? Number.NaN;
@@ -90,32 +82,11 @@ async function mreg(backend: CliBackend, home: string, args: string[]): Promise<
   return JSON.parse(stdout) as Record<string, unknown>;
 }
 
-async function rawTransfers(backend: CliBackend, size: number, sha256: string) {
-  const key = 'mreg/bench/raw.bin';
-  const signedPut = await backend.objects.presignPut(key, { size, sha256, expiresInSeconds: 3600 });
-  const put = await seconds(async () => {
-    const res = await fetch(signedPut.url, {
-      method: 'PUT',
-      headers: { ...signedPut.headers, 'content-length': String(size) },
-      body: Readable.toWeb(createReadStream(file)) as ReadableStream,
-      duplex: 'half',
-    } as RequestInit);
-    if (res.status >= 300) throw new Error(`raw PUT: ${res.status} ${await res.text()}`);
-  });
-  const signedGet = await backend.objects.presignGet(key, { expiresInSeconds: 3600 });
-  const get = await seconds(async () => {
-    const res = await fetch(signedGet.url);
-    await pipeline(Readable.fromWeb(res.body as NodeReadableStream), createWriteStream(join(dir, 'raw.out')));
-  });
-  await rm(join(dir, 'raw.out'), { force: true });
-  return { put, get };
-}
-
 async function measure(name: string, start: () => Promise<CliBackend>, sha256: string) {
   const backend = await start();
   const home = await mkdtemp(join(dir, 'home-'));
   try {
-    const raw = await rawTransfers(backend, MIB * 1024 * 1024, sha256);
+    const raw = await rawTransfer(backend.objects, file, dir, { size: MIB * 1024 * 1024, sha256 });
     const mbps = (s: number) => Number((MIB / s).toFixed(1));
     let pushed: Record<string, unknown> = {};
     const push = await seconds(async () => {
@@ -163,20 +134,10 @@ try {
   const local = await measure('local', () => localBackend({ gated: false }), sha256);
   const aws = await measure('aws', () => awsBackend({ gated: false }), sha256);
   // Debian's aws CLI against a fresh s3rver of its own, with the same file.
-  const { startS3rver } = await import('../test/support/aws/servers.js');
   const s3 = await startS3rver();
   let awsS3Cp: Record<string, unknown>;
   try {
-    const env = {
-      PATH: process.env.PATH ?? '',
-      HOME: dir,
-      AWS_ACCESS_KEY_ID: 'S3RVER',
-      AWS_SECRET_ACCESS_KEY: 'S3RVER',
-      AWS_DEFAULT_REGION: 'us-east-1',
-      AWS_CONFIG_FILE: join(dir, 'no-config'),
-      AWS_SHARED_CREDENTIALS_FILE: join(dir, 'no-credentials'),
-      AWS_EC2_METADATA_DISABLED: 'true',
-    };
+    const env = awsCliEnv(dir);
     const cp = (...args: string[]) =>
       seconds(() =>
         run('/usr/bin/aws', ['--endpoint-url', s3.endpoint, 's3', 'cp', '--only-show-errors', ...args], {

@@ -85,6 +85,13 @@ export class Output {
     this.line(JSON.stringify(value, null, this.mode.tty ? 2 : undefined));
   }
 
+  /** `--json`: the JSON; `--quiet`: the essential value. True when either was printed instead of prose. */
+  private forScripts(json: unknown, quietValue: string | undefined): boolean {
+    if (this.mode.json) this.printJson(json);
+    else if (this.mode.quiet && quietValue !== undefined) this.line(quietValue);
+    return this.mode.json || this.mode.quiet;
+  }
+
   /** A list: a table on a terminal, one tab-separated line per row elsewhere; `--quiet`: the first column. */
   table<T>(rows: T[], columns: Array<Column<T>>, json: unknown = rows): void {
     if (this.mode.json) {
@@ -116,14 +123,7 @@ export class Output {
 
   /** One thing's fields: aligned `label  value` lines (tab-separated off a terminal); `--quiet`: `quietValue`. */
   record(fields: Array<[string, unknown]>, json: unknown, quietValue?: string): void {
-    if (this.mode.json) {
-      this.printJson(json);
-      return;
-    }
-    if (this.mode.quiet) {
-      if (quietValue !== undefined) this.line(quietValue);
-      return;
-    }
+    if (this.forScripts(json, quietValue)) return;
     const shown = fields.filter(([, v]) => !isEmpty(v));
     const width = Math.max(...shown.map(([k]) => k.length));
     for (const [label, value] of shown) {
@@ -141,14 +141,7 @@ export class Output {
 
   /** The outcome of an action: a sentence, the JSON of what it made, or with `--quiet` just `quietValue`. */
   done(message: string, json: unknown, quietValue?: string): void {
-    if (this.mode.json) {
-      this.printJson(json);
-      return;
-    }
-    if (this.mode.quiet) {
-      if (quietValue !== undefined) this.line(quietValue);
-      return;
-    }
+    if (this.forScripts(json, quietValue)) return;
     this.line(this.mode.tty ? `${this.colors.green('✓')} ${message}` : message);
   }
 

@@ -8,6 +8,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { stableJson } from '../shared/domain/stable-json.js';
 import { cacheDir } from './config.js';
 
 export interface PushState {
@@ -20,16 +21,6 @@ export interface PushState {
   version?: number;
   /** Per multipart file: its upload and the ETags the store answered, by part number. */
   parts: Record<string, { uploadId: string; partSize: number; etags: Record<string, string> }>;
-}
-
-export function stableJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
-  if (value && typeof value === 'object')
-    return `{${Object.keys(value)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  return JSON.stringify(value);
 }
 
 export class PushStateStore {

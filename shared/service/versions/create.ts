@@ -1,6 +1,7 @@
 /** Creating a version: idempotency, blob claims, staging uploads and their upload instructions. */
 import { createHash } from 'node:crypto';
 import { keys, objectKeys } from '../../domain/keys.js';
+import { stableJson } from '../../domain/stable-json.js';
 import type { ModelVersion, UploadInstruction, VersionFile } from '../../domain/types.js';
 import { ConditionFailedError, invalid, RegistryError } from '../../errors.js';
 import type { Item, WriteOp } from '../../ports/metadata-store.js';
@@ -25,16 +26,6 @@ export interface CreatedVersion {
   version: ModelVersion;
   uploads: UploadInstruction[];
   replayed: boolean;
-}
-
-function stableJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
-  if (value && typeof value === 'object')
-    return `{${Object.keys(value)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  return JSON.stringify(value);
 }
 
 const CONTENT_TYPES: Record<string, string> = {
