@@ -13,6 +13,7 @@ import { registerTransfer } from './commands/transfer.js';
 import { registerVersions } from './commands/versions.js';
 import { CliError, EXIT, UsageError } from './errors.js';
 import { closest, type GlobalFlags, Invocation } from './invocation.js';
+import { stopAllBars } from './progress.js';
 
 /** Wraps a command's action: builds the invocation from the flags (global ones included). */
 export type Act = <A extends unknown[]>(
@@ -83,7 +84,7 @@ export function buildProgram(act: Act, write: Writers): Command {
     .configureOutput({
       writeOut: write.out,
       writeErr: write.err,
-      outputError: (text, out) => out(`mreg: ${text.replace(/^error: /, '')}`),
+      outputError: (text, out) => out(`mreg: error: ${text.replace(/^error: /, '')}`),
     })
     .exitOverride()
     .addHelpText('after', ROOT_HELP);
@@ -159,6 +160,26 @@ export async function main(argv: string[], write: Writers = STDIO): Promise<numb
       await (fn as (inv: Invocation, ...rest: unknown[]) => Promise<void>)(current, ...args.slice(0, -1));
     };
   const program = buildProgram(act, write);
+  // Ctrl-C: the bars give the cursor back, and the person learns that running it again resumes.
+  const onInterrupt = () => {
+    stopAllBars();
+    write.err('\nmreg: interrupted (run a push or pull again: it continues where it stopped)\n');
+    process.exit(130);
+  };
+  process.once('SIGINT', onInterrupt);
+  try {
+    return await run(program, argv, write, () => current);
+  } finally {
+    process.off('SIGINT', onInterrupt);
+  }
+}
+
+async function run(
+  program: Command,
+  argv: string[],
+  write: Writers,
+  current: () => Invocation | undefined,
+): Promise<number> {
   if (argv.length === 0) {
     program.outputHelp();
     return EXIT.ok;
@@ -172,12 +193,13 @@ export async function main(argv: string[], write: Writers = STDIO): Promise<numb
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return EXIT.ok;
       return EXIT.usage;
     }
-    const explained = current ? await current.explain(error) : error instanceof CliError ? error : undefined;
+    const invocation = current();
+    const explained = invocation ? await invocation.explain(error) : error instanceof CliError ? error : undefined;
     if (!explained) {
       write.err(`mreg: error: ${error instanceof Error ? error.message : String(error)}\n`);
       return EXIT.error;
     }
-    printError(explained, current, write.err);
+    printError(explained, invocation, write.err);
     return explained.exitCode;
   }
 }

@@ -13,6 +13,14 @@ export interface ByteProgress {
   stop(): void;
 }
 
+/** Bars being drawn: an interrupt stops them, so the terminal gets its cursor back. */
+const active = new Set<cliProgress.SingleBar>();
+
+export function stopAllBars(): void {
+  for (const bar of active) bar.stop();
+  active.clear();
+}
+
 const SILENT: ByteProgress = { add: () => undefined, detail: () => undefined, stop: () => undefined };
 
 export function byteProgress(out: Output, title: string, total: number): ByteProgress {
@@ -52,6 +60,7 @@ export function byteProgress(out: Output, title: string, total: number): BytePro
     },
   });
   bar.start(total, 0);
+  active.add(bar);
   return {
     add(bytes) {
       done = Math.max(0, Math.min(total, done + bytes));
@@ -61,6 +70,7 @@ export function byteProgress(out: Output, title: string, total: number): BytePro
       detail = text;
     },
     stop() {
+      if (!active.delete(bar)) return;
       bar.update(done);
       bar.stop();
     },
