@@ -94,7 +94,7 @@ export function networkReason(error: unknown): { reason: string; transient: bool
       return { reason: `TLS failed (${code})`, transient: false };
     if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET')
       return { reason: 'the connection was reset', transient: true };
-    if (code === 'ETIMEDOUT' || code === 'UND_ERR_CONNECT_TIMEOUT')
+    if (code === 'ETIMEDOUT' || code === 'UND_ERR_CONNECT_TIMEOUT' || e.name === 'TimeoutError')
       return { reason: 'the connection timed out', transient: true };
     if (code) return { reason: code, transient: true };
     if (!e.cause) return { reason: e.message, transient: true };

@@ -150,6 +150,7 @@ async function putBytes(
 /** Signs part URLs in batches, ahead of the uploads that need them; re-signs one that expired. */
 class PartSigner {
   private readonly signed = new Map<number, Promise<{ url: string; headers: Record<string, string> }>>();
+  private readonly order: Map<number, number>;
 
   constructor(
     private readonly client: RegistryClient,
@@ -157,13 +158,15 @@ class PartSigner {
     private readonly path: string,
     /** The part numbers still to upload, in order: batches follow it. */
     private readonly wanted: number[],
-  ) {}
+  ) {
+    this.order = new Map(wanted.map((n, i) => [n, i]));
+  }
 
   url(partNumber: number, fresh = false): Promise<{ url: string; headers: Record<string, string> }> {
     if (fresh) this.signed.delete(partNumber);
     const known = this.signed.get(partNumber);
     if (known) return known;
-    const from = this.wanted.indexOf(partNumber);
+    const from = this.order.get(partNumber) ?? -1;
     const batch = (from < 0 ? [partNumber] : this.wanted.slice(from, from + 100)).filter(
       (n) => n === partNumber || !this.signed.has(n),
     );

@@ -45,6 +45,8 @@ export interface Page<T> {
   nextPageToken: string | null;
 }
 
+const API_TIMEOUT_MS = 120_000;
+
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
 
 /** Network failures and "busy" answers are worth another try; anything else the caller must see. */
@@ -102,6 +104,8 @@ export class RegistryClient {
         },
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
         redirect: 'manual',
+        // An API call answers in seconds; one that hangs is treated as a lost connection.
+        signal: AbortSignal.timeout(API_TIMEOUT_MS),
       });
     } catch (e) {
       throw new UnreachableError(this.baseUrl, e);

@@ -1,4 +1,4 @@
-/** Retrying with exponential backoff and full jitter (AWS's advice), honouring a server's Retry-After. */
+/** Retrying with exponential backoff and jitter, honouring a server's Retry-After. */
 
 export interface RetryPolicy {
   /** Tries in all, the first included. */
@@ -18,9 +18,10 @@ export interface RetryVerdict {
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** Exponential, with "equal jitter": half the ceiling for sure, the other half at random. */
 export function backoffMs(policy: RetryPolicy, attempt: number): number {
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
-  return Math.round(Math.random() * ceiling);
+  return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
 }
 
 /**

@@ -1,26 +1,42 @@
 /** Talking to storage through signed URLs: its errors, and which of them are worth another try. */
-import { networkReason } from './errors.js';
+import { CliError, EXIT, networkReason } from './errors.js';
 import type { RetryVerdict } from './retry.js';
 
+/** What a storage error body says, in one line: S3's XML `<Code>`/`<Message>`, a problem+json detail, or text. */
+export function storageDetail(body: string): string {
+  const code = /<Code>([^<]*)<\/Code>/.exec(body)?.[1];
+  const message = /<Message>([^<]*)<\/Message>/.exec(body)?.[1];
+  if (code || message) return [code, message].filter(Boolean).join(': ');
+  try {
+    const problem = JSON.parse(body) as { detail?: string; title?: string };
+    if (problem.detail || problem.title) return problem.detail ?? problem.title ?? '';
+  } catch {
+    // Not JSON: the text itself.
+  }
+  return body.replace(/\s+/g, ' ').trim().slice(0, 200);
+}
+
 /** A signed PUT or GET that failed: status 0 when no answer came. */
-export class StorageError extends Error {
+export class StorageError extends CliError {
   constructor(
     readonly status: number,
     readonly method: string,
     readonly url: string,
     detail: unknown,
   ) {
-    const host = (() => {
-      try {
-        return new URL(url).host;
-      } catch {
-        return 'storage';
-      }
-    })();
+    let host = 'storage';
+    try {
+      host = new URL(url).host;
+    } catch {
+      // An unparsable URL: say "storage".
+    }
+    const said = typeof detail === 'string' ? storageDetail(detail) : '';
     super(
       status === 0
         ? `${method} to ${host} failed: ${networkReason(detail).reason}`
-        : `${method} to ${host} answered ${status}${typeof detail === 'string' && detail ? `: ${detail.slice(0, 200)}` : ''}`,
+        : `${method} to ${host} answered ${status}${said ? ` (${said})` : ''}`,
+      EXIT.error,
+      status === 0 ? [`the registry hands out URLs on ${host}: is it reachable from here?`] : [],
       status === 0 ? { cause: detail } : undefined,
     );
     this.name = 'StorageError';
