@@ -448,9 +448,17 @@ async function commit(client: RegistryClient, versionPath: string, notify: (m: s
   }
   let version = result.body;
   if (version.state === 'PENDING') notify('the registry is verifying the upload…');
+  const started = Date.now();
+  let told = started;
   for (let wait = 200; version.state === 'PENDING'; wait = Math.min(wait * 1.5, 2000)) {
     await sleep(wait);
     version = (await client.call<VersionView>('GET', versionPath)).body;
+    if (Date.now() - told > 60_000) {
+      told = Date.now();
+      notify(
+        `still verifying after ${Math.round((told - started) / 1000)} s; it is safe to stop waiting: \`mreg versions show ${version.model}@${version.version}\` tells when it is READY`,
+      );
+    }
   }
   return version;
 }

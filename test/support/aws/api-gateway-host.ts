@@ -5,7 +5,8 @@
  * HTTP APIs do), a bearer token becomes the JWT authorizer's claims (unknown or missing: 401
  * `{"message":"Unauthorized"}` before any Lambda runs, as the authorizer answers), and the
  * proxy result goes back as the HTTP answer. A commit answered 202 invokes the verifier with
- * `{model, version}` (what the table stream's VERIFY# row triggers in the cloud); s3rver's
+ * `{model, version}` (what the table stream's VERIFY# row triggers in the cloud), again while the
+ * version stays PENDING (a slice that ran out of time queued the rest); s3rver's
  * object-created events reach the object-created handler as SQS messages, redelivered on
  * failure.
  */
@@ -23,6 +24,10 @@ export interface ApiGatewayHost {
   idle(): Promise<void>;
   close(): Promise<void>;
 }
+
+/** The verifier function's timeout in the stack (infra/aws/registry-stack.ts). */
+const VERIFIER_TIMEOUT_MS = 15 * 60_000;
+const VERIFIER_CLAIMS = { sub: 'mreg-verifier', scope: 'registry.read' };
 
 /** Routes API Gateway serves without the authorizer. */
 const PUBLIC = new Set(['/healthz']);
@@ -60,6 +65,24 @@ export async function startApiGatewayHost(options: {
     );
   });
 
+  /**
+   * The verifier as the stack runs it (a 15-minute timeout), invoked again while the version is
+   * PENDING: a slice that ran out of time queued the rest, which the table stream would deliver.
+   */
+  const verify = async (model: string, version: number) => {
+    for (let slice = 0; slice < 100; slice++) {
+      const deadline = Date.now() + VERIFIER_TIMEOUT_MS;
+      await options.verifier(
+        { model, version },
+        { ...lambdaContext('mreg-verifier'), getRemainingTimeInMillis: () => deadline - Date.now() },
+      );
+      const read = await options.api(
+        apiEvent({ method: 'GET', path: `/v1/models/${model}/versions/${version}`, claims: VERIFIER_CLAIMS }),
+      );
+      if ((JSON.parse(read.body ?? '{}') as { state?: string }).state !== 'PENDING') return;
+    }
+  };
+
   const server = createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://localhost');
@@ -94,8 +117,7 @@ export async function startApiGatewayHost(options: {
       const status = result.statusCode ?? 200;
       if (req.method === 'POST' && /\/commit$/.test(url.pathname) && status === 202) {
         const version = JSON.parse(result.body ?? '{}') as { model?: string; version?: number };
-        if (version.model && version.version)
-          track(options.verifier({ model: version.model, version: version.version }, lambdaContext('mreg-verifier')));
+        if (version.model && version.version) track(verify(version.model, version.version));
       }
       res.writeHead(status, { ...(result.headers as Record<string, string>) });
       res.end(
