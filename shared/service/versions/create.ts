@@ -11,7 +11,7 @@ import { type Actor, type RegistryContext } from '../context.js';
 import { historyWrite } from '../history.js';
 import { loadModelForWrite } from '../models.js';
 import type { IdempotencyRow, ModelRow, PendingUpload, VersionRow } from '../records.js';
-import { versionFromRow } from '../records.js';
+import { totalSize, versionFromRow } from '../records.js';
 import { linkRunVersion, runExists } from '../tracking/runs.js';
 import { checkPartSize, multipartPlan } from './parts.js';
 import { loadFiles } from './reads.js';
@@ -194,6 +194,7 @@ async function createReservedVersion(
     state: 'PENDING',
     approval: 'NONE',
     fileCount: files.length,
+    size: totalSize(files),
     tags: input.tags ?? {},
     properties: input.properties ?? {},
     retention: input.retention ?? 'archived',
