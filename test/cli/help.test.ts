@@ -7,7 +7,7 @@
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { duration, keyJson, modelRef, size } from '../../cli/args.js';
 import { maskToken, resolveConfig } from '../../cli/config.js';
 import { type Act, buildProgram, main } from '../../cli/main.js';
@@ -99,6 +99,7 @@ describe('the bin', () => {
     home = await cliHome();
     closedPort = await freePort();
   });
+  afterAll(async () => home?.remove());
 
   it('prints help, its version, and nothing else when run bare', async () => {
     const help = await home.run(['--help']);
@@ -179,6 +180,7 @@ describe('argument values and configuration (pure)', () => {
 
   it('flags win over the environment, which wins over the file, which wins over the defaults', async () => {
     const home = await cliHome();
+    onTestFinished(() => home.remove());
     const env = { HOME: home.dir, XDG_CONFIG_HOME: join(home.dir, 'xdg') };
     const file = join(home.dir, 'xdg', 'mreg', 'config.json');
     expect(resolveConfig({}, env).url).toMatchObject({ value: 'http://127.0.0.1:8080', source: 'default' });

@@ -34,6 +34,7 @@ export function cliSuite(start: () => Promise<CliBackend>): void {
   afterAll(async () => {
     backend?.gate.release();
     await backend?.stop();
+    await home?.remove();
   });
 
   /** The pushes the CLI remembers as interrupted. */

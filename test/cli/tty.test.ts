@@ -18,7 +18,10 @@ beforeAll(async () => {
   registry = await startTestRegistry();
   home = await cliHome({ MREG_URL: registry.url, TERM: 'xterm-256color' });
 });
-afterAll(async () => registry?.stop());
+afterAll(async () => {
+  await registry?.stop();
+  await home?.remove();
+});
 
 /** Runs mreg under a pseudo-terminal; `-e` hands back its exit code. */
 const onTerminal = (args: string[]) =>

@@ -5,7 +5,7 @@
  * the test's own process.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdir, mkdtemp } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +24,8 @@ export interface CliHome {
   /** The environment of a child: only what a shell would pass, plus `extra`. */
   env(extra?: Record<string, string>): Record<string, string>;
   run(args: string[], options?: { env?: Record<string, string>; input?: string; cwd?: string }): Promise<CliResult>;
+  /** Removes the home and everything the CLI wrote under it. */
+  remove(): Promise<void>;
   /** Starts the CLI and hands back the process (to kill it mid-transfer). */
   spawn(
     args: string[],
@@ -59,6 +61,7 @@ export async function cliHome(base: Record<string, string> = {}): Promise<CliHom
   return {
     dir,
     env,
+    remove: () => rm(dir, { recursive: true, force: true }),
     run: (args, options = {}) =>
       new Promise((resolve) => {
         const child = execFile(
