@@ -119,31 +119,37 @@ export class FileObjectStore implements ObjectStore {
     for (const name of await readdir(dir)) {
       if (!/^[0-9]+$/.test(name)) continue;
       const info = await stat(join(dir, name));
-      parts.push({ partNumber: Number(name), size: info.size, etag: `${info.size}-${info.mtimeMs}` });
+      // The ETag the part's PUT answered (S3 lists the same one), so a resuming client can match them.
+      const etag = await readFile(join(dir, `${name}.etag`), 'utf8').catch(() => `${info.size}-${info.mtimeMs}`);
+      parts.push({ partNumber: Number(name), size: info.size, etag });
     }
     return parts.sort((a, b) => a.partNumber - b.partNumber);
   }
 
   /**
    * Receives one part's bytes (called by the part route after the signature checked out),
-   * cutting the stream with `PartTooLargeError` as soon as it passes `maxBytes`.
+   * cutting the stream with `PartTooLargeError` as soon as it passes `maxBytes`; its ETag is
+   * their MD5, as on S3.
    */
   async writePart(
     uploadId: string,
     partNumber: number,
     body: ReadableStream<Uint8Array>,
     maxBytes: number = this.multipart.maxPartBytes,
-  ): Promise<number> {
+  ): Promise<{ size: number; etag: string }> {
     const dir = this.multipartDir(uploadId);
     await stat(join(dir, 'key'));
     const temp = this.tempPath();
     await mkdir(dirname(temp), PRIVATE_DIR);
     let size = 0;
     const limit = Math.min(maxBytes, this.multipart.maxPartBytes);
+    const md5 = createHash('md5');
     const counter = new Transform({
       transform(chunk: Buffer, _enc, done) {
         size += chunk.length;
-        done(size > limit ? new PartTooLargeError(limit) : null, chunk);
+        if (size > limit) return done(new PartTooLargeError(limit));
+        md5.update(chunk);
+        done(null, chunk);
       },
     });
     try {
@@ -152,11 +158,13 @@ export class FileObjectStore implements ObjectStore {
         counter,
         createWriteStream(temp, PRIVATE_FILE),
       );
+      const etag = md5.digest('hex');
+      await writeFile(join(dir, `${partNumber}.etag`), etag, PRIVATE_FILE);
       await rename(temp, join(dir, String(partNumber)));
+      return { size, etag };
     } finally {
       await rm(temp, { force: true });
     }
-    return size;
   }
 
   async completeMultipart(key: string, uploadId: string, parts: UploadedPart[]): Promise<void> {

@@ -63,9 +63,9 @@ export function mountObjectRoutes(app: Hono, store: FileObjectStore, signer: Url
       // Older part URLs carry no size: the store's part limit applies to them.
       const maxBytes = fields.size ?? store.multipart.maxPartBytes;
       if (length !== undefined && Number(length) > maxBytes) return tooLarge(maxBytes);
-      let size: number;
+      let part: { size: number; etag: string };
       try {
-        size = await store.writePart(fields.uploadId ?? '', fields.partNumber ?? 0, body, maxBytes);
+        part = await store.writePart(fields.uploadId ?? '', fields.partNumber ?? 0, body, maxBytes);
       } catch (e) {
         if (e instanceof PartTooLargeError) return tooLarge(e.maxBytes);
         // The upload was completed or aborted meanwhile: the signed URL outlived it.
@@ -78,7 +78,7 @@ export function mountObjectRoutes(app: Hono, store: FileObjectStore, signer: Url
           });
         throw e;
       }
-      return new Response(null, { status: 200, headers: { etag: `"${fields.partNumber}-${size}"` } });
+      return new Response(null, { status: 200, headers: { etag: `"${part.etag}"` } });
     }
     if (length !== undefined && fields.size !== undefined && Number(length) !== fields.size)
       return bad(`content-length ${length} differs from the signed size ${fields.size}`, 'content-length');
