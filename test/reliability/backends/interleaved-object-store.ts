@@ -16,6 +16,7 @@ export function withCopyHook(store: ObjectStore, beforeCopy: (from: string, to: 
     completeMultipart: (key, uploadId, parts) => store.completeMultipart(key, uploadId, parts),
     abortMultipart: (key, uploadId) => store.abortMultipart(key, uploadId),
     presignGet: (key, options) => store.presignGet(key, options),
+    write: (key, body, options) => store.write(key, body, options),
     head: (key) => store.head(key),
     read: (key, options) => store.read(key, options),
     copy: async (from, to, options) => {
