@@ -48,6 +48,7 @@ export const ModelVersionSchema = z
     runId: z.optional(z.string()),
     format: z.optional(z.string()),
     signature: z.optional(z.record(z.string(), z.unknown())),
+    source: z.optional(z.string()),
     retention: RetentionSchema(),
     expiresAt: z.optional(z.string()),
     createdAt: z.string(),
@@ -148,8 +149,10 @@ export const ExperimentSchema = z
     name: z.string(),
     description: z.string(),
     tags: z.record(z.string(), z.string()),
+    lifecycleStage: z.enum(['active', 'deleted']),
     createdAt: z.string(),
     createdBy: z.string(),
+    updatedAt: z.string(),
   })
   .register(schemaRegistry, { id: 'Experiment' });
 
@@ -166,6 +169,7 @@ export const RunSchema = z
     latestMetrics: z.record(z.string(), z.number()),
     modelVersions: z.array(z.object({ model: z.string(), version: z.int() })),
     createdBy: z.string(),
+    lifecycleStage: z.optional(z.enum(['active', 'deleted'])),
   })
   .register(schemaRegistry, { id: 'Run' });
 
