@@ -35,7 +35,8 @@ function componentSchemas(): Record<string, JsonSchema> {
 
 export function buildOpenApi(routes: RouteDef[]): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const route of routes) {
+  // Only the registry's own API: other products' wire formats are documented by those products.
+  for (const route of routes.filter((r) => r.path.startsWith('/v1/'))) {
     const parameters: JsonSchema[] = [];
     for (const match of route.path.matchAll(/\{([A-Za-z]+)\+?\}/g))
       parameters.push({ name: match[1], in: 'path', required: true, schema: { type: 'string' } });
