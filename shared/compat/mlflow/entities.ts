@@ -123,7 +123,6 @@ export function loggedModelOf(m: LoggedModel) {
     last_updated_timestamp_ms: ms(m.updatedAt),
     artifact_uri: loggedModelArtifactRoot(m.experimentId, m.id),
     status: LOGGED_STATUS[m.status],
-    creator_id: m.createdBy,
     tags: tagList(m.tags),
   };
   if (m.sourceRunId !== undefined) info.source_run_id = m.sourceRunId;
