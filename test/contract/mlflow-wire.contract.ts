@@ -540,7 +540,7 @@ export function describeMlflowWireContract(name: string, harness: () => MlflowWi
         tags: [{ key: 'team', value: 'risk' }],
       });
       expectError(await call('POST', '/registered-models/create', { name }), 400, 'RESOURCE_ALREADY_EXISTS');
-      expectError(await call('POST', '/registered-models/rename', { name, new_name: 'x' }), 501, 'NOT_IMPLEMENTED');
+      expectError(await call('POST', '/registered-models/rename', { name, new_name: 'x' }), 400, 'NOT_IMPLEMENTED');
 
       const v1 = await call('POST', '/model-versions/create', {
         name,

@@ -30,7 +30,9 @@ const STATUS: Record<MlflowErrorCode, number> = {
   UNAUTHENTICATED: 401,
   RESOURCE_CONFLICT: 409,
   TEMPORARILY_UNAVAILABLE: 503,
-  NOT_IMPLEMENTED: 501,
+  // MLflow's servers say 501; here a request the registry does not offer is the client's to
+  // change (the registry's rule: no 5xx for anything a client sent), the code stays MLflow's.
+  NOT_IMPLEMENTED: 400,
   INTERNAL_ERROR: 500,
 };
 

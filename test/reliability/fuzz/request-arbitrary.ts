@@ -170,8 +170,19 @@ interface BodyChoice {
 }
 
 /** Name, path and source fields: a hostile value there must be refused. */
-/** Routes whose `name` is a free-text display name (a run's), not a key: hostile text there is just text. */
-const DISPLAY_NAME_ROUTES = new Set(['createRun', 'updateRun']);
+/**
+ * Routes whose `name` is a free-text display name (a run's, an experiment's, a logged model's:
+ * MLflow users write "/Users/me/churn model"), never a key or a path: hostile text there is just text.
+ */
+const DISPLAY_NAME_ROUTES = new Set([
+  'createRun',
+  'updateRun',
+  'createExperiment',
+  'mlflow.createExperiment',
+  'mlflow.createExperiment.ajax',
+  'mlflow.createLoggedModel',
+  'mlflow.createLoggedModel.ajax',
+]);
 const GUARDED_FIELDS = /(^|\.)(name|path|label|runId|model|alias|protectedAliases)$/;
 
 function bodyArbitrary(route: RouteDef, pools: FieldPools): fc.Arbitrary<BodyChoice> {

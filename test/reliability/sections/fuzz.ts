@@ -1,6 +1,7 @@
 /**
  * Fuzz: fast-check properties over every route of the route table (and over drop-in keys):
- * no request may produce a 5xx, every error must be `application/problem+json`, and a hostile
+ * no request may produce a 5xx, every error must be `application/problem+json` (MLflow's routes:
+ * MLflow's own error format), and a hostile
  * name, path or source the server sees must never be accepted.
  */
 import { randomBytes } from 'node:crypto';
@@ -131,7 +132,7 @@ export async function fuzz(reg: Registry, options: { cases: number; seed: number
     if (res.status >= 500) {
       figures.errors5xx++;
       note({ why: '5xx', ...example });
-    } else if (res.status >= 400 && !isProblem(res)) {
+    } else if (res.status >= 400 && !(isMlflowPath(url) ? isMlflowError(res, text, req.method) : isProblem(res))) {
       figures.nonProblemErrors++;
       note({ why: 'not problem+json', ...example });
     }
@@ -188,6 +189,21 @@ export async function fuzz(reg: Registry, options: { cases: number; seed: number
     { numRuns: 300, seed: options.seed },
   );
   return figures;
+}
+
+/** MLflow's API answers errors in its own format (`{"error_code","message"}`), not problem+json. */
+const isMlflowPath = (url: string): boolean =>
+  /^\/(api|ajax-api)\/2\.0\/mlflow(-artifacts)?\//.test(new URL(url).pathname);
+
+function isMlflowError(res: Response, text: string, method: string): boolean {
+  if (!(res.headers.get('content-type') ?? '').startsWith('application/json')) return false;
+  if (method === 'HEAD') return true; // no body to read
+  try {
+    const body = JSON.parse(text) as { error_code?: unknown; message?: unknown };
+    return typeof body.error_code === 'string' && typeof body.message === 'string';
+  } catch {
+    return false;
+  }
 }
 
 /** `/v1/models/{model}/files/{path+}` -> a regex of its segment structure. */
