@@ -108,7 +108,7 @@ describe('the npm mlflow client against the local server', () => {
     expect(all.runs.map((r: { info: { run_id: string } }) => r.info.run_id)).toEqual([runIds[0]]);
     expect(typeof all.next_page_token).toBe('string');
 
-    const listed = await mlflow.Artifacts.list({ run_id: first });
+    const listed = await mlflow.Artifacts.list({ run_id: first, path: '' });
     expect(listed.root_uri).toBe(`mlflow-artifacts:/${experimentId}/${runIds[0]}/artifacts`);
 
     await mlflow.Runs.delete({ run_id: second });
