@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import { createApp } from '../../shared/http/app.js';
 import { documentRoutes } from '../../shared/http/documents.js';
+import type { AuthConfig } from '../../shared/http/ui-config.js';
 import type { Authenticator } from '../../shared/ports/auth.js';
 import type { EventSink } from '../../shared/ports/event-sink.js';
 import { type RegistryPorts, RegistryService } from '../../shared/service/registry-service.js';
@@ -15,6 +16,7 @@ import { localAuthenticator } from './local-auth.js';
 import { logEventSink } from './log-event-sink.js';
 import { mountObjectRoutes } from './object-routes.js';
 import { SqliteMetadataStore } from './sqlite-metadata-store.js';
+import { localUiAssets } from './ui-assets.js';
 import { UrlSigner } from './url-signer.js';
 
 export interface LocalServerOptions {
@@ -31,6 +33,8 @@ export interface LocalServerOptions {
   settings?: RegistryPorts['settings'];
   /** Tests move time (transient expiry, URL expiry). */
   clock?: RegistryPorts['clock'];
+  /** How the web UI signs people in (default: a typed token, or none on open loopback). */
+  uiAuth?: AuthConfig;
 }
 
 export interface LocalServer {
@@ -80,7 +84,10 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const app = createApp({
     registry,
     authenticate: options.authenticate ?? localAuthenticator(options.token),
-    documents: documentRoutes({ docsAssets: swaggerUiAssets() }),
+    documents: documentRoutes({
+      docsAssets: swaggerUiAssets(),
+      ui: { assets: localUiAssets(), config: { runtime: 'local', auth: options.uiAuth ?? { kind: 'token' } } },
+    }),
     extend: (a) => mountObjectRoutes(a, objects, signer),
   });
   const server = await new Promise<ReturnType<typeof serve>>((ready, fail) => {
