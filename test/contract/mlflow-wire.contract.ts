@@ -334,6 +334,9 @@ export function describeMlflowWireContract(name: string, harness: () => MlflowWi
           { path: 'notes.txt', is_dir: false, file_size: 2 },
         ],
       });
+      // MLflow 3 clients list `<dir>/.`: the directory itself.
+      const dot = await raw('GET', `/api/2.0/mlflow-artifacts/artifacts?path=${encodeURIComponent(`${root}/.`)}`);
+      expect(((await dot.json()) as Json).files).toHaveLength(2);
       const inner = await raw('GET', `/api/2.0/mlflow-artifacts/artifacts?path=${encodeURIComponent(`${root}/model`)}`);
       expect(await inner.json()).toEqual({
         files: [

@@ -122,7 +122,12 @@ export function artifactRoutes(registry: RegistryApi): RouteDef[] {
       scope: 'registry.read',
       summary: 'MLflow artifact proxy: list a directory',
       handle: async (r) => {
-        const t = targetOf((queryOf(r.query).one('path') ?? '').replace(/^\/+|\/+$/g, ''));
+        // MLflow's clients list `<dir>/.` too: a `.` segment names the directory itself (`..` stays refused).
+        const path = (queryOf(r.query).one('path') ?? '')
+          .split('/')
+          .filter((segment) => segment !== '.' && segment !== '')
+          .join('/');
+        const t = targetOf(path);
         const entries = await listEntries(registry, r.principal, t);
         return ok({
           files: entries.map((e) =>
