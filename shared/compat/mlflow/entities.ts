@@ -59,6 +59,10 @@ export function runOf(run: Run) {
   };
 }
 
+/** An artifact directory entry as MLflow's FileInfo (`file_size` only for files). */
+export const fileInfoOf = (e: { path: string; isDir: boolean; size?: number | undefined }) =>
+  e.isDir ? { path: e.path, is_dir: true } : { path: e.path, is_dir: false, file_size: e.size };
+
 const VERSION_STATUS = {
   PENDING: 'PENDING_REGISTRATION',
   READY: 'READY',

@@ -150,6 +150,10 @@ export const tagList = (tags: Record<string, string>, hide: (key: string) => boo
     .filter(([k]) => !hide(k))
     .map(([key, value]) => ({ key, value }));
 
+/** `[{key,value}]` (MLflow's tags and params) as a map; a missing value is empty. */
+export const tagMap = (list: Array<{ key: string; value?: string | undefined }> | undefined): Record<string, string> =>
+  Object.fromEntries((list ?? []).map((p) => [p.key, p.value ?? '']));
+
 export const ms = (iso: string | null | undefined): number | undefined =>
   iso === null || iso === undefined ? undefined : Date.parse(iso);
 

@@ -76,7 +76,7 @@ function fieldValue(run: Run, field: RunField): Value {
 }
 
 /** SQL LIKE: `%` any run of characters, `_` one character. */
-function likeRegex(pattern: string, caseInsensitive: boolean): RegExp {
+export function likeRegex(pattern: string, caseInsensitive: boolean): RegExp {
   const body = [...pattern]
     .map((c) => (c === '%' ? '.*' : c === '_' ? '.' : c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
     .join('');

@@ -13,6 +13,7 @@ import type { Principal } from '../../../ports/auth.js';
 import { lazySchema } from '../../../schemas.js';
 import type { ArtifactOwner } from '../../../service/artifacts/owners.js';
 import type { RegistryApi } from '../../../service/registry-api.js';
+import { fileInfoOf } from '../entities.js';
 import { ARTIFACTS_PREFIX } from '../mount.js';
 import { Int64, invalidParam, MlflowError, mlflowErrors, ok, queryOf, required, Str, toInt } from '../wire.js';
 
@@ -130,9 +131,7 @@ export function artifactRoutes(registry: RegistryApi): RouteDef[] {
         const t = targetOf(path);
         const entries = await listEntries(registry, r.principal, t);
         return ok({
-          files: entries.map((e) =>
-            e.isDir ? { path: e.name, is_dir: true } : { path: e.name, is_dir: false, file_size: e.size },
-          ),
+          files: entries.map((e) => fileInfoOf({ path: e.name, isDir: e.isDir, size: e.size })),
         });
       },
     }),

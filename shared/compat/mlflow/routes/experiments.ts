@@ -4,6 +4,7 @@ import * as s from '../../../schemas.js';
 import { lazySchema } from '../../../schemas.js';
 import type { RegistryApi } from '../../../service/registry-api.js';
 import type { Experiment, ViewType } from '../../../service/tracking/experiments.js';
+import { likeRegex } from '../../../service/tracking/run-search.js';
 import { experimentOf } from '../entities.js';
 import { parseSearchFilter } from '../search-filter.js';
 import {
@@ -16,6 +17,7 @@ import {
   required,
   Str,
   TagList,
+  tagMap,
   toInt,
   withToken,
 } from '../wire.js';
@@ -56,11 +58,7 @@ function experimentMatcher(filter: string | undefined): ((e: Experiment) => bool
     if (typeof c.value !== 'string' || !['=', '!=', 'LIKE', 'ILIKE'].includes(c.op))
       throw invalidParam(`Invalid experiment search clause on '${c.key}'`);
     const wanted = c.value;
-    const like = (value: string, ci: boolean) =>
-      new RegExp(
-        `^${[...wanted].map((ch) => (ch === '%' ? '.*' : ch === '_' ? '.' : ch.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('')}$`,
-        ci ? 'is' : 's',
-      ).test(value);
+    const like = (value: string, ci: boolean) => likeRegex(wanted, ci).test(value);
     return (e: Experiment) => {
       const actual = c.entity === 'tag' ? e.tags[c.key] : e.name;
       if (actual === undefined) return false;
@@ -109,7 +107,7 @@ export function experimentEndpoints(registry: RegistryApi) {
       body: CreateExperiment,
       conflict: 'exists',
       handle: async (r) => {
-        const tags = Object.fromEntries((r.body.tags ?? []).map((tag) => [tag.key, tag.value ?? '']));
+        const tags = tagMap(r.body.tags);
         const e = await t.createExperiment(
           r.principal,
           native(s.CreateExperimentRequest, { name: required(r.body.name, 'name'), tags }),

@@ -4,7 +4,7 @@ import * as s from '../../../schemas.js';
 import { lazySchema } from '../../../schemas.js';
 import type { RegistryApi } from '../../../service/registry-api.js';
 import type { LoggedModel, LoggedModelStatus } from '../../../service/tracking/logged-models.js';
-import { loggedModelOf } from '../entities.js';
+import { fileInfoOf, loggedModelOf } from '../entities.js';
 import { parseSearchFilter } from '../search-filter.js';
 import {
   Int64,
@@ -16,6 +16,7 @@ import {
   required,
   Str,
   TagList,
+  tagMap,
   toInt,
   withToken,
 } from '../wire.js';
@@ -43,9 +44,6 @@ const Search = lazySchema(() =>
     page_token: z.optional(Str()),
   }),
 );
-
-const pairs = (list: Array<{ key: string; value?: string | undefined }> | undefined) =>
-  Object.fromEntries((list ?? []).map((p) => [p.key, p.value ?? '']));
 
 const STATUS: Record<string, LoggedModelStatus> = {
   LOGGED_MODEL_PENDING: 'PENDING',
@@ -90,8 +88,8 @@ export function loggedModelEndpoints(registry: RegistryApi) {
       body: CreateLoggedModel,
       handle: async (r) => {
         const b = r.body;
-        const tags = native(s.Tags, pairs(b.tags));
-        const params = native(s.PutParamsRequest, pairs(b.params)) as Record<string, string>;
+        const tags = native(s.Tags, tagMap(b.tags));
+        const params = native(s.PutParamsRequest, tagMap(b.params)) as Record<string, string>;
         const model = await lm.create(r.principal, b.experiment_id || '0', {
           ...(b.name ? { name: native(s.ExperimentName, b.name) } : {}),
           ...(b.source_run_id ? { sourceRunId: b.source_run_id } : {}),
@@ -164,7 +162,7 @@ export function loggedModelEndpoints(registry: RegistryApi) {
       summary: 'MLflow 3: set logged model tags',
       body: Tags,
       handle: async (r) => {
-        const tags = native(s.Tags, pairs(r.body.tags));
+        const tags = native(s.Tags, tagMap(r.body.tags));
         return ok({ model: loggedModelOf(await lm.patchTags(r.principal, idOf(r.params), tags)) });
       },
     }),
@@ -187,7 +185,7 @@ export function loggedModelEndpoints(registry: RegistryApi) {
       summary: 'MLflow 3: log logged model params',
       body: Params,
       handle: async (r) => {
-        const params = native(s.PutParamsRequest, pairs(r.body.params)) as Record<string, string>;
+        const params = native(s.PutParamsRequest, tagMap(r.body.params)) as Record<string, string>;
         await lm.logParams(r.principal, idOf(r.params), params);
         return ok();
       },
@@ -205,9 +203,7 @@ export function loggedModelEndpoints(registry: RegistryApi) {
         const page = await registry.artifacts.list(r.principal, { kind: 'loggedModel', id: idOf(r.params) }, dir, {
           ...(token ? { pageToken: token } : {}),
         });
-        const files = page.items.map((e) =>
-          e.isDir ? { path: e.path, is_dir: true } : { path: e.path, is_dir: false, file_size: e.size },
-        );
+        const files = page.items.map((e) => fileInfoOf({ ...e, size: e.isDir ? undefined : e.size }));
         return ok(withToken({ files }, page.nextPageToken));
       },
     }),

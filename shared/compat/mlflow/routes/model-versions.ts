@@ -12,7 +12,18 @@ import { lazySchema } from '../../../schemas.js';
 import type { RegistryApi } from '../../../service/registry-api.js';
 import { modelVersionOf, STAGE_TAG, stageOf, versionArtifactRoot } from '../entities.js';
 import { parseSearchFilter } from '../search-filter.js';
-import { invalidParam, native, ok, pageSizeParam, queryOf, required, Str, TagList, withToken } from '../wire.js';
+import {
+  invalidParam,
+  native,
+  ok,
+  pageSizeParam,
+  queryOf,
+  required,
+  Str,
+  TagList,
+  tagMap,
+  withToken,
+} from '../wire.js';
 import { endpoint } from './define.js';
 import { modelNameOf, versionRefOf } from './registered-models.js';
 
@@ -103,7 +114,7 @@ export function modelVersionEndpoints(registry: RegistryApi) {
           source: required(source, 'source'),
           ...(b.run_id ? { runId: b.run_id } : {}),
           ...(b.description ? { description: b.description } : {}),
-          tags: Object.fromEntries((b.tags ?? []).map((t) => [t.key, t.value ?? ''])),
+          tags: tagMap(b.tags),
         });
         const created = await v.create(r.principal, name, input);
         return versionResponse(registry, r.principal, name, created.version);

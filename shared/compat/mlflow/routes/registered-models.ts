@@ -9,6 +9,7 @@ import * as s from '../../../schemas.js';
 import { lazySchema } from '../../../schemas.js';
 import type { CatalogRow } from '../../../service/records.js';
 import type { RegistryApi } from '../../../service/registry-api.js';
+import { likeRegex } from '../../../service/tracking/run-search.js';
 import { modelVersionOf, registeredModelOf, stageOf } from '../entities.js';
 import { parseSearchFilter } from '../search-filter.js';
 import {
@@ -21,6 +22,7 @@ import {
   required,
   Str,
   TagList,
+  tagMap,
   withToken,
 } from '../wire.js';
 import { endpoint } from './define.js';
@@ -66,10 +68,7 @@ function modelFilter(filter: string | undefined) {
     if (c.op === 'LIKE' || c.op === 'ILIKE') {
       const literal = /^[^%_]*/.exec(wanted)?.[0] ?? '';
       if (isName && c.op === 'LIKE' && literal !== '') namePrefix ??= literal;
-      const re = new RegExp(
-        `^${[...wanted].map((ch) => (ch === '%' ? '.*' : ch === '_' ? '.' : ch.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('')}$`,
-        c.op === 'ILIKE' ? 'is' : 's',
-      );
+      const re = likeRegex(wanted, c.op === 'ILIKE');
       return (m: CatalogRow) => re.test((isName ? m.name : m.tags[c.key]) ?? '');
     }
     throw invalidParam(`Invalid comparator '${c.op}' for registered models`);
@@ -121,7 +120,7 @@ export function registeredModelEndpoints(registry: RegistryApi) {
       body: Create,
       conflict: 'exists',
       handle: async (r) => {
-        const tags = Object.fromEntries((r.body.tags ?? []).map((t) => [t.key, t.value ?? '']));
+        const tags = tagMap(r.body.tags);
         const input = native(s.CreateModelRequest, {
           name: modelNameOf(r.body.name),
           tags,

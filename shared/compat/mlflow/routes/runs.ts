@@ -8,7 +8,7 @@ import type { Principal } from '../../../ports/auth.js';
 import * as s from '../../../schemas.js';
 import { lazySchema } from '../../../schemas.js';
 import type { RegistryApi } from '../../../service/registry-api.js';
-import { runArtifactRoot, runInfoOf, runOf } from '../entities.js';
+import { fileInfoOf, runArtifactRoot, runInfoOf, runOf } from '../entities.js';
 import { runConditions, runOrder } from '../search-filter.js';
 import {
   Int64,
@@ -20,6 +20,7 @@ import {
   required,
   Str,
   TagList,
+  tagMap,
   toInt,
   withToken,
 } from '../wire.js';
@@ -91,9 +92,6 @@ const SearchRuns = lazySchema(() =>
 const runIdOf = (b: { run_id?: string | undefined; run_uuid?: string | undefined }) =>
   required(b.run_id || b.run_uuid, 'run_id');
 
-const pairs = (list: Array<{ key: string; value?: string | undefined }> | undefined) =>
-  Object.fromEntries((list ?? []).map((p) => [p.key, p.value ?? '']));
-
 /** Metric points in the native shape, every one checked before anything is written. */
 function metricPoints(
   metrics: Array<{
@@ -139,7 +137,7 @@ export function runEndpoints(registry: RegistryApi) {
       summary: 'MLflow: start a run',
       body: CreateRun,
       handle: async (r) => {
-        const { [RUN_NAME_TAG]: tagName, ...tags } = pairs(r.body.tags);
+        const { [RUN_NAME_TAG]: tagName, ...tags } = tagMap(r.body.tags);
         const name = r.body.run_name || tagName;
         const input = native(s.CreateRunRequest, { ...(name ? { name } : {}), tags });
         const run = await t.createRun(r.principal, r.body.experiment_id || '0', input);
@@ -272,8 +270,8 @@ export function runEndpoints(registry: RegistryApi) {
         if ((r.body.tags ?? []).length > 100)
           throw invalidParam('A batch logging request can contain at most 100 tags');
         const points = metrics.length > 0 ? metricPoints(metrics) : undefined;
-        const params = r.body.params?.length ? native(s.PutParamsRequest, pairs(r.body.params)) : undefined;
-        const tags = pairs(r.body.tags);
+        const params = r.body.params?.length ? native(s.PutParamsRequest, tagMap(r.body.params)) : undefined;
+        const tags = tagMap(r.body.tags);
         native(s.Tags, Object.fromEntries(Object.entries(tags).filter(([k]) => k !== RUN_NAME_TAG)));
         if (params) await t.putParams(r.principal, runId, params as Record<string, string>);
         if (points) await t.logMetrics(r.principal, runId, points);
@@ -389,9 +387,7 @@ export function runEndpoints(registry: RegistryApi) {
         const page = await registry.artifacts.list(r.principal, { kind: 'run', id: runId }, dir, {
           ...(token ? { pageToken: token } : {}),
         });
-        const files = page.items.map((e) =>
-          e.isDir ? { path: e.path, is_dir: true } : { path: e.path, is_dir: false, file_size: e.size },
-        );
+        const files = page.items.map((e) => fileInfoOf({ ...e, size: e.isDir ? undefined : e.size }));
         return ok(withToken({ root_uri: runArtifactRoot(run.experimentId, runId), files }, page.nextPageToken));
       },
     }),
