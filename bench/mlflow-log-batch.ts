@@ -43,9 +43,11 @@ const round2 = (x: number) => Number(x.toFixed(2));
 try {
   const experiment = (await post('/v1/experiments', { name: 'bench' })) as { id: string };
   const nativeRun = (await post(`/v1/experiments/${experiment.id}/runs`, { name: 'native' })) as { id: string };
-  const layerRun = ((await post('/api/2.0/mlflow/runs/create', { experiment_id: experiment.id })) as {
-    run: { info: { run_id: string } };
-  }).run.info.run_id;
+  const layerRun = (
+    (await post('/api/2.0/mlflow/runs/create', { experiment_id: experiment.id })) as {
+      run: { info: { run_id: string } };
+    }
+  ).run.info.run_id;
   const native: number[] = [];
   const layer: number[] = [];
   const ratios: number[] = [];
