@@ -30,18 +30,15 @@ import { endpoint } from './define.js';
 const Create = lazySchema(() =>
   z.object({ name: z.optional(Str()), tags: z.optional(TagList()), description: z.optional(Str()) }),
 );
-const Named = lazySchema(() =>
-  z.object({
-    name: z.optional(Str()),
-    description: z.optional(Str()),
-    key: z.optional(Str()),
-    value: z.optional(Str()),
-    alias: z.optional(Str()),
-    version: z.optional(z.union([Str(), z.int()])),
-    new_name: z.optional(Str()),
-    stages: z.optional(z.array(Str())),
-  }),
+// Each request reads only its own fields (MLflow ignores the others).
+const Named = lazySchema(() => z.object({ name: z.optional(Str()) }));
+const Rename = lazySchema(() => z.object({ name: z.optional(Str()), new_name: z.optional(Str()) }));
+const Described = lazySchema(() => z.object({ name: z.optional(Str()), description: z.optional(Str()) }));
+const Tag = lazySchema(() => z.object({ name: z.optional(Str()), key: z.optional(Str()), value: z.optional(Str()) }));
+const Alias = lazySchema(() =>
+  z.object({ name: z.optional(Str()), alias: z.optional(Str()), version: z.optional(z.union([Str(), z.int()])) }),
 );
+const Latest = lazySchema(() => z.object({ name: z.optional(Str()), stages: z.optional(z.array(Str())) }));
 
 export const modelNameOf = (name: string | undefined): string => native(s.ModelName, required(name, 'name'));
 /** MLflow sends versions as strings; only a plain number names one. */
@@ -143,7 +140,7 @@ export function registeredModelEndpoints(registry: RegistryApi) {
       path: '/mlflow/registered-models/rename',
       scope: 'registry.write',
       summary: 'MLflow: rename a registered model (not offered: the name is the key)',
-      body: Named,
+      body: Rename,
       handle: async () => {
         throw new MlflowError('NOT_IMPLEMENTED', 'Renaming a registered model is not supported by this registry');
       },
@@ -154,7 +151,7 @@ export function registeredModelEndpoints(registry: RegistryApi) {
       path: '/mlflow/registered-models/update',
       scope: 'registry.write',
       summary: "MLflow: update a registered model's description",
-      body: Named,
+      body: Described,
       handle: async (r) => {
         const name = modelNameOf(r.body.name);
         const patch = native(s.PatchModelRequest, { description: r.body.description ?? null });
@@ -208,7 +205,7 @@ export function registeredModelEndpoints(registry: RegistryApi) {
       path: '/mlflow/registered-models/set-tag',
       scope: 'registry.write',
       summary: 'MLflow: set a registered model tag',
-      body: Named,
+      body: Tag,
       handle: async (r) => {
         const patch = native(s.PatchModelRequest, { tags: { [required(r.body.key, 'key')]: r.body.value ?? '' } });
         await m.update(r.principal, modelNameOf(r.body.name), patch, undefined);
@@ -221,7 +218,7 @@ export function registeredModelEndpoints(registry: RegistryApi) {
       path: '/mlflow/registered-models/delete-tag',
       scope: 'registry.write',
       summary: 'MLflow: delete a registered model tag',
-      body: Named,
+      body: Tag,
       handle: async (r) => {
         const patch = native(s.PatchModelRequest, { tags: { [required(r.body.key, 'key')]: null } });
         await m.update(r.principal, modelNameOf(r.body.name), patch, undefined);
@@ -234,7 +231,7 @@ export function registeredModelEndpoints(registry: RegistryApi) {
       path: '/mlflow/registered-models/alias',
       scope: 'registry.write',
       summary: 'MLflow: point an alias at a version',
-      body: Named,
+      body: Alias,
       handle: async (r) => {
         const version = Number(versionRefOf(r.body.version));
         await registry.aliases.set(
@@ -253,7 +250,7 @@ export function registeredModelEndpoints(registry: RegistryApi) {
       path: '/mlflow/registered-models/alias',
       scope: 'registry.write',
       summary: 'MLflow: delete an alias',
-      body: Named,
+      body: Alias,
       handle: async (r) => {
         await registry.aliases.delete(
           r.principal,
@@ -286,7 +283,7 @@ export function registeredModelEndpoints(registry: RegistryApi) {
         path: '/mlflow/registered-models/get-latest-versions',
         scope: 'registry.read',
         summary: 'MLflow: the newest version per stage',
-        ...(method === 'POST' ? { body: Named } : {}),
+        ...(method === 'POST' ? { body: Latest } : {}),
         handle: async (r) => {
           const body = (r.body ?? {}) as { name?: string; stages?: string[] };
           const q = queryOf(r.query);
