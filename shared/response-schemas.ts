@@ -201,6 +201,13 @@ export const MetricPage = pageOf(MetricPointSchema, 'MetricPage');
 export const ExperimentPage = pageOf(ExperimentSchema, 'ExperimentPage');
 export const RunPage = pageOf(RunSchema, 'RunPage');
 export const FileList = z.object({ items: z.array(VersionFileSchema) }).register(schemaRegistry, { id: 'FileList' });
+export const ArtifactList = pageOf(
+  z.union([
+    z.object({ path: z.string(), isDir: z.literal(true) }),
+    z.object({ path: z.string(), isDir: z.literal(false), size: z.int(), sha256: z.string() }),
+  ]),
+  'ArtifactPage',
+);
 export const MetricsWritten = z.object({ written: z.int() }).register(schemaRegistry, { id: 'MetricsWritten' });
 
 /** Response schemas by name, as routes refer to them (`responses[].schema`). */
@@ -224,6 +231,7 @@ export const responseSchemas = {
   RunPage,
   FileList,
   MetricsWritten,
+  ArtifactPage: ArtifactList,
 } as const;
 
 export type ResponseSchemaName = keyof typeof responseSchemas;

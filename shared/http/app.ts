@@ -97,18 +97,23 @@ export function createApp(options: AppOptions): Hono {
     problemResponse(problemOf('not-found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`)),
   );
 
-  app.use(
-    '/v1/*',
-    bodyLimit({
-      maxSize: MAX_JSON_BODY_BYTES,
-      onError: () =>
-        problemResponse(
-          problemOf('payload-too-large', `JSON bodies are limited to ${MAX_JSON_BODY_BYTES} bytes`, [
-            { field: 'body', message: 'too large' },
-          ]),
-        ),
-    }),
-  );
+  // Routes whose body is a file's bytes (a run artifact PUT) stream it: the JSON limit is not theirs.
+  const rawBody = routes
+    .filter((r) => r.rawBody)
+    .map((r) => ({ method: r.method, path: new RegExp(`^${routeRegex(r.path)}$`) }));
+  const jsonLimit = bodyLimit({
+    maxSize: MAX_JSON_BODY_BYTES,
+    onError: () =>
+      problemResponse(
+        problemOf('payload-too-large', `JSON bodies are limited to ${MAX_JSON_BODY_BYTES} bytes`, [
+          { field: 'body', message: 'too large' },
+        ]),
+      ),
+  });
+  app.use('/v1/*', (c, next) => {
+    const path = new URL(c.req.url).pathname;
+    return rawBody.some((r) => r.method === c.req.method && r.path.test(path)) ? next() : jsonLimit(c, next);
+  });
 
   mountMlflowBodyLimits(app);
 

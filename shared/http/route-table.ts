@@ -39,6 +39,8 @@ export interface RouteDef<B = unknown> {
   tag: string;
   /** Built on the route's first request (see `lazySchema`). */
   body?: () => ZodMiniType<B>;
+  /** The body is a file's bytes, streamed by the handler (not JSON, no JSON size limit). */
+  rawBody?: true;
   query?: Array<{ name: string; description: string }>;
   headers?: Array<{ name: string; description: string }>;
   responses: ResponseSpec[];

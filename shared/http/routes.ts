@@ -4,6 +4,7 @@ import type { RegistryApi } from '../service/registry-api.js';
 import type { RouteDef } from './route-table.js';
 import { aliasRoutes } from './routes/aliases.js';
 import { modelRoutes } from './routes/models.js';
+import { runArtifactRoutes } from './routes/run-artifacts.js';
 import { trackingRoutes } from './routes/tracking.js';
 import { versionRoutes } from './routes/versions.js';
 
@@ -36,6 +37,7 @@ export function registryRoutes(registry: RegistryApi): RouteDef[] {
     ...versionRoutes(registry),
     ...aliasRoutes(registry),
     ...trackingRoutes(registry),
+    ...runArtifactRoutes(registry),
     ...mlflowRoutes(registry),
   ];
 }

@@ -156,6 +156,7 @@ export function artifactRoutes(registry: RegistryApi): RouteDef[] {
       path: `${ARTIFACTS_PREFIX}/artifacts/{path+}`,
       scope: 'registry.write',
       summary: 'MLflow artifact proxy: upload a file (the body is its bytes)',
+      rawBody: true,
       handle: async (r) => {
         const t = ownerOnly(targetOf(r.params.path ?? ''));
         const length = r.headers.get('content-length');
