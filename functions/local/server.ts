@@ -17,6 +17,7 @@ import { logEventSink } from './log-event-sink.js';
 import { mountObjectRoutes } from './object-routes.js';
 import { SqliteMetadataStore } from './sqlite-metadata-store.js';
 import { localUiAssets } from './ui-assets.js';
+import { drainingUnreadBodies } from './unread-body.js';
 import { UrlSigner } from './url-signer.js';
 
 export interface LocalServerOptions {
@@ -91,7 +92,9 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     extend: (a) => mountObjectRoutes(a, objects, signer),
   });
   const server = await new Promise<ReturnType<typeof serve>>((ready, fail) => {
-    const s = serve({ fetch: app.fetch, port: options.port, hostname: options.host }, () => ready(s));
+    const s = serve({ fetch: drainingUnreadBodies(app.fetch), port: options.port, hostname: options.host }, () =>
+      ready(s),
+    );
     s.once('error', fail);
   });
   const address = server.address() as AddressInfo;
