@@ -54,8 +54,7 @@ const openApiPath = (path: string): string => path.replace(/\{([A-Za-z]+)\+\}/g,
 
 export function buildOpenApi(routes: RouteDef[]): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
-  // Only the registry's own API: other products' wire formats are documented by those products.
-  for (const route of routes.filter((r) => r.path.startsWith('/v1/'))) {
+  for (const route of routes) {
     const parameters: JsonSchema[] = [];
     for (const match of route.path.matchAll(/\{([A-Za-z]+)(\+?)\}/g))
       parameters.push({
