@@ -178,6 +178,7 @@ const DISPLAY_NAME_ROUTES = new Set([
   'createRun',
   'updateRun',
   'createExperiment',
+  'updateExperiment',
   'mlflow.createExperiment',
   'mlflow.createExperiment.ajax',
   'mlflow.createLoggedModel',
