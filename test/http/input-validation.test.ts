@@ -111,7 +111,13 @@ describe('request bodies', () => {
         'multipart/form-data; boundary=b',
       ]) {
         const res = await h.request(route.method, path, { body: '{}', headers: { 'content-type': contentType } });
-        await expectProblem(res, 415, 'header.content-type');
+        if (route.tag !== 'mlflow') {
+          await expectProblem(res, 415, 'header.content-type');
+          continue;
+        }
+        // MLflow's routes answer in MLflow's error format, which has no 415 code.
+        expect(res.status, `${route.method} ${path} as ${contentType}`).toBe(400);
+        expect(await res.json()).toMatchObject({ error_code: 'INVALID_PARAMETER_VALUE' });
       }
     }
     // Parameters and the structured +json suffix are fine.
