@@ -72,7 +72,7 @@ export async function runFaultFlow(
     }
   };
   const retriable = (r: Reply<unknown> | undefined) =>
-    !r || r.status >= 500 || (r.status === 409 && JSON.stringify(r.body).includes('in progress'));
+    !r || r.status >= 500 || (r.status === 409 && String(JSON.stringify(r.body)).includes('in progress'));
 
   const pushOne = async (worker: number, i: number): Promise<boolean> => {
     const bytes = i % options.sharedEvery === 0 ? shared : randomBytes(1024 + ((worker * 97 + i * 13) % 3000));
