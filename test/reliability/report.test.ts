@@ -1,6 +1,7 @@
 /** The report's gates (pure logic): which figures fail a run, and how RELIABILITY_BACKENDS is read. */
 import { describe, expect, it } from 'vitest';
 import { parseBackends, problemsOf, type Report } from './report.js';
+import type { FaultFigures } from './sections/faults.js';
 
 const EXPECTED = { creates: 200, fuzzRuns: { local: { http: 100, dropIns: 50 } } };
 
@@ -106,6 +107,24 @@ describe('the reliability report gates', () => {
     spoil(report);
     expect(problemsOf(report, EXPECTED).join('\n')).toMatch(problem);
   });
+
+  it.each(['aws', 'azure'] as const)(
+    'needs server kills on %s, every one planned, and injected faults: the gate is the same on every backend',
+    (backend) => {
+      const report = passing();
+      report.backends = { asked: ['local', backend], ran: ['local', backend] };
+      const good = { ...report.faults.local, kills: 3, killsPlanned: 3, injected: 40 } as FaultFigures;
+      const problems = (faults: Partial<FaultFigures>) => {
+        report.faults[backend] = { ...good, ...faults };
+        return problemsOf(report, EXPECTED).filter((p) => p.startsWith(`faults.${backend}.`));
+      };
+      expect(problems({})).toEqual([]);
+      expect(problems({ kills: 0, killsPlanned: 0 })).toEqual([`faults.${backend}.kills=0 (must be > 0)`]);
+      expect(problems({ kills: 2 })).toEqual([`faults.${backend}.kills=2 of 3 planned`]);
+      expect(problems({ injected: 0 })).toEqual([`faults.${backend}.injected=0 (must be > 0)`]);
+      expect(problems({ unexpected5xx: 1 })).toEqual([`faults.${backend}.unexpected5xx=1`]);
+    },
+  );
 
   it('needs the check-then-copy race on a cloud backend, with every rewrite landed', () => {
     const report = passing();
