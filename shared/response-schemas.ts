@@ -169,6 +169,7 @@ export const RunSchema = z
     startTime: z.string(),
     endTime: z.nullable(z.string()),
     latestMetrics: z.record(z.string(), z.number()),
+    latestMetricPoints: z.record(z.string(), z.object({ value: z.number(), step: z.int(), timestamp: z.int() })),
     modelVersions: z.array(z.object({ model: z.string(), version: z.int() })),
     createdBy: z.string(),
     lifecycleStage: z.optional(z.enum(['active', 'deleted'])),

@@ -227,10 +227,11 @@ export function describeMlflowWireContract(name: string, harness: () => MlflowWi
           { key: 'depth', value: '6' },
         ]),
       );
+      // The latest point per key, with its own step and time.
       expect(got.data.metrics).toEqual(
         expect.arrayContaining([
-          expect.objectContaining({ key: 'loss', value: 0.5 }),
-          expect.objectContaining({ key: 'acc', value: 0.7 }),
+          { key: 'loss', value: 0.5, timestamp: 2, step: 1 },
+          { key: 'acc', value: 0.7, timestamp: 2, step: 1 },
         ]),
       );
       expect(got.data.tags).toContainEqual({ key: 'team', value: 'risk' });

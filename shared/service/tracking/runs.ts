@@ -41,6 +41,8 @@ export interface RunRow {
 
 export interface Run extends RunRow {
   latestMetrics: Record<string, number>;
+  /** The latest point per key with its step and time (`latestMetrics` keeps the bare values). */
+  latestMetricPoints: Record<string, { value: number; step: number; timestamp: number }>;
   modelVersions: Array<{ model: string; version: number }>;
 }
 
@@ -70,8 +72,16 @@ export async function createRun(
   await ctx.metadata.batch(runKeys.experimentRuns(experimentId), [
     { op: 'put', sk: runKeys.runRow(id), data: row, if: { absent: true } },
   ]);
-  return { ...row, latestMetrics: {}, modelVersions: [] };
+  return bareRun(row);
 }
+
+/** A run with none of what it derives from its other rows (a new run, or a row a search has yet to read further). */
+export const bareRun = (row: RunRow): Run => ({
+  ...row,
+  latestMetrics: {},
+  latestMetricPoints: {},
+  modelVersions: [],
+});
 
 export async function loadRunRow(ctx: RegistryContext, runId: string): Promise<Item<RunRow>> {
   checkId('runId', runId);
@@ -101,19 +111,24 @@ export async function linkRunVersion(
   ]);
 }
 
-/** A run as clients see it: its row with the latest value per metric key and the versions made from it. */
+/** A run as clients see it: its row with the latest point per metric key and the versions made from it. */
 export async function withDerived(ctx: RegistryContext, row: RunRow): Promise<Run> {
   const pk = runKeys.run(row.id);
   const [metrics, versions] = await Promise.all([
     ctx.metadata.query<LatestMetricRow>(pk, { prefix: runKeys.latestMetricPrefix, limit: 1000 }),
     ctx.metadata.query<{ model: string; version: number }>(pk, { prefix: runKeys.runVersionPrefix, limit: 1000 }),
   ]);
-  const latestMetrics: Record<string, number> = {};
+  const latestMetrics: Run['latestMetrics'] = {};
+  const latestMetricPoints: Run['latestMetricPoints'] = {};
   row.lifecycleStage ??= 'active';
-  for (const m of metrics.items) latestMetrics[m.data.key] = m.data.value;
+  for (const { data } of metrics.items) {
+    latestMetrics[data.key] = data.value;
+    latestMetricPoints[data.key] = { value: data.value, step: data.step, timestamp: data.timestamp };
+  }
   return {
     ...row,
     latestMetrics,
+    latestMetricPoints,
     modelVersions: versions.items.map((v) => ({ model: v.data.model, version: v.data.version })),
   };
 }
@@ -145,6 +160,7 @@ export async function listRuns(
   return { items, nextPageToken: result.resumeAfter ? encodePageToken(scope, result.resumeAfter) : null };
 }
 
+/** Read-modify-write of a run row under its etag; `change` answers undefined when nothing changes. */
 async function changeRun(
   ctx: RegistryContext,
   actor: Actor,
