@@ -278,6 +278,43 @@ export function describeMlflowWireContract(name: string, harness: () => MlflowWi
       });
     });
 
+    it('runs: a deleted run takes no writes until restored', async () => {
+      const exp = (await call('POST', '/experiments/create', { name: unique('deleted') })).body.experiment_id as string;
+      const runId = (await newRun(exp)).info.run_id as string;
+      // A deleted run refuses every write, as MLflow's server does; restored, it takes them again.
+      await call('POST', '/runs/delete', { run_id: runId });
+      const writes: Array<[string, Json]> = [
+        ['/runs/log-metric', { run_id: runId, key: 'loss', value: 1, timestamp: 1, step: 0 }],
+        ['/runs/log-batch', { run_id: runId, metrics: [{ key: 'loss', value: 1, timestamp: 1, step: 0 }] }],
+        ['/runs/log-batch', { run_id: runId }],
+        ['/runs/log-parameter', { run_id: runId, key: 'lr', value: '0.1' }],
+        ['/runs/set-tag', { run_id: runId, key: 'team', value: 'risk' }],
+        ['/runs/delete-tag', { run_id: runId, key: 'mlflow.user' }],
+        ['/runs/update', { run_id: runId, status: 'FINISHED' }],
+      ];
+      for (const [path, body] of writes) {
+        const refused = await call('POST', path, body);
+        expectError(refused, 400, 'INVALID_PARAMETER_VALUE');
+        expect(refused.body.message, path).toContain("must be in the 'active' state");
+      }
+      const after = (await call('GET', '/runs/get', { run_id: runId })).body.run as Json;
+      expect(after.data.metrics ?? []).toEqual([]);
+      expect(after.data.params ?? []).toEqual([]);
+      expect(after.info.status).toBe('RUNNING');
+      // The native API says the same as a problem naming the run's lifecycle.
+      const native = await raw('PUT', `/v1/runs/${runId}/params`, {
+        body: JSON.stringify({ lr: '0.1' }),
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(native.status).toBe(400);
+      expect(native.headers.get('content-type')).toContain('application/problem+json');
+      expect((await native.json()).errors).toEqual([
+        { field: 'lifecycleStage', message: expect.stringContaining('restore') },
+      ]);
+      await call('POST', '/runs/restore', { run_id: runId });
+      expect((await call('POST', '/runs/set-tag', { run_id: runId, key: 'team', value: 'risk' })).status).toBe(200);
+    });
+
     it('runs/search: filters on params, metrics, tags and attributes, order_by, pages', async () => {
       const exp = (await call('POST', '/experiments/create', { name: unique('search') })).body.experiment_id as string;
       const ids: string[] = [];

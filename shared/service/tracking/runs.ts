@@ -93,6 +93,26 @@ export async function loadRunRow(ctx: RegistryContext, runId: string): Promise<I
   return item;
 }
 
+/**
+ * MLflow's rule: a deleted run takes no writes (params, metrics, tags, inputs, outputs, updates)
+ * until restored. A 400 naming the lifecycle, as for a deleted experiment.
+ */
+export function requireActiveRun(row: RunRow): void {
+  const stage = row.lifecycleStage ?? 'active';
+  if (stage !== 'active')
+    throw invalid(
+      'lifecycleStage',
+      `run ${row.id} must be in the 'active' state to take writes; it is '${stage}': restore it first`,
+    );
+}
+
+/** The run, refused when it is deleted: what every write to a run starts with. */
+export async function loadActiveRun(ctx: RegistryContext, runId: string): Promise<Item<RunRow>> {
+  const item = await loadRunRow(ctx, runId);
+  requireActiveRun(item.data);
+  return item;
+}
+
 export async function runExists(ctx: RegistryContext, runId: string): Promise<boolean> {
   if (!/^[0-9A-Z]{26}$/.test(runId)) return false;
   const pointer = await ctx.metadata.get<{ experimentId: string }>(runKeys.run(runId), 'META');
@@ -166,10 +186,12 @@ async function changeRun(
   actor: Actor,
   runId: string,
   change: (row: RunRow) => RunRow | undefined,
+  options: { deletedToo?: boolean } = {},
 ): Promise<Run> {
   requireScope(actor, 'registry.write');
   for (let attempt = 0; attempt < 5; attempt++) {
     const item = await loadRunRow(ctx, runId);
+    if (!options.deletedToo) requireActiveRun(item.data);
     const next = change(item.data);
     if (!next) return withDerived(ctx, item.data);
     try {
@@ -194,7 +216,7 @@ export function updateRun(ctx: RegistryContext, actor: Actor, runId: string, pat
       next.status = patch.status;
       next.endTime = patch.status === 'RUNNING' ? null : ctx.clock.now().toISOString();
     }
-    return next;
+    return JSON.stringify(next) === JSON.stringify(row) ? undefined : next;
   });
 }
 
@@ -208,8 +230,12 @@ export function setRunLifecycle(
   runId: string,
   stage: LifecycleStage,
 ): Promise<Run> {
-  return changeRun(ctx, actor, runId, (row) =>
-    (row.lifecycleStage ?? 'active') === stage ? undefined : { ...row, lifecycleStage: stage },
+  return changeRun(
+    ctx,
+    actor,
+    runId,
+    (row) => ((row.lifecycleStage ?? 'active') === stage ? undefined : { ...row, lifecycleStage: stage }),
+    { deletedToo: true },
   );
 }
 
