@@ -54,7 +54,14 @@ export function runOf(run: Run) {
       params: Object.entries(run.params).map(([key, value]) => ({ key, value })),
       tags: tagList({ ...run.tags, 'mlflow.runName': run.name }),
     },
-    inputs: { dataset_inputs: [] },
+    inputs: {
+      dataset_inputs: run.inputs.datasets.map(({ tags, sourceType, ...d }) => ({
+        tags: tagList(tags),
+        dataset: { ...d, source_type: sourceType },
+      })),
+      model_inputs: run.inputs.models.map((m) => ({ model_id: m.modelId })),
+    },
+    outputs: { model_outputs: run.outputs.models.map((m) => ({ model_id: m.modelId, step: m.step })) },
   };
 }
 

@@ -22,6 +22,7 @@ import {
   type ViewType,
 } from './experiments.js';
 import type { LatestMetricRow } from './metrics.js';
+import { type RunInputs, type RunOutputs, readRunInputs } from './run-inputs.js';
 export type RunStatus = 'RUNNING' | 'FINISHED' | 'FAILED' | 'KILLED';
 
 export interface RunRow {
@@ -44,6 +45,8 @@ export interface Run extends RunRow {
   /** The latest point per key with its step and time (`latestMetrics` keeps the bare values). */
   latestMetricPoints: Record<string, { value: number; step: number; timestamp: number }>;
   modelVersions: Array<{ model: string; version: number }>;
+  inputs: RunInputs;
+  outputs: RunOutputs;
 }
 
 export async function createRun(
@@ -81,6 +84,8 @@ export const bareRun = (row: RunRow): Run => ({
   latestMetrics: {},
   latestMetricPoints: {},
   modelVersions: [],
+  inputs: { datasets: [], models: [] },
+  outputs: { models: [] },
 });
 
 export async function loadRunRow(ctx: RegistryContext, runId: string): Promise<Item<RunRow>> {
@@ -131,12 +136,16 @@ export async function linkRunVersion(
   ]);
 }
 
-/** A run as clients see it: its row with the latest point per metric key and the versions made from it. */
+/**
+ * A run as clients see it: its row with the latest point per metric key, the versions made
+ * from it, and its inputs and outputs.
+ */
 export async function withDerived(ctx: RegistryContext, row: RunRow): Promise<Run> {
   const pk = runKeys.run(row.id);
-  const [metrics, versions] = await Promise.all([
+  const [metrics, versions, io] = await Promise.all([
     ctx.metadata.query<LatestMetricRow>(pk, { prefix: runKeys.latestMetricPrefix, limit: 1000 }),
     ctx.metadata.query<{ model: string; version: number }>(pk, { prefix: runKeys.runVersionPrefix, limit: 1000 }),
+    readRunInputs(ctx, row.id),
   ]);
   const latestMetrics: Run['latestMetrics'] = {};
   const latestMetricPoints: Run['latestMetricPoints'] = {};
@@ -150,6 +159,7 @@ export async function withDerived(ctx: RegistryContext, row: RunRow): Promise<Ru
     latestMetrics,
     latestMetricPoints,
     modelVersions: versions.items.map((v) => ({ model: v.data.model, version: v.data.version })),
+    ...io,
   };
 }
 
