@@ -8,7 +8,7 @@ import { requireScope } from '../authorization.js';
 import type { Actor, RegistryContext } from '../context.js';
 import { decodePageToken, encodePageToken, pageSizeOf } from '../page-token.js';
 import { scanPartition } from '../scan.js';
-import { loadRunRow } from './runs.js';
+import { loadActiveRun, loadRunRow } from './runs.js';
 
 export interface LatestMetricRow {
   [key: string]: unknown;
@@ -30,7 +30,7 @@ export async function logMetrics(
     throw new RegistryError('payload-too-large', `at most ${MAX_METRIC_POINTS} metric points per request`, {
       issues: [{ field: 'metrics', message: `${input.metrics.length} points sent` }],
     });
-  await loadRunRow(ctx, runId);
+  await loadActiveRun(ctx, runId);
   const now = ctx.clock.now().getTime();
   const byKey = new Map<string, Array<{ value: number; step: number; timestamp: number }>>();
   for (const m of input.metrics) {
