@@ -22,9 +22,19 @@ interface Row {
 /** The greatest code point: `prefix + MAX_CHAR` bounds every key that starts with `prefix`. */
 const MAX_CHAR = String.fromCodePoint(0x10ffff);
 
+interface Job {
+  work: () => unknown;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
 export class SqliteMetadataStore implements MetadataStore {
   private readonly db: Database.Database;
   private readonly statements;
+  private readonly group: Database.Transaction<(jobs: Job[]) => Outcome[]>;
+  private queue: Job[] = [];
 
   constructor(file: string) {
     this.db = new Database(file);
@@ -48,6 +58,17 @@ export class SqliteMetadataStore implements MetadataStore {
       ),
       delete: this.db.prepare<[string, string]>('DELETE FROM items WHERE pk = ? AND sk = ?'),
     };
+    // Built once: a transaction of jobs, each in a savepoint of its own.
+    const job = this.db.transaction((work: () => unknown) => work());
+    this.group = this.db.transaction((jobs: Job[]) =>
+      jobs.map((j): Outcome => {
+        try {
+          return { ok: true, value: job(j.work) };
+        } catch (error) {
+          return { ok: false, error };
+        }
+      }),
+    );
   }
 
   async get<T extends ItemData>(pk: string, sk: string): Promise<Item<T> | undefined> {
@@ -73,34 +94,63 @@ export class SqliteMetadataStore implements MetadataStore {
       if (seen.has(w.sk)) throw new Error(`batch writes row ${w.sk} twice`);
       seen.add(w.sk);
     }
-    this.db
-      .transaction(() => {
-        writes.forEach((w, index) => {
-          if (w.if && !this.holds(pk, w.sk, w.if))
-            throw new ConditionFailedError(`condition on ${pk}/${w.sk} does not hold`, { index });
-        });
-        for (const w of writes) {
-          if (w.op === 'put') this.statements.put.run(pk, w.sk, JSON.stringify(w.data), randomUUID());
-          else if (w.op === 'delete') this.statements.delete.run(pk, w.sk);
-        }
-      })
-      .immediate();
+    return this.enqueue(() => this.apply(pk, writes));
   }
 
   async increment(pk: string, sk: string, field: string, by = 1): Promise<number> {
-    return this.db
-      .transaction(() => {
-        const row = this.statements.get.get(pk, sk);
-        const data = row ? (JSON.parse(row.data) as ItemData) : {};
-        const next = (typeof data[field] === 'number' ? (data[field] as number) : 0) + by;
-        this.statements.put.run(pk, sk, JSON.stringify({ ...data, [field]: next }), randomUUID());
-        return next;
-      })
-      .immediate();
+    return this.enqueue(() => {
+      const row = this.statements.get.get(pk, sk);
+      const data = row ? (JSON.parse(row.data) as ItemData) : {};
+      const next = (typeof data[field] === 'number' ? (data[field] as number) : 0) + by;
+      this.statements.put.run(pk, sk, JSON.stringify({ ...data, [field]: next }), randomUUID());
+      return next;
+    });
   }
 
   close(): void {
+    this.flush();
     this.db.close();
+  }
+
+  /**
+   * Group commit: writes asked for while this turn of the event loop runs share one transaction,
+   * committed when it ends, each in its own savepoint (a failed condition undoes only its batch).
+   */
+  private enqueue<T>(work: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      if (this.queue.length === 1) setImmediate(() => this.flush());
+    });
+  }
+
+  private flush(): void {
+    const jobs = this.queue;
+    if (jobs.length === 0) return;
+    this.queue = [];
+    let outcomes: Outcome[];
+    try {
+      outcomes = this.group.immediate(jobs);
+    } catch (error) {
+      for (const job of jobs) job.reject(error);
+      return;
+    }
+    outcomes.forEach((outcome, i) => {
+      const job = jobs[i];
+      if (!job) return;
+      if (outcome.ok) job.resolve(outcome.value);
+      else job.reject(outcome.error);
+    });
+  }
+
+  private apply(pk: string, writes: WriteOp[]): void {
+    writes.forEach((w, index) => {
+      if (w.if && !this.holds(pk, w.sk, w.if))
+        throw new ConditionFailedError(`condition on ${pk}/${w.sk} does not hold`, { index });
+    });
+    for (const w of writes) {
+      if (w.op === 'put') this.statements.put.run(pk, w.sk, JSON.stringify(w.data), randomUUID());
+      else if (w.op === 'delete') this.statements.delete.run(pk, w.sk);
+    }
   }
 
   private holds(pk: string, sk: string, condition: WriteCondition): boolean {

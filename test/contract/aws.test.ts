@@ -4,6 +4,7 @@ import { DynamoMetadataStore } from '../../functions/aws/dynamo-metadata-store.j
 import { S3ObjectStore } from '../../functions/aws/s3-object-store.js';
 import { type DynamoLocalHandle, type S3rverHandle, startDynamoLocal, startS3rver } from '../support/aws/servers.js';
 import { describeMetadataStoreContract } from './metadata-store.contract.js';
+import { describeMetricSeriesContract } from './metric-series.contract.js';
 import { describeObjectStoreContract } from './object-store.contract.js';
 
 let dynamo: DynamoLocalHandle;
@@ -23,4 +24,5 @@ afterAll(async () => {
 });
 
 describeMetadataStoreContract('DynamoDB Local', () => ({ store: metadata }));
+describeMetricSeriesContract('DynamoDB Local', () => ({ store: metadata }));
 describeObjectStoreContract('s3rver', () => ({ store: objects, checksSignatures: false, prefix: 'mreg/' }));

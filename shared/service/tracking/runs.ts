@@ -4,6 +4,7 @@
  */
 
 import { runKeys } from '../../domain/keys.js';
+import { fromJsonValue } from '../../domain/metric-values.js';
 import type { Page } from '../../domain/types.js';
 import { ConditionFailedError, contended, invalid, notFound, RegistryError } from '../../errors.js';
 import type { Item } from '../../ports/metadata-store.js';
@@ -98,7 +99,7 @@ async function withDerived(ctx: RegistryContext, row: RunRow): Promise<Run> {
     ctx.metadata.query<{ model: string; version: number }>(pk, { prefix: runKeys.runVersionPrefix, limit: 1000 }),
   ]);
   const latestMetrics: Record<string, number> = {};
-  for (const m of metrics.items) latestMetrics[m.data.key] = m.data.value;
+  for (const m of metrics.items) latestMetrics[m.data.key] = fromJsonValue(m.data.value);
   return {
     ...row,
     latestMetrics,
