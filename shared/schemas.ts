@@ -251,10 +251,12 @@ export const MAX_METRIC_POINTS = 1000;
 /** Bounds of a metric point's step and timestamp (ms); the series' positions and packing rely on them. */
 export const METRIC_STEP = { min: -(10 ** 14), max: 10 ** 15 };
 export const METRIC_TIMESTAMP = { min: 0, max: 10 ** 14 };
+/** A metric's key: the rule of param keys. */
+export const MetricKey = ParamKey;
 export const MetricPoint = lazySchema(() =>
   z
     .strictObject({
-      key: ParamKey(),
+      key: MetricKey(),
       value: z.union([z.number(), z.enum(NON_FINITE)]),
       step: z.optional(z.int().check(z.minimum(METRIC_STEP.min), z.maximum(METRIC_STEP.max))),
       timestamp: z.optional(z.int().check(z.minimum(METRIC_TIMESTAMP.min), z.maximum(METRIC_TIMESTAMP.max))),

@@ -81,6 +81,8 @@ async function parseBody(route: RouteDef, request: Request): Promise<unknown> {
       cause: e,
     });
   }
+  const accepted = route.acceptBody?.(value);
+  if (accepted !== undefined) return accepted;
   const parsed = route.body().safeParse(value);
   if (!parsed.success) throw zodProblem(parsed.error);
   return parsed.data;
