@@ -65,6 +65,10 @@ export function pointAt(position: string): MetricPoint | undefined {
   return { step: Number(m[1]) - 10 ** 15, timestamp: Number(m[2]), value: 0 };
 }
 
+/** The last position a chunk row owns; undefined for the tail (it owns all after the last chunk). */
+const chunkEnd = (sk: string): MetricPoint | undefined =>
+  sk === runKeys.metricTail ? undefined : pointAt(sk.slice(runKeys.metricChunkPrefix.length));
+
 /** The greatest position before `p`: a chunk key after it is the first chunk that may own `p`. */
 const positionBefore = (p: MetricPoint): string =>
   p.timestamp > 0 ? runKeys.metricPoint(p.step, p.timestamp - 1) : runKeys.metricPoint(p.step - 1, MAX_TIMESTAMP);
@@ -118,10 +122,12 @@ async function planSeriesWrites(store: MetadataStore, pk: string, points: Metric
   const rows = chunkRows(store, pk, runKeys.metricChunk(positionBefore(first)));
   const touched: Array<{ sk: string; row: Item<ChunkRow> | undefined; incoming: MetricPoint[] }> = [];
   let current = (await rows.next()).value;
+  let end = current && chunkEnd(current.sk);
   for (const point of points) {
-    const position = positionOf(point);
-    while (current && current.sk.slice(runKeys.metricChunkPrefix.length) < position)
+    while (current && end && comparePoints(end, point) < 0) {
       current = (await rows.next()).value;
+      end = current && chunkEnd(current.sk);
+    }
     // No row at or after it: the tail does not exist yet.
     const sk = current?.sk ?? runKeys.metricTail;
     const last = touched.at(-1);

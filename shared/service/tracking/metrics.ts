@@ -60,13 +60,14 @@ export async function logMetrics(
   return { written: input.metrics.length };
 }
 
+const within = (n: number, range: { min: number; max: number }) =>
+  Number.isSafeInteger(n) && n >= range.min && n <= range.max;
+
 /**
  * The request schema checks this already; callers of the service that build points themselves
  * (compatibility layers) get the same rule, since positions and packing rely on it.
  */
 function checkPosition(point: MetricPoint, index: number): void {
-  const within = (n: number, range: { min: number; max: number }) =>
-    Number.isSafeInteger(n) && n >= range.min && n <= range.max;
   if (!within(point.step, METRIC_STEP))
     throw invalid(`metrics.${index}.step`, `must be an integer from ${METRIC_STEP.min} to ${METRIC_STEP.max}`);
   if (!within(point.timestamp, METRIC_TIMESTAMP))
