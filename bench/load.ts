@@ -95,7 +95,13 @@ export interface LoadFigures {
   p99Ms: number;
 }
 
-export async function runLoad(options: autocannon.Options, server?: ServerProcess): Promise<LoadFigures> {
+/** Load for `options.duration` seconds after `warmupSeconds` unmeasured (JIT, caches). */
+export async function runLoad(
+  options: autocannon.Options,
+  server?: ServerProcess,
+  warmupSeconds = 3,
+): Promise<LoadFigures> {
+  if (warmupSeconds > 0) await autocannon({ ...options, duration: warmupSeconds });
   const cpuBefore = await server?.cpuMs();
   const result = await autocannon(options);
   const cpuAfter = await server?.cpuMs();
