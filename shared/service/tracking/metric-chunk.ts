@@ -52,9 +52,12 @@ export function packedBytes(points: readonly MetricPoint[]): number {
   return bytes;
 }
 
+/** The most bytes a point can take: two varints of numbers below 2^56, and a float64. */
+const MAX_POINT_BYTES = 8 + 8 + 8;
+
 export function encodeChunk(points: readonly MetricPoint[]): string {
-  const bytes = new Uint8Array(packedBytes(points));
-  const view = new DataView(bytes.buffer);
+  const bytes = Buffer.allocUnsafe(1 + 8 + points.length * MAX_POINT_BYTES);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let at = 0;
   const varint = (n: number) => {
     while (n >= 128) {
@@ -73,7 +76,7 @@ export function encodeChunk(points: readonly MetricPoint[]): string {
     at += 8;
     previous = p;
   }
-  return Buffer.from(bytes.buffer, 0, at).toString('base64');
+  return bytes.toString('base64', 0, at);
 }
 
 export function decodeChunk(text: string): MetricPoint[] {
@@ -140,9 +143,13 @@ export function mergePoints(
 }
 
 /** Cuts ascending points into the fewest even pieces whose packed form stays within `maxBytes`. */
-export function splitPoints(points: readonly MetricPoint[], maxBytes: number): MetricPoint[][] {
-  if (points.length <= 1) return [points.slice()];
-  for (let pieces = Math.max(1, Math.ceil(packedBytes(points) / maxBytes)); ; pieces++) {
+export function splitPoints(
+  points: readonly MetricPoint[],
+  maxBytes: number,
+  bytes = packedBytes(points),
+): MetricPoint[][] {
+  if (points.length <= 1 || bytes <= maxBytes) return [points.slice()];
+  for (let pieces = Math.ceil(bytes / maxBytes); ; pieces++) {
     const size = Math.ceil(points.length / pieces);
     const out: MetricPoint[][] = [];
     for (let start = 0; start < points.length; start += size) out.push(points.slice(start, start + size));

@@ -101,12 +101,14 @@ function chunkWrites(sk: string, row: Item<ChunkRow> | undefined, incoming: Metr
     if (!last) throw new Error('an empty piece of a chunk');
     return { op: 'put', sk: runKeys.metricChunk(positionOf(last)), data: chunkData(piece), if: { absent: true } };
   };
+  const bytes = packedBytes(points);
   if (sk === runKeys.metricTail) {
-    if (packedBytes(points) <= TAIL_MAX_BYTES) return [{ op: 'put', sk, data: chunkData(points), if: condition }];
-    return [...splitPoints(points, CHUNK_MAX_BYTES).map(sealed), { op: 'put', sk, data: chunkData([]), if: condition }];
+    if (bytes <= TAIL_MAX_BYTES) return [{ op: 'put', sk, data: chunkData(points), if: condition }];
+    const sealedPieces = splitPoints(points, CHUNK_MAX_BYTES, bytes).map(sealed);
+    return [...sealedPieces, { op: 'put', sk, data: chunkData([]), if: condition }];
   }
   // A chunk grown past its size splits: the last piece keeps the key (its end), the others are new chunks.
-  const pieces = splitPoints(points, CHUNK_MAX_BYTES);
+  const pieces = splitPoints(points, CHUNK_MAX_BYTES, bytes);
   const last = pieces.pop() ?? [];
   return [...pieces.map(sealed), { op: 'put', sk, data: chunkData(last), if: condition }];
 }
