@@ -4,7 +4,7 @@
  * answering the same JSON with the same headers, in the same run. Goal: at least 40% of the
  * bare server's requests/s. Prints one JSON object.
  *
- * Usage: npx tsx bench/local-reads.ts [--seconds 15 --connections 20 --rounds 2]
+ * Usage: npm run bench:reads -- [--seconds 15 --connections 20 --rounds 2]
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

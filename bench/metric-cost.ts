@@ -9,7 +9,7 @@
  * per request (one step of ten metrics, as `mlflow.log_metrics` sends them). Goal: at most 50
  * write units per 1,000 points. Prints one JSON object.
  *
- * Usage: npx tsx bench/metric-cost.ts [--points 2000 --baseline <commit>]
+ * Usage: npm run bench:metric-cost -- [--points 2000 --baseline <commit>]
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { join } from 'node:path';

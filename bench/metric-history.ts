@@ -4,7 +4,7 @@
  * (as the code before packing wrote them), through the registry's own `metricHistory`, on each
  * store: SQLite, DynamoDB Local, Azurite. Prints one JSON object.
  *
- * Usage: npx tsx bench/metric-history.ts [--points 100000 --page 1000 --stores sqlite,dynamodb,azure]
+ * Usage: npm run bench:metric-history -- [--points 100000 --page 1000 --stores sqlite,dynamodb,azure]
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -149,7 +149,7 @@ export function createApp(options: AppOptions): Hono {
       const url = new URL(request.url);
       let principal: Principal | undefined;
       if (route.scope !== null) {
-        principal = await options.authenticate(request);
+        principal = await options.authenticate(request, c.env);
         if (!principal) throw new RegistryError('unauthorized', 'a valid bearer token is required');
         if (!principal.scopes.has(route.scope))
           throw new RegistryError('forbidden', `this route needs the scope ${route.scope}`);
