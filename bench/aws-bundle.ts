@@ -6,8 +6,11 @@
  *
  * The bare bundle is built as the design defines it, with the SDK's default credential chain.
  * The stack's bundles replace that chain with Lambda's env-only provider
- * (functions/aws/lambda-credentials.ts); `bareLambda` is the bare bundle with that same
- * replacement, printed so the API's own weight over the SDK is visible too.
+ * (functions/aws/lambda-credentials.ts), which makes the design's ratio flatter the API. So
+ * the goals are gated on the like-for-like ratios (`likeForLike`, `meetsGoals`): size against
+ * `bareLambda` (the bare bundle with the same env-only provider), init against
+ * `bareLambdaFetch` (that bundle also loading the fetch API, which the API's app needs for its
+ * first `Request`). The design's ratios are printed beside them.
  *
  * The child processes run the Node that runs this script. Lambda runs the stack's runtime
  * (Node 24), where cold starts differ from Node 20's: Node 24's ESM facade of `node:http`
@@ -20,6 +23,10 @@
  * The API resolves `GET /v1/models/bench/versions/-1` (claims as the JWT authorizer passes
  * them) against DynamoDB Local, and the bare bundle's handler sends the one Query that
  * resolution needs, its client pointed there by `AWS_ENDPOINT_URL_DYNAMODB`.
+ * `schemaRequest`: the cold start of a request that builds its request schema (schemas are
+ * built on first use, so /healthz and a GET build none): `POST /v1/models` with a JSON body,
+ * 201, against the bare bundle writing the model's two rows in one TransactWriteItems.
+ * Both bare bundles here carry the env-only provider and load the fetch API (like for like).
  * Usage: npm run bench:aws-bundle [-- --runs 61]
  */
 import { execFile } from 'node:child_process';
@@ -79,7 +86,7 @@ export const handler = async () => {
 const PROBE = `const t0 = performance.now();
 const { handler } = await import(process.argv[1]);
 const result = await handler(JSON.parse(process.argv[2]), {});
-if (result.statusCode !== 200) throw new Error('status ' + result.statusCode);
+if (result.statusCode !== Number(process.argv[3])) throw new Error('status ' + result.statusCode + ': ' + result.body);
 console.log(performance.now() - t0);`;
 
 const ENV = {
@@ -97,11 +104,12 @@ async function coldInit(
   file: string,
   event: object = HEALTH_EVENT,
   env: Record<string, string> = ENV,
+  status = 200,
 ): Promise<{ importAndHandleMs: number; processMs: number }> {
   const started = performance.now();
   const { stdout } = await promisify(execFile)(
     process.execPath,
-    ['--input-type=module', '-e', PROBE, file, JSON.stringify(event)],
+    ['--input-type=module', '-e', PROBE, file, JSON.stringify(event), String(status)],
     { env },
   );
   return { importAndHandleMs: Number(stdout.trim()), processMs: performance.now() - started };
@@ -124,13 +132,56 @@ const pairedRatio = (api: number[], bare: number[]) =>
   round(median(api.map((ms, i) => ms / (bare[i] ?? Number.NaN))), 3);
 
 /** The bare handler, also building one Request and one Response: what the fetch API alone costs on first use. */
+const BARE_FETCH_QUERY_SOURCE = BARE_QUERY_SOURCE.replace(
+  'export const handler = async () => {',
+  "export const handler = async () => {\n  new Response(new Request('https://bench.example/v1').url);",
+);
 const BARE_FETCH_SOURCE = BARE_SOURCE.replace(
   'export const handler = async () => (',
   "export const handler = async () => (new Response(new Request('https://bench.example/healthz').url), ",
 );
 
-/** Cold processes that each make one DynamoDB read: the API resolving `-1`, the bare bundle its Query. */
-async function coldRequests(api: string, bareQuery: string) {
+/** The bare handler writing a model's catalog and META rows in one transaction (the fetch API loaded too). */
+const BARE_WRITE_SOURCE = `${BARE_CLIENTS}import { TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
+export const handler = async (event) => {
+  new Response(new Request('https://bench.example/v1/models').url);
+  const name = JSON.parse(event.body).name;
+  const put = (pk, sk) => ({ Put: { TableName: process.env.MREG_TABLE_NAME, Item: { pk: { S: pk }, sk: { S: sk }, d: { S: event.body } }, ConditionExpression: 'attribute_not_exists(pk)' } });
+  await dynamodb.send(new TransactWriteItemsCommand({ TransactItems: [put('CATALOG', name), put('M#' + name, 'META')] }));
+  return { statusCode: s3 ? 201 : 500, body: '' };
+};
+`;
+
+/** Runs `api` and `bare` alternately in fresh processes on `events(i)`; medians, quartiles and the paired ratio. */
+async function alternate(
+  files: { api: string; bare: string },
+  events: (i: number, who: 'api' | 'bare') => object,
+  env: Record<string, string>,
+  status: number,
+) {
+  await coldInit(files.api, events(-1, 'api'), env, status);
+  await coldInit(files.bare, events(-1, 'bare'), env, status);
+  const api: number[] = [];
+  const bare: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    api.push((await coldInit(files.api, events(i, 'api'), env, status)).importAndHandleMs);
+    bare.push((await coldInit(files.bare, events(i, 'bare'), env, status)).importAndHandleMs);
+  }
+  return {
+    api: round(median(api)),
+    bare: round(median(bare)),
+    ratio: round(median(api) / median(bare), 3),
+    pairedRatio: pairedRatio(api, bare),
+    quartiles: { api: quartiles(api), bare: quartiles(bare) },
+  };
+}
+
+/**
+ * Cold processes that each make one real request on DynamoDB Local: the API resolving `-1`
+ * against the bare bundle's one Query, and the API creating a model (building its request
+ * schema) against the bare bundle's one transaction.
+ */
+async function coldRequests(api: string, bareQuery: string, bareWrite: string) {
   const bed = await startAwsTestBed('mreg-bench-p1');
   try {
     const actor = { subject: 'bench', scopes: ALL_SCOPES };
@@ -155,20 +206,20 @@ async function coldRequests(api: string, bareQuery: string) {
       AWS_LAMBDA_FUNCTION_NAME: 'mreg-bench',
       AWS_ENDPOINT_URL_DYNAMODB: bed.dynamo.endpoint,
     };
-    await coldInit(api, event, env);
-    await coldInit(bareQuery, event, env);
-    const api_: number[] = [];
-    const bare: number[] = [];
-    for (let i = 0; i < RUNS; i++) {
-      api_.push((await coldInit(api, event, env)).importAndHandleMs);
-      bare.push((await coldInit(bareQuery, event, env)).importAndHandleMs);
-    }
     return {
-      api: round(median(api_)),
-      bare: round(median(bare)),
-      ratio: round(median(api_) / median(bare), 3),
-      pairedRatio: pairedRatio(api_, bare),
-      quartiles: { api: quartiles(api_), bare: quartiles(bare) },
+      oneCall: await alternate({ api, bare: bareQuery }, () => event, env, 200),
+      schemaRequest: await alternate(
+        { api, bare: bareWrite },
+        (i, who) =>
+          apiEvent({
+            method: 'POST',
+            path: '/v1/models',
+            claims: { sub: 'bench', scope: 'registry.write' },
+            body: { name: `schema-${who}-${i + 1}`, description: 'cold start', tags: { team: 'bench' } },
+          }),
+        env,
+        201,
+      ),
     };
   } finally {
     await bed.stop();
@@ -198,7 +249,17 @@ try {
       walls[n].push(r.processMs);
     }
   const init = Object.fromEntries(names.map((n) => [n, median(inits[n])])) as Record<Name, number>;
-  const oneCall = await coldRequests(files.api, await bundle('bare-query', { source: BARE_QUERY_SOURCE }, false));
+  const requests = await coldRequests(
+    files.api,
+    await bundle('bare-query', { source: BARE_FETCH_QUERY_SOURCE }),
+    await bundle('bare-write', { source: BARE_WRITE_SOURCE }),
+  );
+  const likeForLike = {
+    bytesRatio: round(sizes.api / sizes.bareLambda, 3),
+    coldInitPairedRatio: pairedRatio(inits.api, inits.bareLambdaFetch),
+    oneCallPairedRatio: requests.oneCall.pairedRatio,
+    schemaRequestPairedRatio: requests.schemaRequest.pairedRatio,
+  };
   const result = {
     benchmark: 'P1 aws api bundle',
     node: process.version,
@@ -226,8 +287,12 @@ try {
       quartiles: Object.fromEntries(names.map((n) => [n, quartiles(inits[n])])),
       processWallMs: Object.fromEntries(names.map((n) => [n, round(median(walls[n]))])),
     },
-    oneCall,
-    meetsGoals: sizes.api / sizes.bare <= 1.2 && init.api / init.bare <= 1.15,
+    ...requests,
+    likeForLike,
+    // Gated like for like: size against the bare bundle with the same credential provider, cold
+    // start (paired ratio) against that bundle with the fetch API loaded.
+    meetsGoals: likeForLike.bytesRatio <= 1.2 && likeForLike.coldInitPairedRatio <= 1.15,
+    meetsGoalsAsDesignDefines: sizes.api / sizes.bare <= 1.2 && init.api / init.bare <= 1.15,
   };
   console.log(JSON.stringify(result, null, 2));
 } finally {

@@ -5,13 +5,13 @@
  * to load each (median of alternating runs). Prints one JSON object.
  * Usage: tsx bench/azure-bundle.ts [--runs 15]
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 import { buildAzure } from '../functions/azure/build.js';
+import { loadOnce } from './load-time.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string' } } });
 const RUNS = Number(values.runs ?? 15);
@@ -26,16 +26,6 @@ const blobs = new BlobServiceClient('https://acct.blob.core.windows.net', creden
 const table = new TableClient('https://acct.table.core.windows.net', 't', credential);
 azureFunctions.app.http('x', { handler: async () => ({ body: blobs.url + table.tableName }) });
 `;
-
-/** Milliseconds for a fresh `node` to load `file`. */
-function loadOnce(file: string): number {
-  const out = spawnSync(
-    process.execPath,
-    ['-e', `const t = performance.now(); require(${JSON.stringify(file)}); console.log(performance.now() - t);`],
-    { encoding: 'utf8' },
-  );
-  return Number(out.stdout.trim().split('\n').at(-1));
-}
 
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);

@@ -1,4 +1,5 @@
 /** The AWS functions' configuration, read once from the environment the stack sets. */
+import type { AuthConfig } from '../../shared/http/ui-config.js';
 export interface AwsConfig {
   tableName: string;
   bucket: string;
@@ -67,4 +68,17 @@ export function eventsConfigFromEnv(env: Env = process.env): { eventBusName?: st
   if (env.MREG_EVENT_BUS_NAME) out.eventBusName = env.MREG_EVENT_BUS_NAME;
   if (env.MREG_EVENTS_ENDPOINT) out.endpoint = env.MREG_EVENTS_ENDPOINT;
   return out;
+}
+
+/**
+ * How the web UI signs people in on AWS: OIDC authorization code + PKCE when the stack names
+ * the issuer and the UI's client (`MREG_UI_OIDC_ISSUER`, `MREG_UI_CLIENT_ID`, space-separated
+ * `MREG_UI_SCOPES`); otherwise the user pastes an access token.
+ */
+export function uiAuthFromEnv(env: Env = process.env): AuthConfig {
+  const issuer = env.MREG_UI_OIDC_ISSUER;
+  const clientId = env.MREG_UI_CLIENT_ID;
+  if (!issuer || !clientId) return { kind: 'token' };
+  const scopes = (env.MREG_UI_SCOPES ?? 'openid').split(/\s+/).filter(Boolean);
+  return { kind: 'oidc', issuer, clientId, scopes };
 }

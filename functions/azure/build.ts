@@ -3,11 +3,16 @@
  * CommonJS) at dist/azure/main.cjs, which package.json `main` names, so the repository root
  * is the Function App. `@azure/functions-core` is provided by the Functions host at run time.
  */
-import { build } from 'esbuild';
+import { dirname, join } from 'node:path';
+import { UI_DIRECTORY } from '../../ui/assets.js';
 
 export const AZURE_ENTRY_OUTFILE = 'dist/azure/main.cjs';
 
 export async function buildAzure(outfile = AZURE_ENTRY_OUTFILE): Promise<{ bytes: number }> {
+  const { build } = await import('esbuild');
+  const { writeUi } = await import('../../ui/build.js');
+  // The web UI's assets beside the bundle, where main.ts serves them from.
+  await writeUi(join(dirname(outfile), UI_DIRECTORY));
   const result = await build({
     entryPoints: ['functions/azure/main.ts'],
     outfile,

@@ -5,16 +5,29 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext, Timer } from '@azure/functions';
 import { createApp } from '../../shared/http/app.js';
 import { documentRoutes } from '../../shared/http/documents.js';
+import type { UiAssets } from '../../shared/http/ui.js';
 import { type DeliveredEvent, objectCreatedFromEventGrid } from './blob-created-event.js';
 import { toFetchRequest, toHttpResponse } from './http-bridge.js';
 import type { AzureRuntime } from './runtime.js';
 import { collectingVerifications, verificationRequestOf } from './verification-outbox.js';
 
-export function createHandlers(runtime: AzureRuntime) {
+/** App Service authentication's login route: the UI goes there on a 401 and comes back signed in. */
+export const APP_SERVICE_LOGIN_PATH = '/.auth/login/aad';
+
+export function createHandlers(runtime: AzureRuntime, options: { ui?: UiAssets } = {}) {
   const app = createApp({
     registry: runtime.registry,
     authenticate: runtime.authenticate,
-    documents: documentRoutes(),
+    documents: documentRoutes(
+      options.ui
+        ? {
+            ui: {
+              assets: options.ui,
+              config: { runtime: 'azure', auth: { kind: 'appservice', loginPath: APP_SERVICE_LOGIN_PATH } },
+            },
+          }
+        : {},
+    ),
   });
   const container = runtime.config.storage.container;
 

@@ -3,7 +3,10 @@
  * the functions. The runtime is built on first use, so a bad setting fails the invocation
  * with its message instead of the host's start.
  */
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import azureFunctions from '@azure/functions';
+import { directoryUiAssets, UI_DIRECTORY } from '../../ui/assets.js';
 import { configFromEnv } from './config.js';
 import { type AzureHandlers, createHandlers } from './handlers.js';
 import { createAzureRuntime } from './runtime.js';
@@ -11,9 +14,12 @@ import { VERIFY_QUEUE, verifyQueueOutput } from './verification-outbox.js';
 
 const { app } = azureFunctions;
 
+/** build.ts writes the web UI beside this bundle. */
+const ui = directoryUiAssets(join(dirname(fileURLToPath(import.meta.url)), UI_DIRECTORY));
+
 let handlers: AzureHandlers | undefined;
 const bound = (): AzureHandlers => {
-  handlers ??= createHandlers(createAzureRuntime(configFromEnv(process.env)));
+  handlers ??= createHandlers(createAzureRuntime(configFromEnv(process.env)), { ui });
   return handlers;
 };
 

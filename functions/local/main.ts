@@ -27,6 +27,18 @@ const authenticate = issuer
     })
   : undefined;
 
+// The web UI signs in with OIDC code + PKCE when the issuer is set and a public client is named.
+const uiClientId = process.env.MREG_UI_CLIENT_ID;
+const uiAuth =
+  issuer && uiClientId
+    ? {
+        kind: 'oidc' as const,
+        issuer,
+        clientId: uiClientId,
+        scopes: (process.env.MREG_UI_SCOPES ?? 'openid registry.read registry.write registry.admin').split(/\s+/),
+      }
+    : undefined;
+
 try {
   const server = await startLocalServer({
     port,
@@ -34,9 +46,10 @@ try {
     dataDir: values['data-dir'] ?? process.env.MREG_DATA_DIR ?? '.mreg',
     ...(token ? { token } : {}),
     ...(authenticate ? { authenticate } : {}),
+    ...(uiAuth ? { uiAuth } : {}),
   });
   console.log(`mreg listening on ${server.url} (data: ${values['data-dir'] ?? process.env.MREG_DATA_DIR ?? '.mreg'})`);
-  console.log(`API reference: ${server.url}/docs`);
+  console.log(`Web UI: ${server.url}/ui/   API reference: ${server.url}/docs`);
   if (!token && !authenticate)
     console.warn('MREG_TOKEN is not set: anyone on this machine can use the registry (loopback only).');
   const stop = () => void server.close().then(() => process.exit(0));

@@ -9,6 +9,7 @@ import { SmartRouter } from 'hono/router/smart-router';
 import { TrieRouter } from 'hono/router/trie-router';
 import { createApp } from '../../shared/http/app.js';
 import { documentRoutes } from '../../shared/http/documents.js';
+import type { AuthConfig } from '../../shared/http/ui-config.js';
 import type { Authenticator } from '../../shared/ports/auth.js';
 import type { EventSink } from '../../shared/ports/event-sink.js';
 import { type RegistryPorts, RegistryService } from '../../shared/service/registry-service.js';
@@ -18,6 +19,8 @@ import { localAuthenticator } from './local-auth.js';
 import { logEventSink } from './log-event-sink.js';
 import { mountObjectRoutes } from './object-routes.js';
 import { SqliteMetadataStore } from './sqlite-metadata-store.js';
+import { localUiAssets } from './ui-assets.js';
+import { drainingUnreadBodies } from './unread-body.js';
 import { UrlSigner } from './url-signer.js';
 
 export interface LocalServerOptions {
@@ -34,6 +37,8 @@ export interface LocalServerOptions {
   settings?: RegistryPorts['settings'];
   /** Tests move time (transient expiry, URL expiry). */
   clock?: RegistryPorts['clock'];
+  /** How the web UI signs people in (default: a typed token, or none on open loopback). */
+  uiAuth?: AuthConfig;
 }
 
 export interface LocalServer {
@@ -83,13 +88,18 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const app = createApp({
     registry,
     authenticate: options.authenticate ?? localAuthenticator(options.token),
-    documents: documentRoutes({ docsAssets: swaggerUiAssets() }),
+    documents: documentRoutes({
+      docsAssets: swaggerUiAssets(),
+      ui: { assets: localUiAssets(), config: { runtime: 'local', auth: options.uiAuth ?? { kind: 'token' } } },
+    }),
     extend: (a) => mountObjectRoutes(a, objects, signer),
     // A long-running server: a router compiled once beats the linear scan a cold start prefers.
     router: new SmartRouter({ routers: [new RegExpRouter(), new TrieRouter()] }),
   });
   const server = await new Promise<ReturnType<typeof serve>>((ready, fail) => {
-    const s = serve({ fetch: app.fetch, port: options.port, hostname: options.host }, () => ready(s));
+    const s = serve({ fetch: drainingUnreadBodies(app.fetch), port: options.port, hostname: options.host }, () =>
+      ready(s),
+    );
     s.once('error', fail);
   });
   const address = server.address() as AddressInfo;

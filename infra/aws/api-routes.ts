@@ -11,6 +11,10 @@ export function apiRoutes(): ApiRoute[] {
     // size goal). The `/docs` viewer is left to the local server: every route here but
     // `/healthz` needs a bearer token, which a browser does not send for a page.
     { method: 'GET', path: OPENAPI_PATH, scope: 'registry.read', target: 'docs' },
+    // The web UI's page and assets: public (they hold no data), served by the same small
+    // function. The UI calls the API routes below with the user's own token.
+    { method: 'GET', path: '/ui', scope: null, target: 'docs' },
+    { method: 'GET', path: '/ui/{proxy+}', scope: null, target: 'docs' },
     // A route the core leaves open is still behind the authorizer at the gateway.
     ...core.map((r): ApiRoute => ({ ...r, scope: r.scope ?? 'registry.read' })),
   ];

@@ -31,6 +31,10 @@ export function registryStackProps(node: Node, env: Env): RegistryStackProps {
   if (scopePrefix !== undefined) props.scopePrefix = scopePrefix;
   const bucketKeyArn = read('bucketKeyArn', 'MREG_BUCKET_KEY_ARN');
   if (bucketKeyArn !== undefined) props.bucketKeyArn = bucketKeyArn;
+  const uiClientId = read('uiClientId', 'MREG_UI_CLIENT_ID');
+  if (uiClientId !== undefined) props.uiClientId = uiClientId;
+  const uiScopes = read('uiScopes', 'MREG_UI_SCOPES');
+  if (uiScopes !== undefined) props.uiScopes = uiScopes.split(/[\s,]+/).filter(Boolean);
   const principals = read('dropInPrincipals', 'MREG_DROP_IN_PRINCIPALS');
   if (principals) props.dropInPrincipals = principals.split(',').map((p) => p.trim());
   return props;

@@ -3,6 +3,7 @@
  * NodejsFunction) and the bundle benchmark and bundle tests build with exactly these.
  */
 import { fileURLToPath } from 'node:url';
+import { UI_DIRECTORY } from '../../ui/assets.js';
 
 /** The repository root: entries (`functions/aws/<name>.ts`) and the lock file are found from here. */
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -52,4 +53,13 @@ export async function buildLambdaBundle(
     outfile,
     logLevel: 'silent',
   });
+}
+
+/**
+ * Shell commands that write the built web UI beside a bundle (`<outputDir>/ui`), where the
+ * docs function reads it: NodejsFunction runs them after esbuild, from the project root.
+ */
+export function uiBuildCommands(outputDir: string): string[] {
+  const quote = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
+  return [`npx --no-install tsx ui/build.ts ${quote(`${outputDir}/${UI_DIRECTORY}`)}`];
 }

@@ -83,6 +83,14 @@ export function applySuppressions(stack: Stack): void {
       reason: 'GET /healthz is deliberately unauthenticated for health checks; it reads nothing.',
     },
   ]);
+  for (const route of ['GET--ui', 'GET--ui--{proxy+}'])
+    NagSuppressions.addResourceSuppressions(at(stack, `Http/Api/${route}/Resource`), [
+      {
+        id: 'AwsSolutions-APIG4',
+        reason:
+          'The web UI’s page and static assets are public by design: they hold no data; the UI calls the authorized API routes with the user’s own token.',
+      },
+    ]);
   // CDK's own singleton that writes the (unmanaged) notification configuration of the imported bucket.
   for (const handler of stack.node.children.filter((c) => c.node.id.startsWith('BucketNotificationsHandler')))
     NagSuppressions.addResourceSuppressions(

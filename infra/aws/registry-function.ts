@@ -35,6 +35,8 @@ export interface RegistryFunctionProps {
   timeout?: Duration;
   /** Where failed asynchronous invocations go (functions invoked asynchronously only). */
   deadLetterQueue?: IQueue;
+  /** Commands run after esbuild, given the bundle's output directory (e.g. the web UI's build). */
+  afterBundling?: (outputDir: string) => string[];
 }
 
 export class RegistryFunction extends Construct {
@@ -70,7 +72,16 @@ export class RegistryFunction extends Construct {
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       environment: { ...props.environment, POWERTOOLS_LOG_LEVEL: 'INFO' },
-      bundling: BUNDLING,
+      bundling: props.afterBundling
+        ? {
+            ...BUNDLING,
+            commandHooks: {
+              beforeBundling: () => [],
+              beforeInstall: () => [],
+              afterBundling: (_inputDir: string, outputDir: string) => props.afterBundling?.(outputDir) ?? [],
+            },
+          }
+        : BUNDLING,
       ...(props.deadLetterQueue ? { deadLetterQueue: props.deadLetterQueue } : {}),
     });
   }

@@ -16,7 +16,7 @@ import type { Scope } from '../../shared/ports/auth.js';
 export interface ApiRoute {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   path: string;
-  /** `null`: open (only `/healthz`). */
+  /** `null`: open (`/healthz` and the web UI's static page and assets). */
   scope: Scope | null;
   /** The function serving it: the API, or the small one for the OpenAPI document. */
   target: 'api' | 'docs';
@@ -27,6 +27,8 @@ export interface RegistryHttpApiProps {
   routes: ApiRoute[];
   jwtIssuer: string;
   jwtAudience: string[];
+  /** Audiences known only once the API exists (a client whose redirect URI names its URL). */
+  audiencesFor?: (api: apigw.HttpApi) => string[];
   /** Prepended to scope names as the identity provider writes them (e.g. a Cognito resource server id + `/`). */
   scopePrefix: string;
   throttle: { rateLimit: number; burstLimit: number };
@@ -76,7 +78,7 @@ export class RegistryHttpApi extends Construct {
       },
     });
     const authorizer = new HttpJwtAuthorizer('JwtAuthorizer', props.jwtIssuer, {
-      jwtAudience: props.jwtAudience,
+      jwtAudience: [...props.jwtAudience, ...(props.audiencesFor?.(this.api) ?? [])],
       identitySource: ['$request.header.Authorization'],
     });
     const integrations = {

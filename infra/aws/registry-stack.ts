@@ -12,10 +12,12 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { apiRoutes } from './api-routes.js';
 import { checkBucketKeyArn, grantReadIncoming, grantRegistryObjects } from './bucket-access.js';
+import { uiBuildCommands } from './bundling.js';
 import { ObjectNotifications } from './object-notifications.js';
 import { RegistryFunction } from './registry-function.js';
 import { RegistryHttpApi } from './registry-http-api.js';
 import { RegistryTable } from './registry-table.js';
+import { RegistryUi } from './registry-ui.js';
 
 export interface RegistryStackProps extends StackProps {
   /** The existing bucket's name. */
@@ -33,6 +35,10 @@ export interface RegistryStackProps extends StackProps {
   throttle?: { rateLimit: number; burstLimit: number };
   /** Principals allowed to register drop-ins (S3 `principalId`s). */
   dropInPrincipals?: string[];
+  /** The web UI's OIDC client id at the issuer (public, code + PKCE); unset with a Cognito issuer: created. */
+  uiClientId?: string;
+  /** Scopes the UI asks for (default: openid and the registry's three, with scopePrefix). */
+  uiScopes?: string[];
 }
 
 export class RegistryStack extends Stack {
@@ -59,11 +65,12 @@ export class RegistryStack extends Stack {
       environment,
       timeout: Duration.seconds(29),
     }).fn;
-    // Reads nothing but the route table: no environment, no grants.
+    // Reads nothing but the route table and the built UI: no grants.
     const docs = new RegistryFunction(this, 'DocsFunction', {
       entry: 'docs.ts',
-      description: 'mreg OpenAPI document',
+      description: 'mreg OpenAPI document and web UI',
       environment: {},
+      afterBundling: uiBuildCommands,
       memorySize: 256,
       timeout: Duration.seconds(10),
     }).fn;
@@ -162,14 +169,23 @@ export class RegistryStack extends Stack {
       targets: [new targets.LambdaFunction(sweeper, { deadLetterQueue: sweeperFailures, retryAttempts: 2 })],
     });
 
+    const ui = new RegistryUi(this, 'Ui', {
+      jwtIssuer: props.jwtIssuer,
+      scopePrefix: props.scopePrefix ?? '',
+      ...(props.uiClientId ? { clientId: props.uiClientId } : {}),
+      ...(props.uiScopes ? { scopes: props.uiScopes } : {}),
+    });
     const http = new RegistryHttpApi(this, 'Http', {
       handlers: { api, docs },
       routes: apiRoutes(),
       jwtIssuer: props.jwtIssuer,
       jwtAudience: props.jwtAudience,
+      audiencesFor: (httpApi) => ui.bindApi(httpApi),
       scopePrefix: props.scopePrefix ?? '',
       throttle: props.throttle ?? { rateLimit: 200, burstLimit: 400 },
     });
+
+    ui.bindDocs(docs);
 
     new CfnOutput(this, 'ApiUrl', { value: http.api.apiEndpoint });
     new CfnOutput(this, 'TableName', { value: table.tableName });

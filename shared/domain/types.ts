@@ -23,6 +23,12 @@ export interface Model {
   etag: string;
 }
 
+/** A row of the models list: the model without maintainers, properties and protected aliases. */
+export type ModelSummary = Pick<
+  Model,
+  'name' | 'description' | 'owner' | 'tags' | 'state' | 'latestVersion' | 'aliases' | 'createdAt' | 'updatedAt' | 'etag'
+>;
+
 export interface VersionFile {
   path: string;
   size: number;
@@ -43,6 +49,10 @@ export interface ModelVersion {
   state: VersionState;
   approval: Approval;
   files: VersionFile[];
+  /** How many files, and their total bytes: list pages leave `files` empty for long file lists. */
+  fileCount: number;
+  /** Absent only for versions written before sizes were kept whose file list is stored apart. */
+  size?: number;
   tags: Record<string, string>;
   properties: JsonObject;
   runId?: string;

@@ -33,12 +33,37 @@ function componentSchemas(): Record<string, JsonSchema> {
   return schemas;
 }
 
+/** Names every component a document reaches from its paths, following refs between components. */
+function reachableComponents(paths: unknown, schemas: Record<string, JsonSchema>): Set<string> {
+  const seen = new Set<string>();
+  const pending = [JSON.stringify(paths)];
+  for (let text = pending.pop(); text !== undefined; text = pending.pop())
+    for (const [, id] of text.matchAll(/"#\/components\/schemas\/([^"]+)"/g))
+      if (id && !seen.has(id) && schemas[id]) {
+        seen.add(id);
+        pending.push(JSON.stringify(schemas[id]));
+      }
+  return seen;
+}
+
+/**
+ * The route table writes a greedy parameter as API Gateway does (`{path+}`); OpenAPI names it
+ * plainly (`{path}`), its description saying that it takes the rest of the path.
+ */
+const openApiPath = (path: string): string => path.replace(/\{([A-Za-z]+)\+\}/g, '{$1}');
+
 export function buildOpenApi(routes: RouteDef[]): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
     const parameters: JsonSchema[] = [];
-    for (const match of route.path.matchAll(/\{([A-Za-z]+)\+?\}/g))
-      parameters.push({ name: match[1], in: 'path', required: true, schema: { type: 'string' } });
+    for (const match of route.path.matchAll(/\{([A-Za-z]+)(\+?)\}/g))
+      parameters.push({
+        name: match[1],
+        in: 'path',
+        required: true,
+        ...(match[2] ? { description: 'the rest of the path: one or more segments, separated by `/`' } : {}),
+        schema: { type: 'string' },
+      });
     for (const q of route.query ?? [])
       parameters.push({
         name: q.name,
@@ -76,16 +101,25 @@ export function buildOpenApi(routes: RouteDef[]): Record<string, unknown> {
     if (route.body)
       operation.requestBody = { required: true, content: { 'application/json': { schema: schemaRef(route.body()) } } };
     if (route.scope !== null) operation.security = [{ bearer: [route.scope] }];
-    paths[route.path] ??= {};
-    (paths[route.path] as Record<string, unknown>)[route.method.toLowerCase()] = operation;
+    const path = openApiPath(route.path);
+    paths[path] ??= {};
+    (paths[path] as Record<string, unknown>)[route.method.toLowerCase()] = operation;
   }
+  const schemas = componentSchemas();
+  // Schemas registered only to be spread into others (SignedRequest) are not components of this document.
+  const used = reachableComponents(paths, schemas);
   return {
     openapi: '3.1.0',
-    info: { title: 'mreg model registry', version: '1', description: 'A serverless model registry.' },
+    info: {
+      title: 'mreg model registry',
+      version: '1',
+      description: 'A serverless model registry.',
+      license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
+    },
     servers: [{ url: '/' }],
     paths,
     components: {
-      schemas: componentSchemas(),
+      schemas: Object.fromEntries(Object.entries(schemas).filter(([id]) => used.has(id))),
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
     },
   };

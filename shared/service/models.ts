@@ -1,6 +1,6 @@
 /** Models: create, read, list, merge-patch, archive and delete. */
 import { keys } from '../domain/keys.js';
-import type { Model, Page } from '../domain/types.js';
+import type { Model, ModelSummary, Page } from '../domain/types.js';
 import { ConditionFailedError, conflict, contended, notFound, RegistryError, staleEtag } from '../errors.js';
 import type { Item, WriteOp } from '../ports/metadata-store.js';
 import type { CreateModelInput, PatchModelInput } from '../schemas.js';
@@ -31,15 +31,24 @@ export async function loadModelForWrite(ctx: RegistryContext, actor: Actor, name
   return item;
 }
 
-export async function readModel(ctx: RegistryContext, row: ModelRow): Promise<Model> {
-  const pk = keys.model(row.name);
+/** The highest version number assigned and the aliases: rows of the model's own partition. */
+async function latestAndAliases(
+  ctx: RegistryContext,
+  name: string,
+): Promise<{ latestVersion: number; aliases: Record<string, number> }> {
+  const pk = keys.model(name);
   const [counter, aliasPage] = await Promise.all([
     ctx.metadata.get<{ n: number }>(pk, keys.counter),
     ctx.metadata.query<AliasRow>(pk, { prefix: keys.aliasPrefix, limit: 1000 }),
   ]);
   const aliases: Record<string, number> = {};
   for (const a of aliasPage.items) aliases[a.data.alias] = a.data.version;
-  return modelFromRows(row, counter?.data.n ?? 0, aliases);
+  return { latestVersion: counter?.data.n ?? 0, aliases };
+}
+
+export async function readModel(ctx: RegistryContext, row: ModelRow): Promise<Model> {
+  const { latestVersion, aliases } = await latestAndAliases(ctx, row.name);
+  return modelFromRows(row, latestVersion, aliases);
 }
 
 export async function createModel(ctx: RegistryContext, actor: Actor, input: CreateModelInput): Promise<Model> {
@@ -123,7 +132,7 @@ export async function listModels(
   ctx: RegistryContext,
   actor: Actor,
   query: { pageSize?: string; pageToken?: string; filter?: string },
-): Promise<Page<CatalogRow>> {
+): Promise<Page<ModelSummary>> {
   requireScope(actor, 'registry.read');
   const pageSize = pageSizeOf(query.pageSize);
   const filter = parseFilter(query.filter, MODEL_FILTERS);
@@ -141,7 +150,24 @@ export async function listModels(
       return tagsMatch(data.tags, filter.tags) ? data : undefined;
     },
   );
-  return { items: result.items, nextPageToken: result.resumeAfter ? encodePageToken(scope, result.resumeAfter) : null };
+  // The catalog is a global partition: it takes no per-version writes, so each listed model's
+  // latest number and aliases are read from its own partition (two reads per row, in parallel).
+  const items = await Promise.all(
+    result.items.map(
+      async (row): Promise<ModelSummary> => ({
+        name: row.name,
+        description: row.description,
+        owner: row.owner,
+        tags: row.tags,
+        state: row.state,
+        ...(await latestAndAliases(ctx, row.name)),
+        createdAt: row.createdAt,
+        updatedAt: row.updatedAt,
+        etag: row.etag,
+      }),
+    ),
+  );
+  return { items, nextPageToken: result.resumeAfter ? encodePageToken(scope, result.resumeAfter) : null };
 }
 
 /** Applies `change` to the META row under optimistic concurrency and refreshes the catalog. */

@@ -65,6 +65,8 @@ export interface VersionRow {
   files?: VersionFile[];
   filesExternal?: boolean;
   fileCount: number;
+  /** Total bytes of the files (rows written before it was kept lack it). */
+  size?: number;
   tags: Record<string, string>;
   properties: JsonObject;
   runId?: string;
@@ -148,6 +150,7 @@ export function versionFromRow(model: string, row: VersionRow, files: VersionFil
     state: row.state,
     approval: row.approval,
     files: files ?? row.files ?? [],
+    fileCount: row.fileCount,
     tags: row.tags,
     properties: row.properties,
     retention: row.retention,
@@ -156,6 +159,9 @@ export function versionFromRow(model: string, row: VersionRow, files: VersionFil
     updatedAt: row.updatedAt,
     etag: row.etag,
   };
+  const listed = files ?? row.files;
+  const size = row.size ?? (listed && listed.length === row.fileCount ? totalSize(listed) : undefined);
+  if (size !== undefined) v.size = size;
   if (row.label !== undefined) v.label = row.label;
   if (row.runId !== undefined) v.runId = row.runId;
   if (row.format !== undefined) v.format = row.format;
@@ -164,6 +170,8 @@ export function versionFromRow(model: string, row: VersionRow, files: VersionFil
   if (row.verification !== undefined) v.verification = row.verification;
   return v;
 }
+
+export const totalSize = (files: readonly { size: number }[]): number => files.reduce((sum, f) => sum + f.size, 0);
 
 export const isExpired = (row: { retention?: Retention; expiresAt?: string }, now: Date): boolean =>
   row.retention === 'transient' && row.expiresAt !== undefined && Date.parse(row.expiresAt) <= now.getTime();

@@ -13,6 +13,8 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiHandler } from '../../functions/aws/handlers/api-handler.js';
 import { buildLambdaBundle, PROJECT_ROOT } from '../../infra/aws/bundling.js';
+import { UI_DIRECTORY } from '../../ui/assets.js';
+import { writeUi } from '../../ui/build.js';
 import { type AwsTestBed, startAwsTestBed } from '../support/aws/aws-registry.js';
 import { type ApiCall, apiEvent, lambdaContext } from '../support/aws/events.js';
 
@@ -32,6 +34,13 @@ beforeAll(async () => {
   api = ((await import(pathToFileURL(bundle).href)) as { handler: ApiHandler }).handler;
   const docsBundle = join(dir, 'docs', 'index.mjs');
   await buildLambdaBundle({ entry: join(PROJECT_ROOT, 'functions/aws/docs.ts') }, docsBundle);
+  // What the stack's bundling adds beside the docs bundle (uiBuildCommands).
+  await writeUi(join(dir, 'docs', UI_DIRECTORY));
+  Object.assign(process.env, {
+    MREG_UI_OIDC_ISSUER: 'https://issuer.example.com/pool',
+    MREG_UI_CLIENT_ID: 'ui-client',
+    MREG_UI_SCOPES: 'openid mreg/registry.read',
+  });
   docs = ((await import(pathToFileURL(docsBundle).href)) as { handler: ApiHandler }).handler;
 }, 60_000);
 
@@ -42,7 +51,9 @@ afterAll(async () => {
 
 async function call(request: ApiCall, handler = api): Promise<APIGatewayProxyStructuredResultV2 & { json: unknown }> {
   const result = await handler(apiEvent(request), lambdaContext('mreg-api'));
-  return { ...result, json: result.body ? JSON.parse(result.body) : undefined };
+  const json =
+    result.body && /json/.test(String(result.headers?.['content-type'])) ? JSON.parse(result.body) : undefined;
+  return { ...result, json };
 }
 
 describe('the shipped API bundle', () => {
@@ -84,5 +95,30 @@ describe('the shipped API bundle', () => {
     expect(spec.openapi).toBe('3.1.0');
     expect(Object.keys(spec.paths)).toContain('/v1/models/{model}/versions/{ref}');
     expect((await call({ method: 'GET', path: '/v1/models', claims: READER }, docs)).statusCode).toBe(404);
+  });
+
+  it('serves the web UI from the docs bundle without credentials: the page with its OIDC settings, and its assets', async () => {
+    const page = await call({ method: 'GET', path: '/ui/models/fraud' }, docs);
+    expect(page.statusCode).toBe(200);
+    const headers = page.headers as Record<string, string>;
+    expect(headers['content-type']).toMatch(/^text\/html/);
+    expect(headers['content-security-policy']).toMatch(/script-src 'self';/);
+    expect(headers['content-security-policy']).toMatch(/connect-src 'self' https:\/\/issuer\.example\.com/);
+    const body = String(page.body);
+    const config = /name="mreg-config" content="([^"]+)"/.exec(body)?.[1]?.replace(/&quot;/g, '"') ?? '';
+    expect(JSON.parse(config)).toEqual({
+      runtime: 'aws',
+      auth: {
+        kind: 'oidc',
+        issuer: 'https://issuer.example.com/pool',
+        clientId: 'ui-client',
+        scopes: ['openid', 'mreg/registry.read'],
+      },
+    });
+    const script = /src="\/ui\/assets\/([^"]+\.js)"/.exec(body)?.[1] ?? '';
+    const asset = await call({ method: 'GET', path: `/ui/assets/${script}` }, docs);
+    expect(asset.statusCode).toBe(200);
+    expect((asset.headers as Record<string, string>)['cache-control']).toMatch(/immutable/);
+    expect(String(asset.body).length).toBeGreaterThan(10_000);
   });
 });

@@ -96,6 +96,35 @@ interface Created {
   uploads: Array<{ path: string; url: string; headers: Record<string, string> }>;
 }
 
+/**
+ * A READY version of `model` (created if absent) made the way the first test shows: bytes PUT
+ * to the presigned URL, s3rver's event delivered. Each test makes what it needs, so it passes alone.
+ */
+async function pushReady(model: string, bytes: Uint8Array, extra: { label?: string } = {}): Promise<number> {
+  const made = await call({ method: 'POST', path: '/v1/models', claims: WRITER, body: { name: model } });
+  expect([201, 409]).toContain(made.statusCode);
+  const created = await call({
+    method: 'POST',
+    path: `/v1/models/${model}/versions`,
+    claims: WRITER,
+    body: { files: [{ path: 'model.onnx', size: bytes.length, sha256: sha(bytes) }], ...extra },
+  });
+  expect(created.statusCode).toBe(201);
+  const { version, uploads } = created.json as Created;
+  // Bytes the registry already holds need no upload, and so no event: the commit settles them.
+  if (uploads.length === 0)
+    await call({ method: 'POST', path: `/v1/models/${model}/versions/${version.version}/commit`, claims: WRITER });
+  for (const upload of uploads) {
+    const put = await fetch(upload.url, { method: 'PUT', headers: upload.headers, body: new Uint8Array(bytes) });
+    expect(put.status).toBe(200);
+  }
+  await vi.waitFor(async () => expect((await versionOf(model, String(version.version))).state).toBe('READY'), {
+    timeout: 10_000,
+  });
+  await allDelivered();
+  return version.version;
+}
+
 describe('AWS end to end', () => {
   const bytes = randomBytes(300_000);
 
@@ -128,21 +157,22 @@ describe('AWS end to end', () => {
   });
 
   it('resolves -1 and an alias, and downloads through the 302 with the right SHA-256', async () => {
-    expect((await versionOf('churn', '-1')).version).toBe(1);
-    expect((await versionOf('churn', 'latest')).version).toBe(1);
+    expect(await pushReady('resolved', bytes, { label: '1.0.0' })).toBe(1);
+    expect((await versionOf('resolved', '-1')).version).toBe(1);
+    expect((await versionOf('resolved', 'latest')).version).toBe(1);
     const alias = await call({
       method: 'PUT',
-      path: '/v1/models/churn/aliases/champion',
+      path: '/v1/models/resolved/aliases/champion',
       claims: WRITER,
       body: { version: 1 },
     });
     expect(alias.json).toEqual({ alias: 'champion', version: 1 });
-    expect((await versionOf('churn', 'champion')).version).toBe(1);
-    expect((await versionOf('churn', 'alias:champion')).version).toBe(1);
-    expect((await versionOf('churn', 'label:1.0.0')).version).toBe(1);
+    expect((await versionOf('resolved', 'champion')).version).toBe(1);
+    expect((await versionOf('resolved', 'alias:champion')).version).toBe(1);
+    expect((await versionOf('resolved', 'label:1.0.0')).version).toBe(1);
     const redirect = await call({
       method: 'GET',
-      path: '/v1/models/churn/versions/alias:champion/files/model.onnx',
+      path: '/v1/models/resolved/versions/alias:champion/files/model.onnx',
       claims: READER,
     });
     expect(redirect.statusCode).toBe(302);
@@ -156,31 +186,34 @@ describe('AWS end to end', () => {
   });
 
   it('the same bytes again need no upload', async () => {
+    const held = randomBytes(200_000);
+    await pushReady('again', held);
     const again = await call({
       method: 'POST',
-      path: '/v1/models/churn/versions',
+      path: '/v1/models/again/versions',
       claims: WRITER,
-      body: { files: [{ path: 'weights/model.onnx', size: bytes.length, sha256: sha(bytes) }] },
+      body: { files: [{ path: 'weights/model.onnx', size: held.length, sha256: sha(held) }] },
     });
     expect(again.statusCode).toBe(201);
     const { version, uploads } = again.json as Created;
     expect(uploads).toEqual([]);
     const commit = await call({
       method: 'POST',
-      path: `/v1/models/churn/versions/${version.version}/commit`,
+      path: `/v1/models/again/versions/${version.version}/commit`,
       claims: WRITER,
     });
     expect(commit.statusCode).toBe(200);
     expect((commit.json as ModelVersion).state).toBe('READY');
-    expect((await versionOf('churn', '-1')).version).toBe(version.version);
+    expect((await versionOf('again', '-1')).version).toBe(version.version);
   });
 
   it('wrong bytes never make a version READY', async () => {
+    const good = await pushReady('wrong', randomBytes(20_000));
     const declared = randomBytes(50_000);
     const wrong = randomBytes(50_000);
     const created = await call({
       method: 'POST',
-      path: '/v1/models/churn/versions',
+      path: '/v1/models/wrong/versions',
       claims: WRITER,
       body: { files: [{ path: 'model.onnx', size: declared.length, sha256: sha(declared) }] },
     });
@@ -189,24 +222,27 @@ describe('AWS end to end', () => {
     if (!upload) throw new Error('no upload');
     // s3rver does not check the signed checksum (S3 would refuse these bytes with 400).
     await fetch(upload.url, { method: 'PUT', headers: upload.headers, body: new Uint8Array(wrong) });
-    await vi.waitFor(async () => expect((await versionOf('churn', String(version.version))).state).toBe('FAILED'), {
+    await vi.waitFor(async () => expect((await versionOf('wrong', String(version.version))).state).toBe('FAILED'), {
       timeout: 10_000,
     });
     await allDelivered();
     const download = await call({
       method: 'GET',
-      path: `/v1/models/churn/versions/${version.version}/files/model.onnx`,
+      path: `/v1/models/wrong/versions/${version.version}/files/model.onnx`,
       claims: READER,
     });
     expect(download.statusCode).toBe(409);
-    expect((await versionOf('churn', '-1')).version).toBe(version.version - 1);
+    expect((await versionOf('wrong', '-1')).version).toBe(good);
   });
 
   it('a file above the multipart threshold goes up in parts through signed part URLs, then commits READY', async () => {
     const big = randomBytes(9 * 1024 * 1024);
+    expect(
+      (await call({ method: 'POST', path: '/v1/models', claims: WRITER, body: { name: 'parts' } })).statusCode,
+    ).toBe(201);
     const created = await call({
       method: 'POST',
-      path: '/v1/models/churn/versions',
+      path: '/v1/models/parts/versions',
       claims: WRITER,
       body: { files: [{ path: 'big.safetensors', size: big.length, sha256: sha(big) }] },
     });
@@ -220,7 +256,7 @@ describe('AWS end to end', () => {
     const partNumbers = Array.from({ length: multipart.partCount }, (_, i) => i + 1);
     const signed = await call({
       method: 'POST',
-      path: `/v1/models/churn/versions/${version.version}/parts`,
+      path: `/v1/models/parts/versions/${version.version}/parts`,
       claims: WRITER,
       body: { path: 'big.safetensors', partNumbers },
     });
@@ -236,7 +272,7 @@ describe('AWS end to end', () => {
     }
     const commit = await call({
       method: 'POST',
-      path: `/v1/models/churn/versions/${version.version}/commit`,
+      path: `/v1/models/parts/versions/${version.version}/commit`,
       claims: WRITER,
     });
     expect(commit.statusCode, JSON.stringify(commit.json)).toBe(200);
@@ -244,7 +280,7 @@ describe('AWS end to end', () => {
     await allDelivered();
     const link = await call({
       method: 'GET',
-      path: `/v1/models/churn/versions/${version.version}/files/big.safetensors`,
+      path: `/v1/models/parts/versions/${version.version}/files/big.safetensors`,
       query: 'redirect=false',
       claims: READER,
     });
@@ -302,19 +338,21 @@ describe('the other entry points, configured from the environment', () => {
     const recorder = await startEventBridgeRecorder();
     try {
       Object.assign(process.env, { MREG_EVENTS_ENDPOINT: recorder.endpoint, MREG_EVENT_BUS_NAME: 'mreg-e2e' });
+      // A READY version of its own: a held blob for the sweeper, a version for the verifier, history to publish.
+      const n = await pushReady('entry', randomBytes(4096));
       const sweeper = (await import('../../functions/aws/sweeper.js')).handler;
       const report = await sweeper(fixture('eventbridge-scheduled.json'), lambdaContext('mreg-sweeper'));
       expect(report.blobs.examined).toBeGreaterThan(0);
       const verifier = (await import('../../functions/aws/verifier.js')).handler;
       // A direct request for a version that is already READY changes nothing.
-      expect(await verifier({ model: 'churn', version: 1 }, lambdaContext('mreg-verifier'))).toBeUndefined();
-      expect((await versionOf('churn', '1')).state).toBe('READY');
+      expect(await verifier({ model: 'entry', version: n }, lambdaContext('mreg-verifier'))).toBeUndefined();
+      expect((await versionOf('entry', String(n))).state).toBe('READY');
       const publisher = (await import('../../functions/aws/publisher.js')).handler;
       const history = await bed.dynamo.client.send(
         new QueryCommand({
           TableName: bed.config.tableName,
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :h)',
-          ExpressionAttributeValues: { ':pk': { S: 'M#fraud' }, ':h': { S: 'H#' } },
+          ExpressionAttributeValues: { ':pk': { S: 'M#entry' }, ':h': { S: 'H#' } },
         }),
       );
       const result = await publisher(streamEvent((history.Items ?? []).map((item) => streamRecord(item))));

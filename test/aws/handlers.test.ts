@@ -80,6 +80,16 @@ async function createVersionWithBytes(model: string, bytes: Buffer) {
   return body.version.version;
 }
 
+/** A READY version (its blob held, its history written), made by this test alone. */
+async function readyVersion(model: string): Promise<number> {
+  const n = await createVersionWithBytes(model, randomBytes(512));
+  const commit = await api()(
+    apiEvent({ method: 'POST', path: `/v1/models/${model}/versions/${n}/commit`, claims: WRITER }),
+  );
+  expect(commit.statusCode).toBe(200);
+  return n;
+}
+
 describe('api handler', () => {
   it('answers /healthz without an authorizer, and refuses /v1 without a principal (401)', async () => {
     const health = await api()(apiEvent({ method: 'GET', path: '/healthz' }), lambdaContext('mreg-api'));
@@ -299,12 +309,7 @@ describe('publisher handler', () => {
     });
 
   it('publishes history rows to EventBridge with the history ulid as detail.id', async () => {
-    const bytes = randomBytes(512);
-    const n = await createVersionWithBytes('published', bytes);
-    const commit = await api()(
-      apiEvent({ method: 'POST', path: `/v1/models/published/versions/${n}/commit`, claims: WRITER }),
-    );
-    expect(commit.statusCode).toBe(200);
+    await readyVersion('published');
     const records = await historyRecords('published');
     const handler = createPublisherHandler({ sink: sink(), logger });
     const result = await handler(
@@ -321,11 +326,13 @@ describe('publisher handler', () => {
   });
 
   it('reports the first record of a refused chunk', async () => {
-    const records = await historyRecords('published');
+    await readyVersion('refused');
+    const records = await historyRecords('refused');
     events.refuseWith = 'ThrottlingException';
     try {
       const result = await createPublisherHandler({ sink: sink(), logger })(streamEvent(records));
       const firstPublishing = records.find((r) => r.dynamodb?.NewImage?.['d.event'] !== undefined);
+      expect(firstPublishing?.dynamodb?.SequenceNumber).toBeDefined();
       expect(result.batchItemFailures).toEqual([{ itemIdentifier: firstPublishing?.dynamodb?.SequenceNumber }]);
     } finally {
       events.refuseWith = undefined;
@@ -335,6 +342,7 @@ describe('publisher handler', () => {
 
 describe('sweeper handler', () => {
   it('runs the sweep on the scheduled event and returns its report', async () => {
+    await readyVersion('swept');
     const handler = createSweeperHandler({ registry: bed.aws.registry, logger });
     const report = await handler(fixture('eventbridge-scheduled.json'), lambdaContext('mreg-sweeper'));
     expect(report).toMatchObject({ expiredVersions: 0, staleUploads: 0 });

@@ -3,7 +3,9 @@
  * the host constructs them, bytes PUT through the SAS URL, downloads through the 302, the
  * verifier queue's output binding, Event Grid BlobCreated drop-ins, timers.
  */
+
 import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyQueueOutput } from '../../functions/azure/verification-outbox.js';
@@ -148,8 +150,29 @@ describe('Azure Functions HTTP handler', () => {
     expect(sha(new Uint8Array(await fetched.arrayBuffer()))).toBe(sha(bytes));
   });
 
-  it('a bad queue message is refused, so the host retries it and then moves it to the poison queue', async () => {
+  it('a bad queue message throws (the host retries a throwing message, then poison-queues it: maxDequeueCount in host.json)', async () => {
     await expect(fx.handlers.verify('{"model":1}', fx.context('verify'))).rejects.toThrow(/not a verification request/);
+    // The retry and the poison queue are the Functions host's, driven by this setting; nothing here runs the host.
+    const host = JSON.parse(readFileSync(new URL('../../host.json', import.meta.url), 'utf8')) as {
+      extensions: { queues: { maxDequeueCount: number } };
+    };
+    expect(host.extensions.queues.maxDequeueCount).toBeGreaterThan(1);
+  });
+});
+
+describe('a JSON body over 1 MiB through the Azure Functions handler', () => {
+  it('answers 413 as problem+json, with or without Content-Length, and the next invocation works', async () => {
+    const body = { name: 'az', description: 'a'.repeat(2 * 1024 * 1024) };
+    const length = String(Buffer.byteLength(JSON.stringify(body)));
+    for (const headers of [{ 'content-length': length }, {}] as Array<Record<string, string>>) {
+      const res = await fx.call('POST', '/v1/models', { body, headers });
+      expect(res.status).toBe(413);
+      expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(res.json()).toMatchObject({ status: 413 });
+      expect((await fx.call('GET', '/healthz')).status).toBe(200);
+      expect((await fx.call('POST', '/v1/models', { body: { name: 'az-ok' } })).status).toBe(201);
+      expect((await fx.call('DELETE', '/v1/models/az-ok')).status).toBeLessThan(300);
+    }
   });
 });
 

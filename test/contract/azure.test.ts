@@ -33,6 +33,5 @@ describeMetadataStoreContract('Azure Table (Azurite)', () => ({ store: metadata 
 describeMetricSeriesContract('Azure Table (Azurite)', () => ({ store: metadata }));
 describeObjectStoreContract('Azure Blob (Azurite)', () => ({
   store: objects,
-  checksSignatures: true,
   prefix: 'mreg/',
 }));

@@ -29,6 +29,5 @@ describeMetadataStoreContract('SQLite', () => ({ store: metadata }));
 describeMetricSeriesContract('SQLite', () => ({ store: metadata }));
 describeObjectStoreContract('local filesystem', () => ({
   store: server.objects,
-  checksSignatures: true,
   prefix: 'mreg/',
 }));

@@ -20,23 +20,25 @@ async function expectProblem(res: Response, status: number, field?: string) {
   if (field !== undefined) expect(body.errors?.map((e) => e.field)).toContain(field);
 }
 
+/** Model names the rules refuse. */
+const BAD_NAMES = [
+  '',
+  'x'.repeat(129),
+  '.',
+  '..',
+  'a/b',
+  'a\\b',
+  'modèl',
+  'a b',
+  'a%2e',
+  'a\u202eb',
+  'a\u0000b',
+  'a#b',
+  'a?b',
+];
+
 describe('model names', () => {
-  const bad = [
-    '',
-    'x'.repeat(129),
-    '.',
-    '..',
-    'a/b',
-    'a\\b',
-    'modèl',
-    'a b',
-    'a%2e',
-    'a\u202eb',
-    'a\u0000b',
-    'a#b',
-    'a?b',
-  ];
-  for (const name of bad)
+  for (const name of BAD_NAMES)
     it(`rejects ${JSON.stringify(name)} in a body`, async () => {
       await expectProblem(await h.request('POST', '/v1/models', { body: { name } }), 400, 'name');
     });
@@ -146,9 +148,33 @@ describe('declared files', () => {
   });
 
   it('wrote nothing for any of the rejected requests', async () => {
-    const model = await h.json('GET', '/v1/models/fraud');
-    expect(model.body.latestVersion).toBe(0);
-    expect((await h.json<{ items: unknown[] }>('GET', '/v1/models/fraud/versions')).body.items).toEqual([]);
+    // Sends them all again to a registry of its own, so the check holds when this test runs alone.
+    const own = await createAppHarness();
+    try {
+      expect((await own.json('POST', '/v1/models', { body: { name: 'fraud' } })).status).toBe(201);
+      const f = { path: 'a', size: 1, sha256: SHA };
+      const rejected = [
+        ...cases.map(([, file]) => ({ files: [file] })),
+        { files: [f, f] },
+        { files: [] },
+        { files: [f], retention: 'transient' },
+        { files: [f], ttlSeconds: 60 },
+        { files: [f], runId: '01ARZ3NDEKTSV4RRFFQ69G5FAV' },
+      ];
+      for (const body of rejected)
+        expect((await own.request('POST', '/v1/models/fraud/versions', { body })).status, JSON.stringify(body)).toBe(
+          400,
+        );
+      for (const name of BAD_NAMES)
+        expect((await own.request('POST', '/v1/models', { body: { name } })).status).toBe(400);
+      const model = await own.json('GET', '/v1/models/fraud');
+      expect(model.body.latestVersion).toBe(0);
+      expect((await own.json<{ items: unknown[] }>('GET', '/v1/models/fraud/versions')).body.items).toEqual([]);
+      const models = await own.json<{ items: Array<{ name: string }> }>('GET', '/v1/models');
+      expect(models.body.items.map((m) => m.name)).toEqual(['fraud']);
+    } finally {
+      await own.close();
+    }
   });
 });
 

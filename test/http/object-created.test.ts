@@ -265,19 +265,36 @@ describe('drop-ins', () => {
 
 describe('lost notifications', () => {
   it('the sweeper registers drop-ins whose event never came, once, and does not redo rejected ones', async () => {
-    const bytes = randomBytes(300);
-    await drop('incoming/unnotified/model.bin', bytes, { mreg_intent: 'create_model' });
-    const refused = await drop('incoming/nomodel/model.bin', randomBytes(5), { mreg_intent: 'create_version' });
-    expect(await h.registry.objectCreated(refused)).toMatchObject({ kind: 'rejected' });
-    const first = await h.registry.sweep();
-    // This drop-in, and the overwrite of incoming/dropped/model.onnx above, which no event announced.
-    expect(first.incoming.registered).toBe(2);
-    expect((await h.json('GET', '/v1/models/dropped/versions/latest')).body.version).toBe(2);
-    const version = await h.json('GET', '/v1/models/unnotified/versions/latest');
-    expect(version.body).toMatchObject({ state: 'READY', files: [{ path: 'model.bin', sha256: sha(bytes) }] });
-    const second = await h.registry.sweep();
-    expect(second.incoming.registered).toBe(0);
-    expect((await h.json<{ items: unknown[] }>('GET', '/v1/models/unnotified/versions')).body.items).toHaveLength(1);
-    expect((await h.request('GET', '/v1/models/nomodel')).status).toBe(404);
+    // Its own registry: the sweep looks at every drop-in under incoming/, and counts must not depend on other tests.
+    const own = await createAppHarness();
+    try {
+      const put = async (key: string, bytes: Uint8Array, metadata: Record<string, string> = {}) => ({
+        key,
+        size: bytes.length,
+        etag: await own.objects.put(key, bytes, metadata),
+      });
+      // An announced drop-in, then an overwrite of it that no event announced.
+      const announced = await put('incoming/dropped/model.onnx', randomBytes(40), { mreg_intent: 'create_model' });
+      expect(await own.registry.objectCreated(announced)).toMatchObject({ kind: 'registered', version: 1 });
+      await put('incoming/dropped/model.onnx', randomBytes(10));
+      // A new drop-in whose event never came, and one whose event was refused.
+      const bytes = randomBytes(300);
+      await put('incoming/unnotified/model.bin', bytes, { mreg_intent: 'create_model' });
+      const refused = await put('incoming/nomodel/model.bin', randomBytes(5), { mreg_intent: 'create_version' });
+      expect(await own.registry.objectCreated(refused)).toMatchObject({ kind: 'rejected' });
+      const first = await own.registry.sweep();
+      expect(first.incoming.registered).toBe(2);
+      expect((await own.json('GET', '/v1/models/dropped/versions/latest')).body.version).toBe(2);
+      const version = await own.json('GET', '/v1/models/unnotified/versions/latest');
+      expect(version.body).toMatchObject({ state: 'READY', files: [{ path: 'model.bin', sha256: sha(bytes) }] });
+      const second = await own.registry.sweep();
+      expect(second.incoming.registered).toBe(0);
+      expect((await own.json<{ items: unknown[] }>('GET', '/v1/models/unnotified/versions')).body.items).toHaveLength(
+        1,
+      );
+      expect((await own.request('GET', '/v1/models/nomodel')).status).toBe(404);
+    } finally {
+      await own.close();
+    }
   });
 });

@@ -4,11 +4,15 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { apiRoutes } from '../../infra/aws/api-routes.js';
+import { uiBuildCommands } from '../../infra/aws/bundling.js';
 import { applySuppressions } from '../../infra/aws/nag-suppressions.js';
 import { RegistryStack, type RegistryStackProps } from '../../infra/aws/registry-stack.js';
 import { TABLE_LOGICAL_ID } from '../../infra/aws/registry-table.js';
+import { UI_CLIENT_LOGICAL_ID } from '../../infra/aws/registry-ui.js';
 
 const BUCKET = 'example-models';
+const UI_ROUTES = ['GET /ui', 'GET /ui/{proxy+}'];
+const PUBLIC_ROUTES = ['GET /healthz', ...UI_ROUTES];
 
 function synth(overrides: Partial<RegistryStackProps> = {}, nag = true): { stack: Stack; template: Template } {
   // No bundling here (esbuild runs in `npm run synth`); assets become placeholders.
@@ -134,7 +138,7 @@ describe('AWS stack', () => {
     expect(incomingWriters).toEqual([]);
   });
 
-  it('puts the JWT authorizer with scopes on every route but /healthz', () => {
+  it('puts the JWT authorizer with scopes on every route but /healthz and the web UI’s page and assets', () => {
     const routes = Object.values(template().findResources('AWS::ApiGatewayV2::Route')) as Array<{
       Properties: {
         RouteKey: string;
@@ -145,8 +149,8 @@ describe('AWS stack', () => {
     }>;
     expect(routes).toHaveLength(apiRoutes().length);
     for (const { Properties: route } of routes) {
-      if (route.RouteKey === 'GET /healthz') {
-        expect(route.AuthorizationType ?? 'NONE').toBe('NONE');
+      if (PUBLIC_ROUTES.includes(route.RouteKey)) {
+        expect(route.AuthorizationType ?? 'NONE', route.RouteKey).toBe('NONE');
         continue;
       }
       expect(route.AuthorizationType, route.RouteKey).toBe('JWT');
@@ -166,7 +170,7 @@ describe('AWS stack', () => {
     });
   });
 
-  it('serves the OpenAPI document from its own function and every other route from the API function', () => {
+  it('serves the OpenAPI document and the web UI from the docs function and every other route from the API function', () => {
     const integrations = template().findResources('AWS::ApiGatewayV2::Integration') as Record<
       string,
       { Properties: { IntegrationUri: unknown } }
@@ -181,7 +185,8 @@ describe('AWS stack', () => {
     }>;
     for (const { Properties: route } of routes) {
       const fn = functionOf(route.Target);
-      if (route.RouteKey === 'GET /v1/openapi.json') expect(fn, route.RouteKey).toContain('DocsFunction');
+      if (['GET /v1/openapi.json', ...UI_ROUTES].includes(route.RouteKey))
+        expect(fn, route.RouteKey).toContain('DocsFunction');
       else expect(fn, route.RouteKey).toContain('ApiFunction');
     }
   });
@@ -270,6 +275,61 @@ describe('AWS stack', () => {
     expect(() => synth({ bucketKeyArn: 'arn:aws:kms:eu-west-1:123456789012:alias/models' }, false)).toThrow(
       /bucketKeyArn/,
     );
+  });
+
+  it('web UI: public routes, the built UI bundled beside the docs function, the redirect URI as an output', () => {
+    const routes = Object.values(template().findResources('AWS::ApiGatewayV2::Route')).map(
+      (r) => (r as { Properties: { RouteKey: string } }).Properties.RouteKey,
+    );
+    expect(routes).toEqual(expect.arrayContaining(UI_ROUTES));
+    expect(uiBuildCommands('/out dir')).toEqual(["npx --no-install tsx ui/build.ts '/out dir/ui'"]);
+    const outputs = template().toJSON().Outputs as Record<string, { Value: unknown }>;
+    const redirect = Object.keys(outputs).find((k) => k.startsWith('UiRedirectUri')) ?? '';
+    expect(flatten(outputs[redirect]?.Value)).toMatch(/^<HttpApi[0-9A-F]+\.ApiEndpoint>\/ui\/callback$/);
+    // A generic issuer: no client is made here, and the UI falls back to a pasted token unless uiClientId is set.
+    template().resourceCountIs('AWS::Cognito::UserPoolClient', 0);
+    const withClient = synth({ uiClientId: 'okta-ui-client' }, false).template;
+    withClient.hasResourceProperties('AWS::Lambda::Function', {
+      Description: 'mreg OpenAPI document and web UI',
+      Environment: {
+        Variables: Match.objectLike({
+          MREG_UI_OIDC_ISSUER: 'https://issuer.example.com/',
+          MREG_UI_CLIENT_ID: 'okta-ui-client',
+          MREG_UI_SCOPES: 'openid registry.read registry.write registry.admin',
+        }),
+      },
+    });
+  });
+
+  it('web UI with a Cognito issuer: a public PKCE client on the pool, redirecting to /ui/callback, under a stable logical id', () => {
+    const issuer = 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123';
+    const { stack, template: t } = synth({ jwtIssuer: issuer, scopePrefix: 'mreg/' });
+    expect(nagFindings(stack)).toEqual([]);
+    const clients = t.findResources('AWS::Cognito::UserPoolClient') as Record<
+      string,
+      { Properties: Record<string, unknown> }
+    >;
+    expect(Object.keys(clients)).toEqual([UI_CLIENT_LOGICAL_ID]);
+    const client = clients[UI_CLIENT_LOGICAL_ID]?.Properties ?? {};
+    expect(client).toMatchObject({
+      UserPoolId: 'eu-west-1_AbCdEf123',
+      GenerateSecret: false,
+      AllowedOAuthFlows: ['code'],
+      AllowedOAuthFlowsUserPoolClient: true,
+      AllowedOAuthScopes: ['openid', 'mreg/registry.read', 'mreg/registry.write', 'mreg/registry.admin'],
+    });
+    expect((client.CallbackURLs as unknown[]).map(flatten)).toEqual([
+      expect.stringMatching(/^<HttpApi[0-9A-F]+\.ApiEndpoint>\/ui\/callback$/),
+    ]);
+    // Its access tokens carry its id as client_id, which the authorizer takes as an audience.
+    const authorizer = Object.values(t.findResources('AWS::ApiGatewayV2::Authorizer'))[0] as {
+      Properties: { JwtConfiguration: { Audience: unknown[] } };
+    };
+    expect(authorizer.Properties.JwtConfiguration.Audience).toEqual(['mreg', { Ref: UI_CLIENT_LOGICAL_ID }]);
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Description: 'mreg OpenAPI document and web UI',
+      Environment: { Variables: Match.objectLike({ MREG_UI_CLIENT_ID: { Ref: UI_CLIENT_LOGICAL_ID } }) },
+    });
   });
 
   it('has no unsuppressed cdk-nag finding (AwsSolutions, Serverless), and every suppression gives a reason', () => {

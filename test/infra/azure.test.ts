@@ -342,8 +342,18 @@ describe('Azure template: Entra ID authentication', () => {
     expect(auth().identityProviders.azureActiveDirectory.registration.openIdIssuer).toContain('/v2.0');
   });
 
-  it('excludes only the Event Grid webhook path (protected by its function key instead)', () => {
-    expect(auth().globalValidation.excludedPaths).toEqual(['/runtime/webhooks/EventGrid']);
+  it('excludes only the Event Grid webhook path (protected by its function key) and the web UI’s page and assets (no data)', () => {
+    expect(auth().globalValidation.excludedPaths).toEqual(['/runtime/webhooks/EventGrid', '/ui', '/ui/*']);
+  });
+
+  it('outputs the web UI’s address and the redirect URI App Service authentication signs UI users in through', () => {
+    const outputs = template.outputs ?? {};
+    expect(outputs.uiUrl?.value).toMatch(
+      /^\[format\('https:\/\/\{0\}\/ui\/', reference\(resourceId\('Microsoft\.Web\/sites'/,
+    );
+    expect(outputs.entraRedirectUri?.value).toMatch(
+      /^\[format\('https:\/\/\{0\}\/\.auth\/login\/aad\/callback', .*defaultHostName\)\]$/,
+    );
   });
 });
 

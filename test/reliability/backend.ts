@@ -45,6 +45,13 @@ export interface OpenOptions {
    * the copy itself still goes to the server.
    */
   beforeCopy?: (fromKey: string, toKey: string) => Promise<void>;
+  /** Told every key the registry reads bytes of (counting hashing reads). */
+  onRead?: (key: string) => void;
+  /**
+   * AWS: the S3 client goes through the checksum shim (test/support/aws/checksum-shim.ts), so
+   * HEAD reports a full-object SHA-256 as S3 does. Other backends ignore it.
+   */
+  checksums?: boolean;
 }
 
 /** The servers of one backend, started once; each section opens its own isolated registry on them. */

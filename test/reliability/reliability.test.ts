@@ -51,26 +51,57 @@ describe('reliability (local, small)', () => {
     });
   });
 
+  it('a corrupt-upload case that finds no upload to corrupt fails instead of passing', async () => {
+    // A registry whose versions need no upload (every blob already held) leaves the cases nothing to write.
+    await expect(
+      withRegistry(async (reg) => {
+        const answer = reg.fetch.bind(reg);
+        reg.fetch = async (request) => {
+          const res = await answer(request);
+          if (request.method !== 'POST' || !new URL(request.url).pathname.endsWith('/versions')) return res;
+          const body = (await res.json()) as { uploads: unknown[] };
+          return Response.json({ ...body, uploads: [] }, { status: res.status });
+        };
+        return corruptUploads(reg, 0);
+      }),
+    ).rejects.toThrow(/no upload instruction|no pending upload/);
+  });
+
   it('claims racing the collector and retried creates: no READY version without bytes, no duplicates', async () => {
     const figures = await withRegistry((reg) => dedupVsGc(reg, { rounds: 2, claimers: 4, retries: 3, sweeps: 6 }), {
       blobGraceSeconds: 0,
     });
-    expect(figures).toMatchObject({ readyWithoutBytes: 0, duplicateVersions: 0, readyUnclaimed: 0, errors5xx: 0 });
+    expect(figures).toMatchObject({
+      readyWithoutBytes: 0,
+      duplicateVersions: 0,
+      readyUnclaimed: 0,
+      errors5xx: 0,
+      collectErrors: 0,
+    });
     expect(figures.ready).toBeGreaterThan(0);
+    expect(figures.collections).toBe(2 * 6);
   });
 
   it('a server killed mid-flow leaves no corrupt state and no orphans', async () => {
     const figures = await localCrashFaults({ workers: 2, iterations: 6, rate: 0, seed: SEED, kills: 1 });
     expect(figures).toMatchObject({ corruptStates: 0, orphansAfterSweep: 0, readyWithoutBytes: 0, unexpected5xx: 0 });
     expect(figures.flow.pushed).toBe(12);
+    // The kill happened, at a seeded point of the flow.
+    expect(figures).toMatchObject({ kills: 1, killsPlanned: 1, injected: 1 });
   }, 60_000);
 
-  it('fuzzed requests over every route: no 5xx, errors are problem+json, hostile names refused', async () => {
-    const figures = await withRegistry((reg) => fuzz(reg, { cases: 800, seed: SEED }));
+  it('fuzzed requests over every route and fuzzed drop-ins written for real: no 5xx, hostile names refused', async () => {
+    const figures = await withRegistry((reg) => fuzz(reg, { cases: 800, dropIns: 120, seed: SEED }));
     expect(figures.examples).toEqual([]);
     expect(figures).toMatchObject({ errors5xx: 0, nonProblemErrors: 0, hostileAccepted: 0 });
-    expect(figures.cases).toBeGreaterThanOrEqual(800);
+    expect(figures.cases + figures.unsendable).toBe(800);
     expect(figures.hostileCases).toBeGreaterThan(0);
+    const drops = figures.dropIns;
+    expect(drops).toMatchObject({ hostileAccepted: 0, hostileNotRefused: 0, errors: 0 });
+    expect(drops.cases + drops.unwritable).toBe(120);
+    expect(drops.hostileCases).toBeGreaterThan(0);
+    // Ordinary drop-ins registered: the objects were there when their events came.
+    expect(drops.registered).toBeGreaterThan(0);
   });
 
   it('the auth matrix from the route table, and the token attacks on every route', async () => {

@@ -16,7 +16,8 @@ export interface TestRegistry {
     body?: unknown,
     headers?: Record<string, string>,
   ): Promise<{ status: number; body: T; headers: Headers }>;
-  restart(): Promise<void>;
+  /** Stops and starts the server on the same port and data; `whileStopped` runs in between. */
+  restart(whileStopped?: () => Promise<void>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -48,9 +49,10 @@ export async function startTestRegistry(options: Partial<LocalServerOptions> = {
       const text = await res.text();
       return { status: res.status, body: text ? JSON.parse(text) : {}, headers: res.headers };
     },
-    restart: async () => {
+    restart: async (whileStopped) => {
       const port = Number(new URL(registry.url).port);
       await server.close();
+      await whileStopped?.();
       server = await startLocalServer({ ...config, port });
       registry.server = server;
       registry.url = server.url;

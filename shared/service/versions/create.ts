@@ -10,7 +10,7 @@ import { type Actor, type RegistryContext } from '../context.js';
 import { historyWrite } from '../history.js';
 import { loadModelForWrite } from '../models.js';
 import type { IdempotencyRow, ModelRow, PendingUpload, VersionRow } from '../records.js';
-import { versionFromRow } from '../records.js';
+import { totalSize, versionFromRow } from '../records.js';
 import { linkRunVersion, runExists } from '../tracking/runs.js';
 import { multipartPlan } from './parts.js';
 import { loadFiles } from './reads.js';
@@ -195,6 +195,7 @@ async function createReservedVersion(
     state: 'PENDING',
     approval: 'NONE',
     fileCount: files.length,
+    size: totalSize(files),
     tags: input.tags ?? {},
     properties: input.properties ?? {},
     retention: input.retention ?? 'archived',

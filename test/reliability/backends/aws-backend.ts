@@ -7,15 +7,24 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { DynamoMetadataStore } from '../../../functions/aws/dynamo-metadata-store.js';
 import { S3ObjectStore } from '../../../functions/aws/s3-object-store.js';
 import { RegistryService } from '../../../shared/service/registry-service.js';
-import { dynamoClient, s3rverClient, startDynamoLocal, startS3rver } from '../../support/aws/servers.js';
+import { startChecksumShim } from '../../support/aws/checksum-shim.js';
+import {
+  type DynamoLocalHandle,
+  dynamoClient,
+  type S3rverHandle,
+  s3rverClient,
+  startDynamoLocal,
+  startS3rver,
+} from '../../support/aws/servers.js';
 import type { Backend, OpenOptions, Registry } from '../backend.js';
 import { type FaultProxy, startFaultProxy } from '../faults/fault-proxy.js';
 import { movableClock } from '../movable-clock.js';
-import { withCopyHook } from './interleaved-object-store.js';
+import { withHooks } from './interleaved-object-store.js';
 import { observedApp } from './observed-app.js';
 
-export async function awsBackend(): Promise<Backend> {
-  const [dynamo, s3] = await Promise.all([startDynamoLocal(), startS3rver()]);
+/** Starts DynamoDB Local and s3rver, or runs on servers a test file already started (and leaves them running). */
+export async function awsBackend(servers?: { dynamo: DynamoLocalHandle; s3: S3rverHandle }): Promise<Backend> {
+  const [dynamo, s3] = servers ? [servers.dynamo, servers.s3] : await Promise.all([startDynamoLocal(), startS3rver()]);
   let opened = 0;
   return {
     name: 'aws',
@@ -35,12 +44,13 @@ export async function awsBackend(): Promise<Backend> {
         s3Endpoint = p1.url;
         dynamoEndpoint = p2.url;
       }
-      const s3Client = s3rverClient(s3Endpoint);
+      const shim = options.checksums ? await startChecksumShim(s3Endpoint) : undefined;
+      const s3Client = s3rverClient(shim?.url ?? s3Endpoint);
       const ddbClient = dynamoClient(dynamoEndpoint);
       const clock = movableClock();
       const metadata = new DynamoMetadataStore({ client: ddbClient, tableName });
       const s3Objects = new S3ObjectStore({ client: s3Client, bucket: s3.bucket, now: clock.now });
-      const objects = options.beforeCopy ? withCopyHook(s3Objects, options.beforeCopy) : s3Objects;
+      const objects = withHooks(s3Objects, options);
       const registry = new RegistryService({ metadata, objects, clock, settings: { ...options.settings, prefix } });
       const { app, unexpectedErrors } = observedApp(registry);
       return {
@@ -54,6 +64,9 @@ export async function awsBackend(): Promise<Backend> {
         unexpectedErrors,
         sendSigned: (url, init) => fetch(url, init),
         async putObject(key, bytes, meta = {}) {
+          // s3rver keeps objects as files named by their keys: a `..` segment would land outside
+          // its bucket folder. S3 would store the key literally; here it is refused, never written.
+          if (key.split('/').includes('..')) throw new Error(`s3rver cannot hold the key ${key}`);
           const out = await s3.client.send(
             new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: bytes, Metadata: meta }),
           );
@@ -62,12 +75,12 @@ export async function awsBackend(): Promise<Backend> {
         async close() {
           s3Client.destroy();
           ddbClient.destroy();
-          await Promise.all(proxies.map((p) => p.close()));
+          await Promise.all([...proxies.map((p) => p.close()), shim?.close()]);
         },
       };
     },
     stop: async () => {
-      await Promise.all([dynamo.stop(), s3.stop()]);
+      if (!servers) await Promise.all([dynamo.stop(), s3.stop()]);
     },
   };
 }

@@ -9,7 +9,7 @@ import { DEV_ACCOUNT, DEV_KEY, startAzurite } from '../../support/azure/azurite.
 import type { Backend, OpenOptions, Registry } from '../backend.js';
 import { type FaultProxy, startFaultProxy } from '../faults/fault-proxy.js';
 import { movableClock } from '../movable-clock.js';
-import { withCopyHook } from './interleaved-object-store.js';
+import { withHooks } from './interleaved-object-store.js';
 import { observedApp } from './observed-app.js';
 
 const origin = (endpoint: string) => new URL(endpoint).origin;
@@ -51,7 +51,7 @@ export async function azureBackend(): Promise<Backend> {
       }
       const clock = movableClock();
       const prefix = 'mreg/';
-      const objects = options.beforeCopy ? withCopyHook(adapters.objects, options.beforeCopy) : adapters.objects;
+      const objects = withHooks(adapters.objects, options);
       const registry = new RegistryService({
         metadata: adapters.metadata,
         objects,

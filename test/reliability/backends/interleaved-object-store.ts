@@ -1,28 +1,26 @@
-/** Delegates every call to a real ObjectStore, running a hook just before each server-side copy. */
+/** The hooks a section asks for (OpenOptions), around a real ObjectStore: nothing is faked, every call still reaches it. */
 import type { ObjectStore } from '../../../shared/ports/object-store.js';
+import { overriding } from '../../support/object-store-overrides.js';
+import type { OpenOptions } from '../backend.js';
 
-export function withCopyHook(store: ObjectStore, beforeCopy: (from: string, to: string) => Promise<void>): ObjectStore {
-  return {
-    get maxSinglePutBytes() {
-      return store.maxSinglePutBytes;
-    },
-    get multipart() {
-      return store.multipart;
-    },
-    presignPut: (key, options) => store.presignPut(key, options),
-    createMultipart: (key, options) => store.createMultipart(key, options),
-    presignPart: (key, uploadId, partNumber, seconds) => store.presignPart(key, uploadId, partNumber, seconds),
-    listParts: (key, uploadId) => store.listParts(key, uploadId),
-    completeMultipart: (key, uploadId, parts) => store.completeMultipart(key, uploadId, parts),
-    abortMultipart: (key, uploadId) => store.abortMultipart(key, uploadId),
-    presignGet: (key, options) => store.presignGet(key, options),
-    head: (key) => store.head(key),
-    read: (key, options) => store.read(key, options),
-    copy: async (from, to, options) => {
-      await beforeCopy(from, to);
-      return store.copy(from, to, options);
-    },
-    delete: (key) => store.delete(key),
-    list: (prefix, options) => store.list(prefix, options),
-  };
+export function withHooks(store: ObjectStore, options: Pick<OpenOptions, 'beforeCopy' | 'onRead'>): ObjectStore {
+  const { beforeCopy, onRead } = options;
+  return overriding(store, {
+    ...(beforeCopy
+      ? {
+          copy: (s) => async (from, to, copyOptions) => {
+            await beforeCopy(from, to);
+            return s.copy(from, to, copyOptions);
+          },
+        }
+      : {}),
+    ...(onRead
+      ? {
+          read: (s) => (key, readOptions) => {
+            onRead(key);
+            return s.read(key, readOptions);
+          },
+        }
+      : {}),
+  });
 }

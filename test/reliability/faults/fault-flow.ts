@@ -19,11 +19,19 @@ export interface FlowFigures {
 }
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** A well-behaved client's backoff: growing, capped at a second (a killed server takes seconds to come back). */
+const backoff = (n: number) => pause(Math.min(1000, 30 + 20 * n));
 
 export async function runFaultFlow(
   target: ClientTarget,
   model: string,
-  options: { workers: number; iterations: number; sharedEvery: number },
+  options: {
+    workers: number;
+    iterations: number;
+    sharedEvery: number;
+    /** Told the running count before every call: lets a fault be injected at a point of the flow, not at a time. */
+    onCall?: (calls: number) => void;
+  },
 ): Promise<FlowFigures> {
   const client = new RegistryClient(target);
   const figures: FlowFigures = {
@@ -38,8 +46,12 @@ export async function runFaultFlow(
   const shared = randomBytes(2048);
 
   /** One attempt: a reply, or undefined on a network error. */
-  const attempt = async <T>(what: string, call: () => Promise<Reply<T>>): Promise<Reply<T> | undefined> => {
+  const counted = () => {
     figures.calls++;
+    options.onCall?.(figures.calls);
+  };
+  const attempt = async <T>(what: string, call: () => Promise<Reply<T>>): Promise<Reply<T> | undefined> => {
+    counted();
     try {
       const reply = await call();
       if (reply.status >= 500 && reply.status !== 503) {
@@ -63,32 +75,34 @@ export async function runFaultFlow(
     const file: LocalFile = { path: 'model.bin', bytes };
     const key = `w${worker}-i${i}`;
     let created: Reply<CreatedBody> | undefined;
-    for (let n = 0; n < 30; n++) {
+    for (let n = 0; n < 60; n++) {
       created = await attempt('create', () =>
         client.createVersion(model, [file], { idempotencyKey: key, tags: { idempotencyKey: key } }),
       );
       if (!retriable(created)) break;
-      await pause(30 + 20 * n);
+      await backoff(n);
     }
     if (!created || (created.status !== 201 && created.status !== 200)) {
       if (figures.examples.length < 10)
-        figures.examples.push(`gave up at create: ${created?.status} ${JSON.stringify(created?.body).slice(0, 300)}`);
+        figures.examples.push(
+          `gave up at create: ${created?.status} ${String(JSON.stringify(created?.body)).slice(0, 300)}`,
+        );
       return false;
     }
     const version = created.body.version.version;
     const upload = async () => {
       for (const u of created.body.uploads)
-        for (let n = 0; n < 10; n++) {
-          figures.calls++;
+        for (let n = 0; n < 30; n++) {
+          counted();
           const status = await client.upload(u, bytes).catch(() => 0);
           if (status === 0) figures.networkErrors++;
           if (status >= 200 && status < 300) break;
-          await pause(30 + 20 * n);
+          await backoff(n);
         }
     };
     await upload();
     let ready = false;
-    for (let n = 0; n < 30 && !ready; n++) {
+    for (let n = 0; n < 60 && !ready; n++) {
       const committed = await attempt('commit', () => client.commit(model, version));
       const status = committed?.status ?? 0;
       const text = committed ? JSON.stringify(committed.body) : '';
@@ -98,15 +112,15 @@ export async function runFaultFlow(
         if (figures.examples.length < 10) figures.examples.push(`gave up at commit: ${status} ${text.slice(0, 300)}`);
         return false;
       }
-      if (!ready) await pause(30 + 20 * n);
+      if (!ready) await backoff(n);
     }
     if (!ready) return false;
-    for (let n = 0; n < 20; n++) {
+    for (let n = 0; n < 30; n++) {
       const moved = await attempt('alias', () =>
         client.json('PUT', `/v1/models/${model}/aliases/w${worker}`, { body: { version } }),
       );
       if (moved && moved.status < 500) break;
-      await pause(30 + 20 * n);
+      await backoff(n);
     }
     return true;
   };

@@ -45,6 +45,11 @@ export class FaultPlan {
     return this.state / 0x1_0000_0000;
   }
 
+  /** How long a `delay` fault holds its request (50-300 ms), from the same seeded sequence. */
+  delayMs(): number {
+    return 50 + Math.floor(this.random() * 250);
+  }
+
   /** Decides the fate of one request. */
   next(): FaultKind | undefined {
     if (!this.enabled) return undefined;

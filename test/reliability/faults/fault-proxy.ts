@@ -4,14 +4,9 @@
  * reaching the server, forwarded with its response cut off mid-body, or forwarded with its
  * response replaced by a 503 (the write happened; the caller cannot know).
  */
-import {
-  createServer,
-  request as httpRequest,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { forward, readAll, type Upstream } from '../../support/buffered-forward.js';
 import type { FaultPlan } from './fault-plan.js';
 
 export interface FaultProxy {
@@ -20,41 +15,7 @@ export interface FaultProxy {
   close(): Promise<void>;
 }
 
-const readAll = async (stream: IncomingMessage): Promise<Buffer> => {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-};
-
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-interface Upstream {
-  status: number;
-  headers: IncomingMessage['headers'];
-  body: Buffer;
-}
-
-function forward(target: URL, req: IncomingMessage, body: Buffer): Promise<Upstream> {
-  return new Promise((resolve, reject) => {
-    const out = httpRequest(
-      {
-        host: target.hostname,
-        port: target.port,
-        method: req.method,
-        path: req.url,
-        headers: { ...req.headers, host: target.host },
-      },
-      (res) => {
-        readAll(res).then(
-          (buffer) => resolve({ status: res.statusCode ?? 502, headers: res.headers, body: buffer }),
-          reject,
-        );
-      },
-    );
-    out.on('error', reject);
-    out.end(body);
-  });
-}
 
 function reply(res: ServerResponse, upstream: Upstream, cutMidBody: boolean, head: boolean): void {
   const headers = { ...upstream.headers };
@@ -89,7 +50,7 @@ async function handle(target: URL, plan: FaultPlan, req: IncomingMessage, res: S
     res.end();
     return;
   }
-  if (fault === 'delay') await pause(50 + Math.floor(Math.random() * 250));
+  if (fault === 'delay') await pause(plan.delayMs());
   const upstream = await forward(target, req, body);
   if (fault === 'lostResponse') {
     res.writeHead(503, { 'content-length': '0', connection: 'close' });

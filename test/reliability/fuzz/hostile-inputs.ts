@@ -48,3 +48,15 @@ export const HOSTILE_SEGMENTS: readonly string[] = [
 
 /** Values a client could send as an artifact *source* or URI-like field. */
 export const HOSTILE_SOURCES: readonly string[] = HOSTILE_SEGMENTS.filter((s) => /[:/\\%]/.test(s));
+
+/**
+ * Segments that are hostile as a model name (every one: names are `[A-Za-z0-9._-]`, not `.`
+ * or `..`) but are ordinary file names inside a version: `;`, `=` and `~` are plain
+ * characters in a relative POSIX path, and `a;b=..` is one segment, not a `..`.
+ */
+const ORDINARY_FILE_NAMES = new Set(['model;jsessionid=1', 'a;b=../c', '~root']);
+
+/** Whether the drop-in `incoming/<model>/<path>` names a hostile model or file path. */
+export function hostileDropIn(model: string, path: string): boolean {
+  return HOSTILE_SEGMENTS.includes(model) || (HOSTILE_SEGMENTS.includes(path) && !ORDINARY_FILE_NAMES.has(path));
+}

@@ -128,13 +128,18 @@ async function corruptCase(
   const stagingKeys: string[] = [];
   for (const [i, file] of files.entries()) {
     const bytes = arriving[i] ?? new Uint8Array();
+    // A case that finds nowhere to write its bytes tests nothing: it fails the run.
     const upload = pending.find((p) => p.sha256 === (created.body.version.files[i]?.sha256 ?? ''));
-    if (upload) stagingKeys.push(upload.stagingKey);
-    if (route === 'direct') {
-      if (upload) await reg.putObject(upload.stagingKey, bytes);
-    } else {
+    if (!upload) throw new Error(`corrupt ${kind}/${route}: no pending upload for ${file.path}`);
+    stagingKeys.push(upload.stagingKey);
+    if (route === 'direct') await reg.putObject(upload.stagingKey, bytes);
+    else {
       const instruction = created.body.uploads.find((u) => u.path === file.path);
-      if (instruction) await client.upload(instruction, bytes);
+      if (!instruction) throw new Error(`corrupt ${kind}/${route}: no upload instruction for ${file.path}`);
+      const status = await client.upload(instruction, bytes);
+      // Storage that refuses bytes (a signed checksum or length) defends the registry too; anything else must land.
+      if (status >= 300 && status !== 400 && status !== 403)
+        throw new Error(`corrupt ${kind}/${route}: the PUT answered ${status}`);
     }
   }
   // The platform's notifications for the staged objects, then the client's commit (twice).
@@ -143,6 +148,7 @@ async function corruptCase(
     const head = await reg.objects.head(key);
     if (head) events.push({ key, size: head.size, etag: head.etag });
   }
+
   await deliverAll(reg, [...events, ...events]);
   await client.commit(model, n);
   await client.commit(model, n);

@@ -18,6 +18,12 @@ export interface DedupVsGcFigures {
   readyUnclaimed: number;
   ready: number;
   errors5xx: number;
+  /** `collectBlobs` runs (the collector racing the claims) that threw. */
+  collectErrors: number;
+  /** `collectBlobs` runs. */
+  collections: number;
+  /** The first collector errors, for the details line. */
+  collectErrorExamples: string[];
 }
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -30,6 +36,9 @@ export async function dedupVsGc(
   const model = `dedup-${reg.backend}`;
   await client.createModel(model);
   let errors5xx = 0;
+  let collections = 0;
+  let collectErrors = 0;
+  const collectErrorExamples: string[] = [];
   for (let round = 0; round < options.rounds; round++) {
     const file: LocalFile = { path: 'shared.bin', bytes: randomBytes(1024 + round) };
     // Make the blob held and then unreferenced: collectable at once.
@@ -40,7 +49,11 @@ export async function dedupVsGc(
     const sweeper = (async () => {
       for (let i = 0; i < options.sweeps; i++) {
         // The sweeper's blob collection (sweep() minus its transient-expiry scan, which is slow and beside the point here).
-        await collectBlobs(reg.registry.context, { limit: 1000 }).catch(() => undefined);
+        collections++;
+        await collectBlobs(reg.registry.context, { limit: 1000 }).catch((e: unknown) => {
+          collectErrors++;
+          if (collectErrorExamples.length < 3) collectErrorExamples.push(e instanceof Error ? e.message : String(e));
+        });
         await pause(1);
       }
     })();
@@ -78,6 +91,9 @@ export async function dedupVsGc(
     readyUnclaimed: bytes.readyUnclaimed,
     ready: bytes.ready,
     errors5xx,
+    collectErrors,
+    collections,
+    collectErrorExamples,
   };
 }
 

@@ -17,10 +17,16 @@ import { startCrashingServer } from '../faults/local-crash.js';
 import { movableClock } from '../movable-clock.js';
 import { ADMIN } from '../principal-header.js';
 import { RegistryClient } from '../registry-client.js';
+import { SeededRandom } from '../seeded-random.js';
 
 export interface FaultFigures extends StateFigures {
   requests: number;
+  /** Faults injected: requests the proxy dropped, delayed, failed or cut (cloud); server kills (local). */
   injected: number;
+  /** Registry server processes SIGKILLed mid-flow (local; the cloud registries run in-process, their faults are the proxy's). */
+  kills: number;
+  /** Kills the seeded plan called for; a flow that ended before one of them leaves `kills` short. */
+  killsPlanned: number;
   /** 5xx other than 503 that reached a caller: not recognisably retriable. */
   unexpected5xx: number;
   flow: FlowFigures;
@@ -72,6 +78,8 @@ export async function cloudFaults(backend: Backend, options: FaultOptions): Prom
     return {
       requests: plan.stats.requests,
       injected: plan.stats.injected,
+      kills: 0,
+      killsPlanned: 0,
       unexpected5xx: flow.unexpected5xx,
       ...state,
       flow,
@@ -100,16 +108,25 @@ export async function localCrashFaults(options: FaultOptions & { kills: number }
     };
     const model = 'faults-local';
     await new RegistryClient(target).createModel(model);
-    let flowDone = false;
-    const killer = (async () => {
-      for (let k = 0; k < options.kills && !flowDone; k++) {
-        await new Promise((r) => setTimeout(r, 100 + Math.floor(Math.random() * 250)));
-        if (!flowDone) await server.crashAndRestart();
-      }
-    })();
-    const flow = await runFaultFlow(target, model, { ...options, sharedEvery: 3 });
-    flowDone = true;
-    await killer;
+    // Seeded kill points, placed by the flow's progress (its Nth call), not by time: every kill
+    // lands mid-flow, and a run repeats from its seed. The flow makes at least 4 calls per push.
+    const random = new SeededRandom(options.seed);
+    const minimumCalls = options.workers * options.iterations * 4;
+    const killAt = Array.from({ length: options.kills }, () => 3 + random.int(Math.floor(minimumCalls * 0.8))).sort(
+      (a, b) => a - b,
+    );
+    let killing: Promise<void> = Promise.resolve();
+    let busy = false;
+    const onCall = (calls: number) => {
+      if (busy || killAt.length === 0 || calls < (killAt[0] ?? Number.POSITIVE_INFINITY)) return;
+      killAt.shift();
+      busy = true;
+      killing = server.crashAndRestart().finally(() => {
+        busy = false;
+      });
+    };
+    const flow = await runFaultFlow(target, model, { ...options, sharedEvery: 3, onCall });
+    await killing;
     await server.stop();
     // Reconcile in-process over the same data directory, with a clock the check can move.
     const clock = movableClock();
@@ -138,10 +155,12 @@ export async function localCrashFaults(options: FaultOptions & { kills: number }
       return {
         requests: flow.calls,
         injected: server.kills,
+        kills: server.kills,
+        killsPlanned: options.kills,
         unexpected5xx: flow.unexpected5xx,
         ...state,
         flow,
-        extra: { kills: server.kills, networkErrors: flow.networkErrors },
+        extra: { networkErrors: flow.networkErrors },
       };
     } finally {
       await reg.close();

@@ -1,19 +1,37 @@
 /**
- * Fuzz: fast-check properties over every route of the route table (and over drop-in keys):
- * no request may produce a 5xx, every error must be `application/problem+json`, and a hostile
- * name, path or source the server sees must never be accepted.
+ * Fuzz: fast-check properties over every route of the route table: no request may produce a
+ * 5xx, every error must be `application/problem+json`, and a hostile name, path or source the
+ * server sees must never be accepted. Then drop-in keys: objects written for real under
+ * `incoming/` and announced, counted apart from the HTTP cases; a hostile key must be refused.
  */
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { registryRoutes } from '../../../shared/http/routes.js';
 import type { Registry } from '../backend.js';
-import { HOSTILE_SEGMENTS } from '../fuzz/hostile-inputs.js';
+import { HOSTILE_SEGMENTS, hostileDropIn } from '../fuzz/hostile-inputs.js';
 import { type FuzzRequest, requestArbitrary } from '../fuzz/request-arbitrary.js';
 import type { FieldPools } from '../fuzz/schema-arbitrary.js';
 import { ADMIN, principalHeader, principalOf } from '../principal-header.js';
 import { BASE, isProblem, RegistryClient } from '../registry-client.js';
 
+export interface DropInFigures {
+  /** Drop-ins written to storage, then announced: the object exists when its event is handled. */
+  cases: number;
+  /** Keys the storage would not hold (it refused the write): no object, so not counted as cases. */
+  unwritable: number;
+  /** Ordinary drop-ins among the cases that registered: the objects were really there. */
+  registered: number;
+  hostileCases: number;
+  /** Hostile drop-ins that registered a version. */
+  hostileAccepted: number;
+  /** Hostile drop-ins not refused (ignored for another reason, or registered): the name check did not stop them. */
+  hostileNotRefused: number;
+  /** Deliveries that threw. */
+  errors: number;
+}
+
 export interface FuzzFigures {
+  /** HTTP requests sent (drop-ins are counted in `dropIns`). */
   cases: number;
   seed: number;
   routes: number;
@@ -23,6 +41,7 @@ export interface FuzzFigures {
   unsendable: number;
   hostileCases: number;
   hostileAccepted: number;
+  dropIns: DropInFigures;
   examples: Array<{ why: string; method: string; url: string; status: number; body?: string; hostile?: string }>;
 }
 
@@ -85,7 +104,10 @@ const bind = (text: string, f: Fixtures): string =>
     .replaceAll('$exp', f.exp)
     .replaceAll('$run', f.run);
 
-export async function fuzz(reg: Registry, options: { cases: number; seed: number }): Promise<FuzzFigures> {
+export async function fuzz(
+  reg: Registry,
+  options: { cases: number; dropIns: number; seed: number },
+): Promise<FuzzFigures> {
   const client = new RegistryClient(reg);
   const routes = registryRoutes(reg.registry);
   let epoch = 0;
@@ -99,6 +121,15 @@ export async function fuzz(reg: Registry, options: { cases: number; seed: number
     unsendable: 0,
     hostileCases: 0,
     hostileAccepted: 0,
+    dropIns: {
+      cases: 0,
+      unwritable: 0,
+      registered: 0,
+      hostileCases: 0,
+      hostileAccepted: 0,
+      hostileNotRefused: 0,
+      errors: 0,
+    },
     examples: [],
   };
   const note = (example: FuzzFigures['examples'][number]) => {
@@ -163,29 +194,48 @@ export async function fuzz(reg: Registry, options: { cases: number; seed: number
     { numRuns: options.cases, seed: options.seed, endOnFailure: true },
   );
 
-  // Drop-in keys: a hostile model or file name under incoming/ never registers anything.
-  const segment = fc.oneof(fc.constantFrom(...HOSTILE_SEGMENTS), fc.constantFrom('ok', 'm.bin', 'dir/f.bin'));
+  // Drop-in keys: the object is written for real, then its event delivered; a hostile model or
+  // file name under incoming/ must be refused, an ordinary one registers.
+  const drops = figures.dropIns;
+  // Ordinary model names are one segment: `incoming/dir/f.bin/<path>` would be model `dir`, and
+  // a hostile path after `f.bin/` (`C:/x`) an ordinary one.
+  const modelSegment = fc.oneof(fc.constantFrom(...HOSTILE_SEGMENTS), fc.constantFrom('ok', 'm2'));
+  const pathSegment = fc.oneof(fc.constantFrom(...HOSTILE_SEGMENTS), fc.constantFrom('m.bin', 'dir/f.bin'));
   await fc.assert(
-    fc.asyncProperty(segment, segment, async (model, path) => {
-      const hostile = HOSTILE_SEGMENTS.includes(model) || HOSTILE_SEGMENTS.includes(path);
-      if (!hostile) return true;
-      figures.cases++;
-      figures.hostileCases++;
-      let outcome: { kind: string };
+    fc.asyncProperty(modelSegment, pathSegment, fc.nat(), async (model, path, n) => {
+      const key = `incoming/${model}/${path}`;
+      const bytes = randomBytes(16 + (n % 64));
+      let etag: string;
       try {
-        outcome = await reg.registry.objectCreated({ key: `incoming/${model}/${path}`, size: 1, etag: 'e' });
-      } catch (e) {
-        figures.errors5xx++;
-        note({ why: `drop-in threw ${String(e)}`, method: 'EVENT', url: `incoming/${model}/${path}`, status: 0 });
+        etag = await reg.putObject(key, bytes);
+      } catch {
+        drops.unwritable++;
         return true;
       }
-      if (outcome.kind === 'registered') {
-        figures.hostileAccepted++;
-        note({ why: 'hostile drop-in registered', method: 'EVENT', url: `incoming/${model}/${path}`, status: 0 });
+      drops.cases++;
+      const hostile = hostileDropIn(model, path);
+      if (hostile) drops.hostileCases++;
+      const example = { method: 'EVENT', url: key, status: 0 };
+      let outcome: { kind: string; reason?: string };
+      try {
+        outcome = await reg.registry.objectCreated({ key, size: bytes.length, etag });
+      } catch (e) {
+        drops.errors++;
+        note({ why: `drop-in threw ${String(e)}`, ...example });
+        return true;
       }
+      if (!hostile) {
+        if (outcome.kind === 'registered') drops.registered++;
+        return true;
+      }
+      if (outcome.kind !== 'rejected') {
+        drops.hostileNotRefused++;
+        note({ why: `hostile drop-in ${outcome.kind}: ${outcome.reason ?? ''}`, ...example, hostile: key });
+      }
+      if (outcome.kind === 'registered') drops.hostileAccepted++;
       return true;
     }),
-    { numRuns: 300, seed: options.seed },
+    { numRuns: options.dropIns, seed: options.seed },
   );
   return figures;
 }
