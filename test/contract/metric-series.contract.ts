@@ -155,6 +155,30 @@ export function describeMetricSeriesContract(name: string, harness: () => { stor
       }
     });
 
+    it('re-logs points scattered over more chunks than one batch of writes holds', async () => {
+      const run = await newRun();
+      // 101 appends of 60 points: each seals a chunk of its own.
+      for (let c = 0; c < 101; c++)
+        await log(
+          run,
+          steps(c * 60, 60).map((step) => ({ step, timestamp: 3, value: step })),
+        );
+      expect((await rows(run)).length).toBe(102);
+      // One point in each chunk: 101 chunks rewritten, in two batches of writes.
+      const relogged = steps(0, 101).map((c) => ({ step: c * 60 + 30, timestamp: 3, value: -1 }));
+      const series = runKeys.metricSeries(run, 'loss');
+      const batches: number[] = [];
+      const counting = withBatch(harness().store, (real, pk, writes) => {
+        if (pk === series) batches.push(writes.length);
+        return real.batch(pk, writes);
+      });
+      await log(run, relogged, registryOn(counting));
+      expect(batches).toEqual([100, 1]);
+      const read = await history(run);
+      expect(read.map((p) => p.step)).toEqual(steps(0, 101 * 60));
+      expect(read.filter((p) => p.value === -1).map((p) => p.step)).toEqual(relogged.map((p) => p.step));
+    });
+
     it('keeps NaN, ±Infinity and -0 in history and as the latest value', async () => {
       const run = await newRun();
       await log(run, [
