@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -27,11 +28,38 @@ export async function writeRandomFile(file: string, mib: number): Promise<void> 
   await new Promise<void>((r) => out.end(() => r()));
 }
 
-const seconds = async (f: () => Promise<unknown>) => {
+export const seconds = async (f: () => Promise<unknown>) => {
   const t = performance.now();
   await f();
   return Number(((performance.now() - t) / 1000).toFixed(3));
 };
+
+/** A raw signed PUT and GET of the file to the store (no hashing, no registry): the baseline, in seconds. */
+export async function rawTransfer(
+  objects: ObjectStore,
+  file: string,
+  dir: string,
+  digest: { size: number; sha256: string },
+): Promise<{ put: number; get: number }> {
+  const key = 'mreg/bench/raw.bin';
+  const signedPut = await objects.presignPut(key, { ...digest, expiresInSeconds: 3600 });
+  const put = await seconds(async () => {
+    const res = await fetch(signedPut.url, {
+      method: 'PUT',
+      headers: { ...signedPut.headers, 'content-length': String(digest.size) },
+      body: Readable.toWeb(createReadStream(file)) as ReadableStream,
+      duplex: 'half',
+    } as RequestInit);
+    if (res.status >= 300) throw new Error(await res.text());
+  });
+  const signedGet = await objects.presignGet(key, { expiresInSeconds: 3600 });
+  const get = await seconds(async () => {
+    const res = await fetch(signedGet.url);
+    await pipeline(Readable.fromWeb(res.body as NodeReadableStream), createWriteStream(join(dir, 'raw.out')));
+  });
+  await rm(join(dir, 'raw.out'), { force: true });
+  return { put, get };
+}
 
 export async function measurePushPull(options: {
   benchmark: string;
@@ -45,22 +73,7 @@ export async function measurePushPull(options: {
 }): Promise<Record<string, unknown>> {
   const { client, objects, dir, file, mib } = options;
   const { sha256, size } = await sha256OfFile(file);
-  const key = 'mreg/bench/raw.bin';
-  const signedPut = await objects.presignPut(key, { size, sha256, expiresInSeconds: 600 });
-  const rawPut = await seconds(async () => {
-    const res = await fetch(signedPut.url, {
-      method: 'PUT',
-      headers: { ...signedPut.headers, 'content-length': String(size) },
-      body: Readable.toWeb(createReadStream(file)) as ReadableStream,
-      duplex: 'half',
-    } as RequestInit);
-    if (res.status >= 300) throw new Error(await res.text());
-  });
-  const signedGet = await objects.presignGet(key, { expiresInSeconds: 600 });
-  const rawGet = await seconds(async () => {
-    const res = await fetch(signedGet.url);
-    await pipeline(Readable.fromWeb(res.body as NodeReadableStream), createWriteStream(join(dir, 'raw.out')));
-  });
+  const { put: rawPut, get: rawGet } = await rawTransfer(objects, file, dir, { size, sha256 });
   await client.call('POST', '/v1/models', { name: 'bench' });
   const hashCache = new HashCache(join(dir, 'hashes.json'));
   const mregPush = await seconds(() => push(client, { model: 'bench', files: [file], root: dir, hashCache }));

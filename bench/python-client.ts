@@ -61,8 +61,8 @@ const clients: Client[] = [
     command: process.execPath,
     prefix: [join(ROOT, 'cli', 'bin.mjs')],
     push: (file) => ['push', 'bench', file],
-    pull: (dest) => ['pull', 'bench', 'latest', '--out', dest],
-    start: [join(ROOT, 'cli', 'bin.mjs'), 'models'],
+    pull: (dest) => ['pull', 'bench@latest', dest],
+    start: [join(ROOT, 'cli', 'bin.mjs'), 'models', 'ls'],
   },
   {
     name: 'python',

@@ -149,6 +149,8 @@ export const CreateVersionRequest = lazySchema(() =>
       properties: z.optional(Properties()),
       retention: z.optional(RetentionSchema()),
       ttlSeconds: z.optional(z.int().check(z.minimum(1), z.maximum(MAX_TTL_SECONDS))),
+      // A client's part size: files larger than this go up in parts of this size (the store's limits apply).
+      partSize: z.optional(z.int().check(z.minimum(1), z.maximum(MAX_FILE_BYTES))),
     })
     .check(
       z.superRefine((body, ctx) => {

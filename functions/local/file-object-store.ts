@@ -106,21 +106,29 @@ export class FileObjectStore implements ObjectStore {
     for (const name of await readdir(dir)) {
       if (!/^[0-9]+$/.test(name)) continue;
       const info = await stat(join(dir, name));
-      parts.push({ partNumber: Number(name), size: info.size, etag: `${info.size}-${info.mtimeMs}` });
+      // The ETag the part's PUT answered (S3 lists the same one), so a resuming client can match them.
+      const etag = await readFile(join(dir, `${name}.etag`), 'utf8').catch(() => `${info.size}-${info.mtimeMs}`);
+      parts.push({ partNumber: Number(name), size: info.size, etag });
     }
     return parts.sort((a, b) => a.partNumber - b.partNumber);
   }
 
-  /** Receives one part's bytes (called by the part route after the signature checked out). */
-  async writePart(uploadId: string, partNumber: number, body: ReadableStream<Uint8Array>): Promise<number> {
+  /** Receives one part's bytes (called by the part route after the signature checked out); its ETag is their MD5, as on S3. */
+  async writePart(
+    uploadId: string,
+    partNumber: number,
+    body: ReadableStream<Uint8Array>,
+  ): Promise<{ size: number; etag: string }> {
     const dir = this.multipartDir(uploadId);
     await stat(join(dir, 'key'));
     const temp = this.tempPath();
     await mkdir(dirname(temp), { recursive: true });
     let size = 0;
+    const md5 = createHash('md5');
     const counter = new Transform({
       transform(chunk: Buffer, _enc, done) {
         size += chunk.length;
+        md5.update(chunk);
         done(null, chunk);
       },
     });
@@ -131,11 +139,13 @@ export class FileObjectStore implements ObjectStore {
         createWriteStream(temp),
       );
       if (size > this.multipart.maxPartBytes) throw new Error('part too large');
+      const etag = md5.digest('hex');
+      await writeFile(join(dir, `${partNumber}.etag`), etag);
       await rename(temp, join(dir, String(partNumber)));
+      return { size, etag };
     } finally {
       await rm(temp, { force: true });
     }
-    return size;
   }
 
   async completeMultipart(key: string, uploadId: string, parts: UploadedPart[]): Promise<void> {

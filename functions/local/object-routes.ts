@@ -52,9 +52,9 @@ export function mountObjectRoutes(app: Hono, store: FileObjectStore, signer: Url
     if (!key || !fields || (fields.op !== 'put' && fields.op !== 'part')) return denied('invalid or expired signature');
     const body = c.req.raw.body ?? new Blob([]).stream();
     if (fields.op === 'part') {
-      let size: number;
+      let part: { size: number; etag: string };
       try {
-        size = await store.writePart(fields.uploadId ?? '', fields.partNumber ?? 0, body);
+        part = await store.writePart(fields.uploadId ?? '', fields.partNumber ?? 0, body);
       } catch (e) {
         // The upload was completed or aborted meanwhile: the signed URL outlived it.
         if ((e as NodeJS.ErrnoException).code === 'ENOENT')
@@ -66,7 +66,7 @@ export function mountObjectRoutes(app: Hono, store: FileObjectStore, signer: Url
           });
         throw e;
       }
-      return new Response(null, { status: 200, headers: { etag: `"${fields.partNumber}-${size}"` } });
+      return new Response(null, { status: 200, headers: { etag: `"${part.etag}"` } });
     }
     const length = c.req.header('content-length');
     if (length !== undefined && fields.size !== undefined && Number(length) !== fields.size)

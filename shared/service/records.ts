@@ -50,6 +50,8 @@ export interface PendingUpload {
   size: number;
   stagingKey: string;
   multipartUploadId?: string;
+  /** The part size the client asked for (`partSize` on create); unset: the registry's plan. */
+  partSize?: number;
   /** Where an interrupted verification of these bytes stopped. */
   hashProgress?: HashProgress;
 }

@@ -29,6 +29,7 @@ import {
   streamEvent,
   streamRecord,
 } from '../support/aws/events.js';
+import { awsCliEnv } from '../support/aws/servers.js';
 
 const AWS_CLI = '/usr/bin/aws';
 const WRITER = { sub: 'trainer', scope: 'registry.write' };
@@ -306,18 +307,7 @@ describe('AWS end to end', () => {
         '--metadata',
         'mreg_intent=create_model',
       ],
-      {
-        env: {
-          PATH: process.env.PATH ?? '',
-          HOME: dir,
-          AWS_ACCESS_KEY_ID: 'S3RVER',
-          AWS_SECRET_ACCESS_KEY: 'S3RVER',
-          AWS_DEFAULT_REGION: 'us-east-1',
-          AWS_CONFIG_FILE: join(dir, 'no-config'),
-          AWS_SHARED_CREDENTIALS_FILE: join(dir, 'no-credentials'),
-          AWS_EC2_METADATA_DISABLED: 'true',
-        },
-      },
+      { env: awsCliEnv(dir) },
     );
     await vi.waitFor(async () => expect((await versionOf('fraud', '1')).state).toBe('READY'), { timeout: 15_000 });
     await allDelivered();

@@ -332,6 +332,36 @@ describe('large files and blobs', () => {
     expect(Buffer.from(await ranged.arrayBuffer()).equals(bytes.subarray(0, 10))).toBe(true);
   });
 
+  it("cuts a file into the client's part size (partSize), keeps that plan for resuming, and refuses one outside the store's limits", async () => {
+    await h.json('POST', '/v1/models', { body: { name: 'parts' } });
+    const mib = 1024 * 1024;
+    const bytes = randomBytes(5 * mib + 10);
+    const declared = { path: 'small-parts.bin', size: bytes.length, sha256: sha(bytes) };
+    // Below the registry's threshold, yet larger than the part size asked for: it goes multipart.
+    const created = await h.json<Created>('POST', '/v1/models/parts/versions', {
+      body: { files: [declared], partSize: 5 * mib },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.uploads[0]?.multipart).toMatchObject({ partSize: 5 * mib, partCount: 2 });
+    const listed = await h.json<{ partSize: number; partCount: number }>(
+      'GET',
+      '/v1/models/parts/versions/1/parts?path=small-parts.bin',
+    );
+    expect(listed.body).toMatchObject({ partSize: 5 * mib, partCount: 2 });
+    // A file no larger than the part size stays a single PUT.
+    const single = await h.json<Created>('POST', '/v1/models/parts/versions', {
+      body: { files: [{ path: 'one.bin', size: 100, sha256: sha(randomBytes(100)) }], partSize: 5 * mib },
+    });
+    expect(single.body.uploads[0]?.url).toBeDefined();
+    const tooSmall = await h.json<{ errors: Array<{ field: string }> }>('POST', '/v1/models/parts/versions', {
+      body: { files: [declared], partSize: 1024 },
+    });
+    expect(tooSmall.status).toBe(400);
+    expect(tooSmall.body.errors[0]?.field).toBe('partSize');
+    const versions = await h.json<{ items: unknown[] }>('GET', '/v1/models/parts/versions');
+    expect(versions.body.items).toHaveLength(2);
+  });
+
   it('dedupes bytes across models; collects a blob only when nothing references it after the grace period', async () => {
     const bytes = randomBytes(2048);
     await h.json('POST', '/v1/models', { body: { name: 'dedup-a' } });

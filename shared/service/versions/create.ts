@@ -1,6 +1,7 @@
 /** Creating a version: idempotency, blob claims, staging uploads and their upload instructions. */
 import { createHash } from 'node:crypto';
 import { keys, objectKeys } from '../../domain/keys.js';
+import { stableJson } from '../../domain/stable-json.js';
 import type { ModelVersion, UploadInstruction, VersionFile } from '../../domain/types.js';
 import { ConditionFailedError, invalid, RegistryError } from '../../errors.js';
 import type { Item, WriteOp } from '../../ports/metadata-store.js';
@@ -12,7 +13,7 @@ import { loadModelForWrite } from '../models.js';
 import type { IdempotencyRow, ModelRow, PendingUpload, VersionRow } from '../records.js';
 import { totalSize, versionFromRow } from '../records.js';
 import { linkRunVersion, runExists } from '../tracking/runs.js';
-import { multipartPlan } from './parts.js';
+import { checkPartSize, multipartPlan } from './parts.js';
 import { loadFiles } from './reads.js';
 import { enforceTransientCap } from './removal.js';
 
@@ -25,16 +26,6 @@ export interface CreatedVersion {
   version: ModelVersion;
   uploads: UploadInstruction[];
   replayed: boolean;
-}
-
-function stableJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
-  if (value && typeof value === 'object')
-    return `{${Object.keys(value)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  return JSON.stringify(value);
 }
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -153,6 +144,7 @@ async function createReservedVersion(
     });
   if (input.runId !== undefined && !(await runExists(ctx, input.runId)))
     throw invalid('runId', `no run "${input.runId}"`);
+  checkPartSize(ctx, input.partSize);
 
   const blobs = new Map<string, number>();
   input.files.forEach((f, i) => {
@@ -171,8 +163,15 @@ async function createReservedVersion(
     if (await claimHeldBlob(ctx, sha256, size, claim)) continue;
     const stagingKey = objectKeys(ctx.settings.prefix).staging(uploadId, index++);
     const upload: PendingUpload = { sha256, size, stagingKey };
-    if (size > Math.min(ctx.settings.multipartThresholdBytes, ctx.objects.maxSinglePutBytes))
+    const threshold = Math.min(
+      ctx.settings.multipartThresholdBytes,
+      ctx.objects.maxSinglePutBytes,
+      input.partSize ?? Infinity,
+    );
+    if (size > threshold) {
       upload.multipartUploadId = (await ctx.objects.createMultipart(stagingKey, {})).uploadId;
+      if (input.partSize !== undefined) upload.partSize = input.partSize;
+    }
     pending.push(upload);
   }
 
@@ -285,7 +284,7 @@ async function uploadInstructions(
     if (upload.multipartUploadId !== undefined) {
       out.push({
         path: file.path,
-        multipart: { uploadId: upload.multipartUploadId, ...multipartPlan(ctx, upload.size) },
+        multipart: { uploadId: upload.multipartUploadId, ...multipartPlan(ctx, upload.size, upload.partSize) },
       });
       continue;
     }

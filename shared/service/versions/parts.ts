@@ -11,13 +11,30 @@ import type { PendingUpload, VersionRow } from '../records.js';
 import { loadVersion } from '../refs.js';
 import { loadFiles } from './reads.js';
 
-/** How a file of this size is cut into parts: at least 64 MiB, within the store's part limits and count. */
-export function multipartPlan(ctx: RegistryContext, size: number): { partSize: number; partCount: number } {
+/**
+ * How a file of this size is cut into parts: the client's part size when it asked for one,
+ * else at least 64 MiB; always within the store's part limits and part count.
+ */
+export function multipartPlan(
+  ctx: RegistryContext,
+  size: number,
+  requested?: number,
+): { partSize: number; partCount: number } {
   const { minPartBytes, maxPartBytes, maxParts } = ctx.objects.multipart;
   const mib = 1024 * 1024;
-  const wanted = Math.max(minPartBytes, 64 * mib, Math.ceil(size / maxParts / mib) * mib);
+  const fewestBytes = Math.ceil(size / maxParts / mib) * mib;
+  const wanted =
+    requested === undefined ? Math.max(minPartBytes, 64 * mib, fewestBytes) : Math.max(requested, fewestBytes);
   const partSize = Math.min(wanted, maxPartBytes);
   return { partSize, partCount: Math.max(1, Math.ceil(size / partSize)) };
+}
+
+/** A client's part size, checked against the store's limits (400 naming `partSize` outside them). */
+export function checkPartSize(ctx: RegistryContext, partSize: number | undefined): void {
+  if (partSize === undefined) return;
+  const { minPartBytes, maxPartBytes } = ctx.objects.multipart;
+  if (partSize < minPartBytes || partSize > maxPartBytes)
+    throw invalid('partSize', `must be between ${minPartBytes} and ${maxPartBytes} bytes on this registry`);
 }
 
 type MultipartUpload = PendingUpload & { multipartUploadId: string };
@@ -82,7 +99,7 @@ export async function uploadedParts(
   const parts = await ctx.objects.listParts(upload.stagingKey, upload.multipartUploadId);
   return {
     path,
-    ...multipartPlan(ctx, upload.size),
+    ...multipartPlan(ctx, upload.size, upload.partSize),
     parts: [...parts].sort((a, b) => a.partNumber - b.partNumber),
   };
 }

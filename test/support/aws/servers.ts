@@ -168,3 +168,17 @@ export async function startDynamoLocal(): Promise<DynamoLocalHandle> {
     },
   };
 }
+
+/** The environment for Debian's `aws` CLI against s3rver: its fixed keys, and no config or metadata lookups from `home`. */
+export function awsCliEnv(home: string): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '',
+    HOME: home,
+    AWS_ACCESS_KEY_ID: 'S3RVER',
+    AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    AWS_DEFAULT_REGION: TEST_REGION,
+    AWS_CONFIG_FILE: join(home, 'no-config'),
+    AWS_SHARED_CREDENTIALS_FILE: join(home, 'no-credentials'),
+    AWS_EC2_METADATA_DISABLED: 'true',
+  };
+}
