@@ -51,6 +51,7 @@ export const ModelVersionSchema = z
     runId: z.optional(z.string()),
     format: z.optional(z.string()),
     signature: z.optional(z.record(z.string(), z.unknown())),
+    source: z.optional(z.string()),
     retention: RetentionSchema(),
     expiresAt: z.optional(z.string()),
     createdAt: z.string(),
@@ -151,8 +152,10 @@ export const ExperimentSchema = z
     name: z.string(),
     description: z.string(),
     tags: z.record(z.string(), z.string()),
+    lifecycleStage: z.enum(['active', 'deleted']),
     createdAt: z.string(),
     createdBy: z.string(),
+    updatedAt: z.string(),
   })
   .register(schemaRegistry, { id: 'Experiment' });
 
@@ -172,6 +175,7 @@ export const RunSchema = z
     latestMetrics: z.record(z.string(), MetricNumber),
     modelVersions: z.array(z.object({ model: z.string(), version: z.int() })),
     createdBy: z.string(),
+    lifecycleStage: z.optional(z.enum(['active', 'deleted'])),
   })
   .register(schemaRegistry, { id: 'Run' });
 
@@ -201,6 +205,13 @@ export const MetricPage = pageOf(MetricPointSchema, 'MetricPage');
 export const ExperimentPage = pageOf(ExperimentSchema, 'ExperimentPage');
 export const RunPage = pageOf(RunSchema, 'RunPage');
 export const FileList = z.object({ items: z.array(VersionFileSchema) }).register(schemaRegistry, { id: 'FileList' });
+export const ArtifactList = pageOf(
+  z.union([
+    z.object({ path: z.string(), isDir: z.literal(true) }),
+    z.object({ path: z.string(), isDir: z.literal(false), size: z.int(), sha256: z.string() }),
+  ]),
+  'ArtifactPage',
+);
 export const MetricsWritten = z.object({ written: z.int() }).register(schemaRegistry, { id: 'MetricsWritten' });
 
 /** Response schemas by name, as routes refer to them (`responses[].schema`). */
@@ -224,6 +235,7 @@ export const responseSchemas = {
   RunPage,
   FileList,
   MetricsWritten,
+  ArtifactPage: ArtifactList,
 } as const;
 
 export type ResponseSchemaName = keyof typeof responseSchemas;

@@ -11,7 +11,14 @@
 import * as z from 'zod/mini';
 import { en } from 'zod/v4/locales';
 import { NON_FINITE } from './domain/metric-values.js';
-import { aliasNameProblem, filePathProblem, labelProblem, modelNameProblem, tagKeyProblem } from './domain/names.js';
+import {
+  aliasNameProblem,
+  experimentNameProblem,
+  filePathProblem,
+  labelProblem,
+  modelNameProblem,
+  tagKeyProblem,
+} from './domain/names.js';
 
 z.config(en());
 
@@ -80,17 +87,19 @@ export const MAX_FILE_BYTES = 5 * 1024 ** 4;
 export const MAX_FILES_PER_VERSION = 1000;
 export const MAX_TTL_SECONDS = 366 * 86400;
 
+/** Tag keys up to 250 and values up to 5,000 characters (MLflow's own limits are close to these). */
+export const MAX_TAG_VALUE = 5000;
 const TagKey = lazySchema(() => z.string().check(problemCheck(tagKeyProblem)));
 export const Tags = lazySchema(() =>
   z
-    .record(TagKey(), z.string().check(z.maxLength(1024)))
+    .record(TagKey(), z.string().check(z.maxLength(MAX_TAG_VALUE)))
     .check(z.refine((t) => Object.keys(t).length <= 64, { message: 'at most 64 tags' })),
 );
 export const Properties = lazySchema(() =>
   z.record(z.string().check(z.maxLength(256)), z.unknown()).register(schemaRegistry, { id: 'Properties' }),
 );
 /** Merge-patch form of tags: `null` removes a key. */
-const TagsPatch = lazySchema(() => z.record(TagKey(), z.nullable(z.string().check(z.maxLength(1024)))));
+const TagsPatch = lazySchema(() => z.record(TagKey(), z.nullable(z.string().check(z.maxLength(MAX_TAG_VALUE)))));
 const PropertiesPatch = lazySchema(() => z.record(z.string().check(z.maxLength(256)), z.unknown()));
 
 export const ApprovalSchema = lazySchema(() => z.enum(['NONE', 'PENDING', 'APPROVED', 'REJECTED']));
@@ -139,7 +148,9 @@ export const DeclaredFile = lazySchema(() =>
 export const CreateVersionRequest = lazySchema(() =>
   z
     .strictObject({
-      files: z.array(DeclaredFile()).check(z.minLength(1), z.maxLength(MAX_FILES_PER_VERSION)),
+      files: z.optional(z.array(DeclaredFile()).check(z.minLength(1), z.maxLength(MAX_FILES_PER_VERSION))),
+      /** Instead of files: bytes the registry holds (`runs:/`, `models:/<logged model>`, `mlflow-artifacts:/`), or a reference URI. */
+      source: z.optional(z.string().check(z.minLength(1), z.maxLength(2048))),
       label: z.optional(Label()),
       description: z.optional(z.string().check(z.maxLength(10_000))),
       runId: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
@@ -154,8 +165,10 @@ export const CreateVersionRequest = lazySchema(() =>
     })
     .check(
       z.superRefine((body, ctx) => {
+        if ((body.files === undefined) === (body.source === undefined))
+          ctx.addIssue({ code: 'custom', path: ['files'], message: 'give either files or source' });
         const seen = new Set<string>();
-        body.files.forEach((f, i) => {
+        (body.files ?? []).forEach((f, i) => {
           if (seen.has(f.path)) ctx.addIssue({ code: 'custom', path: ['files', i, 'path'], message: 'duplicate path' });
           seen.add(f.path);
         });
@@ -209,14 +222,28 @@ const ParamKey = lazySchema(() =>
   ),
 );
 
+export const ExperimentName = lazySchema(() =>
+  z.string().check(problemCheck(experimentNameProblem)).register(schemaRegistry, { id: 'ExperimentName' }),
+);
+
 export const CreateExperimentRequest = lazySchema(() =>
   z
     .strictObject({
-      name: ModelName(),
+      name: ExperimentName(),
       description: z.optional(z.string().check(z.maxLength(10_000))),
       tags: z.optional(Tags()),
     })
     .register(schemaRegistry, { id: 'CreateExperimentRequest' }),
+);
+
+export const PatchExperimentRequest = lazySchema(() =>
+  z
+    .strictObject({
+      name: z.optional(ExperimentName()),
+      description: z.optional(z.nullable(z.string().check(z.maxLength(10_000)))),
+      tags: z.optional(z.nullable(TagsPatch())),
+    })
+    .register(schemaRegistry, { id: 'PatchExperimentRequest', description: 'JSON Merge Patch (RFC 7396)' }),
 );
 
 export const CreateRunRequest = lazySchema(() =>
@@ -275,6 +302,7 @@ export const LogMetricsRequest = lazySchema(() =>
 );
 
 export type CreateExperimentInput = z.infer<ReturnType<typeof CreateExperimentRequest>>;
+export type PatchExperimentInput = z.infer<ReturnType<typeof PatchExperimentRequest>>;
 export type CreateRunInput = z.infer<ReturnType<typeof CreateRunRequest>>;
 export type PatchRunInput = z.infer<ReturnType<typeof PatchRunRequest>>;
 export type LogMetricsInput = z.infer<ReturnType<typeof LogMetricsRequest>>;

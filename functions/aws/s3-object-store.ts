@@ -4,6 +4,8 @@
  * must be built with `requestChecksumCalculation: 'WHEN_REQUIRED'` (otherwise the SDK signs an
  * empty body's CRC32 into every URL).
  */
+
+import { Readable } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -29,6 +31,7 @@ import type {
   ReadOptions,
   SignedRequest,
   UploadedPart,
+  WriteOptions,
 } from '../../shared/ports/object-store.js';
 import { ObjectChangedError } from '../../shared/ports/object-store.js';
 
@@ -54,6 +57,27 @@ const quoted = (etag: string): string => `"${bareEtag(etag)}"`;
 
 const hexToBase64 = (hex: string): string => Buffer.from(hex, 'hex').toString('base64');
 const base64ToHex = (b64: string): string => Buffer.from(b64, 'base64').toString('hex');
+
+/**
+ * Passes `size` bytes on and calls `mismatch` when the stream carries any other number (the
+ * caller aborts the upload: S3 would otherwise wait for bytes that never come).
+ */
+function exactLength(body: ReadableStream<Uint8Array>, size: number, mismatch: (why: string) => void) {
+  let seen = 0;
+  return body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        seen += chunk.byteLength;
+        if (seen <= size) return controller.enqueue(chunk);
+        mismatch(`more than the ${size} bytes announced`);
+        controller.terminate();
+      },
+      flush() {
+        if (seen < size) mismatch(`${seen} bytes arrived, ${size} were announced`);
+      },
+    }),
+  );
+}
 
 const statusOf = (e: unknown): number | undefined =>
   e instanceof S3ServiceException ? e.$metadata.httpStatusCode : undefined;
@@ -237,6 +261,35 @@ export class S3ObjectStore implements ObjectStore {
       return info;
     } catch (e) {
       if (isMissing(e)) return undefined;
+      throw e;
+    }
+  }
+
+  async write(key: string, body: ReadableStream<Uint8Array>, options: WriteOptions): Promise<{ etag: string }> {
+    // PutObject needs a length up front: a body of unknown length is read into memory first
+    // (the function's own body limit bounds it).
+    const bytes = options.size === undefined ? new Uint8Array(await new Response(body).arrayBuffer()) : undefined;
+    const abort = new AbortController();
+    let refused: string | undefined;
+    const stream = () =>
+      exactLength(body, options.size ?? 0, (why) => {
+        refused = why;
+        abort.abort();
+      });
+    try {
+      const out = await this.client.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          Body: bytes ?? Readable.fromWeb(stream() as import('node:stream/web').ReadableStream),
+          ContentLength: bytes?.byteLength ?? options.size,
+          ...(options.contentType ? { ContentType: options.contentType } : {}),
+        }),
+        { abortSignal: abort.signal },
+      );
+      return { etag: bareEtag(out.ETag) };
+    } catch (e) {
+      if (refused !== undefined) throw new ObjectChangedError(`writing ${key}: ${refused}`, { cause: e });
       throw e;
     }
   }

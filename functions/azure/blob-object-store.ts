@@ -14,6 +14,7 @@ import type {
   ReadOptions,
   SignedRequest,
   UploadedPart,
+  WriteOptions,
 } from '../../shared/ports/object-store.js';
 import { ObjectChangedError } from '../../shared/ports/object-store.js';
 import { BlobListing } from './blob-listing.js';
@@ -163,6 +164,31 @@ export class BlobObjectStore implements ObjectStore {
     } catch (e) {
       if (statusOf(e) === 404) return undefined;
       throw asStoreError(e, `reading the properties of ${key}`);
+    }
+  }
+
+  async write(key: string, body: ReadableStream<Uint8Array>, options: WriteOptions): Promise<{ etag: string }> {
+    let size = 0;
+    const counted = Readable.fromWeb(body as import('node:stream/web').ReadableStream).on('data', (chunk: Buffer) => {
+      size += chunk.length;
+    });
+    try {
+      const out = await this.container
+        .getBlockBlobClient(key)
+        .uploadStream(
+          counted,
+          8 * MIB,
+          4,
+          options.contentType ? { blobHTTPHeaders: { blobContentType: options.contentType } } : {},
+        );
+      if (options.size !== undefined && size !== options.size) {
+        await this.delete(key);
+        throw new ObjectChangedError(`writing ${key}: ${size} bytes arrived, ${options.size} were announced`);
+      }
+      return { etag: bareEtag(out.etag ?? '') };
+    } catch (e) {
+      if (e instanceof ObjectChangedError) throw e;
+      throw asStoreError(e, `writing ${key}`);
     }
   }
 

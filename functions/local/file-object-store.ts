@@ -17,6 +17,7 @@ import type {
   ReadOptions,
   SignedRequest,
   UploadedPart,
+  WriteOptions,
 } from '../../shared/ports/object-store.js';
 import { ObjectChangedError } from '../../shared/ports/object-store.js';
 import type { UrlSigner } from './url-signer.js';
@@ -231,6 +232,15 @@ export class FileObjectStore implements ObjectStore {
     } finally {
       await rm(temp, { force: true });
     }
+  }
+
+  async write(key: string, body: ReadableStream<Uint8Array>, options: WriteOptions): Promise<{ etag: string }> {
+    const expected: { size?: number; contentType?: string } = {};
+    if (options.size !== undefined) expected.size = options.size;
+    if (options.contentType !== undefined) expected.contentType = options.contentType;
+    const result = await this.receive(key, body, expected);
+    if (!result.ok) throw new ObjectChangedError(`writing ${key}: ${result.reason}`);
+    return { etag: result.etag };
   }
 
   /** Writes bytes directly (tests and drop-ins); the same path as a signed PUT without a signature. */

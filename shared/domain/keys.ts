@@ -43,6 +43,8 @@ export const keys = {
   blob: (sha256: string) => `BLOB#${sha256}`,
   blobRef: (model: string, version: number) => `REF#${model}#${pad(version)}`,
   blobRefPrefix: 'REF#',
+  /** A claim by something other than a version (`run/<id>/<path hash>`, `lmodel/<id>/<path hash>`). */
+  blobHolderRef: (holder: string) => `REF#@${holder}`,
   /** Which version a staging upload belongs to (partition `UPLOAD#<uploadId>`), for object-created events. */
   upload: (uploadId: string) => `UPLOAD#${uploadId}`,
   /** Drop-ins seen per model (partition `DROP#<model>`, row per path): orders overwrites by sequencer. */
@@ -79,6 +81,15 @@ export const runKeys = {
   runVersion: (model: string, version: number) => `MV#${model}#${pad(version)}`,
   runVersionPrefix: 'MV#',
   metricSeries: (runId: string, key: string) => `RUN#${runId}#${key}`,
+  /** A logged model (MLflow 3): pointer partition; its row lives in its experiment's partition. */
+  loggedModel: (id: string) => `LMODEL#${id}`,
+  loggedModelRow: (id: string) => `L#${id}`,
+  loggedModelRowPrefix: 'L#',
+  /** Artifact index entries in the owner's partition: one row per directory entry, `#` never occurs in paths. */
+  artifactEntry: (parent: string, name: string) => `AL#${parent}#${name}`,
+  artifactDirPrefix: (parent: string) => `AL#${parent}#`,
+  /** An artifact multipart upload under way, in the owner's partition. */
+  artifactUpload: (uploadId: string) => `AU#${uploadId}`,
   /**
    * A point's position in its series, sorting as (step, timestamp): steps may be negative in
    * MLflow, so they are offset. Paging cursors and chunk keys; in the first layout (one row per

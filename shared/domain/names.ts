@@ -18,6 +18,18 @@ export function modelNameProblem(name: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Experiment names are display names (MLflow users write "/Users/me/churn model"): 1-256
+ * characters, no control or invisible characters. They are keys only through the adapters'
+ * own key encoding, never paths.
+ */
+export function experimentNameProblem(name: string): string | undefined {
+  if (name.length < 1 || name.length > 256) return 'must be 1-256 characters';
+  if (name.trim() !== name) return 'must not start or end with white space';
+  if (CONTROL_RE.test(name) || INVISIBLE_RE.test(name)) return 'must not contain control or invisible characters';
+  return undefined;
+}
+
 export function aliasNameProblem(name: string): string | undefined {
   const base = modelNameProblem(name);
   if (base) return base;
@@ -55,7 +67,7 @@ export function filePathProblem(path: string): string | undefined {
 }
 
 export function tagKeyProblem(key: string): string | undefined {
-  if (key.length < 1 || key.length > 128) return 'tag keys must be 1-128 characters';
+  if (key.length < 1 || key.length > 250) return 'tag keys must be 1-250 characters';
   if (CONTROL_RE.test(key) || INVISIBLE_RE.test(key)) return 'tag keys must not contain control characters';
   return undefined;
 }

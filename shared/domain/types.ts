@@ -58,6 +58,8 @@ export interface ModelVersion {
   runId?: string;
   format?: string;
   signature?: JsonObject;
+  /** `runs:/...`, `models:/<logged model>`, `mlflow-artifacts:/...`, or a reference version's URI (no files). */
+  source?: string;
   retention: Retention;
   expiresAt?: string;
   createdAt: string;

@@ -9,6 +9,7 @@ import type { HonoOptions } from 'hono/hono-base';
 import { Hono } from 'hono/quick';
 import type { BlankEnv, MiddlewareHandler } from 'hono/types';
 import type { core } from 'zod/mini';
+import { mountMlflowBodyLimits, mountMlflowFallbacks } from '../compat/mlflow/mount.js';
 import { RegistryError } from '../errors.js';
 import type { Authenticator, Principal } from '../ports/auth.js';
 import type { RegistryApi } from '../service/registry-api.js';
@@ -136,7 +137,21 @@ export function createApp(options: AppOptions): Hono {
     problemResponse(problemOf('not-found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`)),
   );
 
-  app.use('/v1/*', limitBody());
+  // Routes whose body is a file's bytes (a run artifact PUT) stream it: the JSON limit is not theirs.
+  const rawBody = routes
+    .filter((r) => r.rawBody)
+    .map((r) => ({ method: r.method, path: new RegExp(`^${routeRegex(r.path)}$`) }));
+  const jsonLimit = limitBody();
+  app.use('/v1/*', (c, next) => {
+    const method = c.req.method;
+    if (rawBody.some((r) => r.method === method)) {
+      const path = new URL(c.req.url).pathname;
+      if (rawBody.some((r) => r.method === method && r.path.test(path))) return next();
+    }
+    return jsonLimit(c, next);
+  });
+
+  mountMlflowBodyLimits(app);
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   options.documents?.(app, routes);
@@ -147,25 +162,32 @@ export function createApp(options: AppOptions): Hono {
     app.on(route.method, honoPath(route.path), async (c) => {
       const request = c.req.raw;
       const url = new URL(request.url);
-      let principal: Principal | undefined;
-      if (route.scope !== null) {
-        principal = await options.authenticate(request, c.env);
-        if (!principal) throw new RegistryError('unauthorized', 'a valid bearer token is required');
-        if (!principal.scopes.has(route.scope))
-          throw new RegistryError('forbidden', `this route needs the scope ${route.scope}`);
+      try {
+        let principal: Principal | undefined;
+        if (route.scope !== null) {
+          principal = await options.authenticate(request, c.env);
+          if (!principal) throw new RegistryError('unauthorized', 'a valid bearer token is required');
+          if (!principal.scopes.has(route.scope))
+            throw new RegistryError('forbidden', `this route needs the scope ${route.scope}`);
+        }
+        const params = rawParams(url);
+        const body = await parseBody(route, request);
+        return await route.handle({
+          principal: principal ?? { subject: 'anonymous', scopes: new Set() },
+          params,
+          query: url.searchParams,
+          headers: request.headers,
+          body,
+          url,
+          request,
+        });
+      } catch (error) {
+        if (route.formatError) return route.formatError(error, log);
+        throw error;
       }
-      const params = rawParams(url);
-      const body = await parseBody(route, request);
-      return route.handle({
-        principal: principal ?? { subject: 'anonymous', scopes: new Set() },
-        params,
-        query: url.searchParams,
-        headers: request.headers,
-        body,
-        url,
-      });
     });
   }
+  mountMlflowFallbacks(app);
 
   // A known path with the wrong method is 405, not 404.
   app.all('/v1/*', (c) => {

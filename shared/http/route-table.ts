@@ -17,6 +17,8 @@ export interface RouteRequest<B> {
   headers: Headers;
   body: B;
   url: URL;
+  /** The request as received: routes without a JSON body may stream it (an artifact PUT). */
+  request: Request;
 }
 
 export interface ResponseSpec {
@@ -42,9 +44,16 @@ export interface RouteDef<B = unknown> {
    * it does not accept (undefined) goes through `body`, which decides and names the failing field.
    */
   acceptBody?: (value: unknown) => B | undefined;
+  /** The body is a file's bytes, streamed by the handler (not JSON, no JSON size limit). */
+  rawBody?: true;
   query?: Array<{ name: string; description: string }>;
   headers?: Array<{ name: string; description: string }>;
   responses: ResponseSpec[];
+  /**
+   * How this route's errors leave it, when not as problem+json (another product's wire format:
+   * MLflow's `{"error_code","message"}`). Every error the route throws, authentication included.
+   */
+  formatError?: (error: unknown, log: (message: string, error: unknown) => void) => Response;
   handle(request: RouteRequest<B>): Promise<Response>;
 }
 

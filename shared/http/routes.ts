@@ -1,8 +1,10 @@
 /** Every API route of the registry, as data: one module per resource. */
+import { mlflowRoutes } from '../compat/mlflow/routes/index.js';
 import type { RegistryApi } from '../service/registry-api.js';
 import type { RouteDef } from './route-table.js';
 import { aliasRoutes } from './routes/aliases.js';
 import { modelRoutes } from './routes/models.js';
+import { runArtifactRoutes } from './routes/run-artifacts.js';
 import { trackingRoutes } from './routes/tracking.js';
 import { versionRoutes } from './routes/versions.js';
 
@@ -15,11 +17,12 @@ export interface RouteSpec {
 
 /** The route table without a registry behind it (its handlers throw): for documents and enumeration. */
 export function unboundRoutes(): RouteDef[] {
-  const unbound = new Proxy({} as RegistryApi, {
-    get: () => {
-      throw new Error('these routes have no registry behind them');
-    },
-  });
+  const refuse = () => {
+    throw new Error('these routes have no registry behind them');
+  };
+  // Route modules may take a group (`registry.tracking`) when built; calling any operation throws.
+  const group = new Proxy({}, { get: () => refuse });
+  const unbound = new Proxy({} as RegistryApi, { get: () => group });
   return registryRoutes(unbound);
 }
 
@@ -29,5 +32,12 @@ export function routeSpecs(): RouteSpec[] {
 }
 
 export function registryRoutes(registry: RegistryApi): RouteDef[] {
-  return [...modelRoutes(registry), ...versionRoutes(registry), ...aliasRoutes(registry), ...trackingRoutes(registry)];
+  return [
+    ...modelRoutes(registry),
+    ...versionRoutes(registry),
+    ...aliasRoutes(registry),
+    ...trackingRoutes(registry),
+    ...runArtifactRoutes(registry),
+    ...mlflowRoutes(registry),
+  ];
 }

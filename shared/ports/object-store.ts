@@ -35,6 +35,11 @@ export interface PutUrlOptions {
   expiresInSeconds: number;
 }
 
+export interface WriteOptions {
+  size?: number;
+  contentType?: string;
+}
+
 export interface ReadOptions {
   /** Inclusive byte range. */
   range?: { start: number; end: number };
@@ -64,6 +69,11 @@ export interface ObjectStore {
     key: string,
     options: { expiresInSeconds: number; filename?: string; contentType?: string },
   ): Promise<SignedRequest>;
+  /**
+   * Writes bytes the function itself received (an MLflow artifact PUT) to `key`, streaming.
+   * `size`, when known, is the exact length; a body of another length fails. Returns the new etag.
+   */
+  write(key: string, body: ReadableStream<Uint8Array>, options: WriteOptions): Promise<{ etag: string }>;
   head(key: string): Promise<ObjectInfo | undefined>;
   read(key: string, options?: ReadOptions): Promise<ReadableStream<Uint8Array>>;
   /**

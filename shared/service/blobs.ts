@@ -22,12 +22,16 @@ const COPY_BYTES_PER_MS = 50_000;
 const writeStaleMs = (ctx: RegistryContext, size: number): number =>
   ctx.settings.blobWriteStaleSeconds * 1000 + size / COPY_BYTES_PER_MS;
 
-export type Claim = { model: string; version: number };
+/** Who claims a blob: a model version, or another holder (a run's or a logged model's artifact, by its key). */
+export type Claim = { model: string; version: number } | { holder: string };
+
+const refKey = (claim: Claim): string =>
+  'holder' in claim ? keys.blobHolderRef(claim.holder) : keys.blobRef(claim.model, claim.version);
 
 const refRow = (ctx: RegistryContext, claim: Claim) => ({
   op: 'put' as const,
-  sk: keys.blobRef(claim.model, claim.version),
-  data: { model: claim.model, version: claim.version, at: ctx.clock.now().toISOString() },
+  sk: refKey(claim),
+  data: { ...claim, at: ctx.clock.now().toISOString() },
 });
 
 /** Claims bytes the registry already holds. Returns false when it does not hold them (or they are being collected). */
@@ -126,13 +130,13 @@ async function abandonWriting(ctx: RegistryContext, sha256: string, createdAt: s
   await ctx.metadata
     .batch(pk, [
       { op: 'delete', sk: keys.meta, if: { etag: row.etag } },
-      { op: 'delete', sk: keys.blobRef(claim.model, claim.version) },
+      { op: 'delete', sk: refKey(claim) },
     ])
     .catch(() => undefined);
 }
 
 export async function releaseClaim(ctx: RegistryContext, sha256: string, claim: Claim): Promise<void> {
-  await ctx.metadata.batch(keys.blob(sha256), [{ op: 'delete', sk: keys.blobRef(claim.model, claim.version) }]);
+  await ctx.metadata.batch(keys.blob(sha256), [{ op: 'delete', sk: refKey(claim) }]);
 }
 
 /** Hashes a stream with SHA-256 and counts its bytes. */

@@ -132,12 +132,15 @@ export async function listModels(
   ctx: RegistryContext,
   actor: Actor,
   query: { pageSize?: string; pageToken?: string; filter?: string },
+  /** A further condition (a compatibility layer's filter), bound into page tokens by `filterKey`. */
+  extra?: { match: (row: CatalogRow) => boolean; filterKey: string; namePrefix?: string },
 ): Promise<Page<ModelSummary>> {
   requireScope(actor, 'registry.read');
   const pageSize = pageSizeOf(query.pageSize);
   const filter = parseFilter(query.filter, MODEL_FILTERS);
-  const scope = { route: 'models', partition: keys.catalog, filter: filter.canonical };
-  const prefix = filter.namePrefix ?? '';
+  const canonical = extra ? JSON.stringify([filter.canonical, extra.filterKey, extra.namePrefix]) : filter.canonical;
+  const scope = { route: 'models', partition: keys.catalog, filter: canonical.slice(0, 2000) };
+  const prefix = filter.namePrefix ?? extra?.namePrefix ?? '';
   const after = query.pageToken ? decodePageToken(query.pageToken, scope, prefix) : undefined;
   const result = await scanPartition<CatalogRow, CatalogRow>(
     ctx.metadata,
@@ -147,6 +150,7 @@ export async function listModels(
       if (data.pending) return undefined;
       if (filter.owner !== undefined && data.owner !== filter.owner) return undefined;
       if (filter.state !== undefined && data.state !== filter.state) return undefined;
+      if (extra && !extra.match(data)) return undefined;
       return tagsMatch(data.tags, filter.tags) ? data : undefined;
     },
   );

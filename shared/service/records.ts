@@ -74,6 +74,8 @@ export interface VersionRow {
   runId?: string;
   format?: string;
   signature?: JsonObject;
+  /** Where the bytes came from (`runs:/...`), or the URI a reference version stands for. */
+  source?: string;
   retention: Retention;
   expiresAt?: string;
   createdAt: string;
@@ -168,6 +170,7 @@ export function versionFromRow(model: string, row: VersionRow, files: VersionFil
   if (row.runId !== undefined) v.runId = row.runId;
   if (row.format !== undefined) v.format = row.format;
   if (row.signature !== undefined) v.signature = row.signature;
+  if (row.source !== undefined) v.source = row.source;
   if (row.expiresAt !== undefined) v.expiresAt = row.expiresAt;
   if (row.verification !== undefined) v.verification = row.verification;
   return v;

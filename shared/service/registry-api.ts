@@ -10,12 +10,17 @@ import type { MetadataStore } from '../ports/metadata-store.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import type { Sha256Factory } from '../ports/sha256.js';
 import * as aliases from './aliases.js';
+import * as artifactMultipart from './artifacts/multipart.js';
+import * as artifactReads from './artifacts/reads.js';
+import * as artifactUpload from './artifacts/upload.js';
 import { defaultSettings, type RegistryContext, type RegistrySettings, type VerificationQueue } from './context.js';
 import { deleteModel } from './model-deletion.js';
 import * as models from './models.js';
 import { nativeSha256 } from './sha256-native.js';
 import * as experiments from './tracking/experiments.js';
+import * as loggedModels from './tracking/logged-models.js';
 import * as metrics from './tracking/metrics.js';
+import * as runSearch from './tracking/run-search.js';
 import * as runs from './tracking/runs.js';
 import * as versionCreate from './versions/create.js';
 import * as versionEdits from './versions/edits.js';
@@ -85,6 +90,7 @@ export class RegistryApi {
       update: bind(c, versionEdits.updateVersion),
       commit: bind(c, versionVerify.commitVersion),
       archive: bind(c, versionEdits.archiveVersion),
+      unarchive: bind(c, versionEdits.unarchiveVersion),
       delete: bind(c, versionRemoval.deleteVersion),
       files: bind(c, versionReads.listFiles),
       download: bind(c, versionReads.fileDownload),
@@ -109,14 +115,47 @@ export class RegistryApi {
     return {
       createExperiment: bind(c, experiments.createExperiment),
       getExperiment: bind(c, experiments.getExperiment),
+      getExperimentByName: bind(c, experiments.getExperimentByName),
+      updateExperiment: bind(c, experiments.updateExperiment),
+      setExperimentLifecycle: bind(c, experiments.setExperimentLifecycle),
       listExperiments: bind(c, experiments.listExperiments),
       createRun: bind(c, runs.createRun),
       listRuns: bind(c, runs.listRuns),
+      searchRuns: bind(c, runSearch.searchRuns),
       getRun: bind(c, runs.getRun),
       updateRun: bind(c, runs.updateRun),
+      setRunLifecycle: bind(c, runs.setRunLifecycle),
       putParams: bind(c, runs.putParams),
       logMetrics: bind(c, metrics.logMetrics),
       metricHistory: bind(c, metrics.metricHistory),
+    };
+  }
+
+  /** MLflow 3's logged models: a run's model with its own artifacts, a source for versions. */
+  get loggedModels() {
+    const c = this.context;
+    return {
+      create: bind(c, loggedModels.createLoggedModel),
+      get: bind(c, loggedModels.getLoggedModel),
+      finalize: bind(c, loggedModels.finalizeLoggedModel),
+      patchTags: bind(c, loggedModels.patchLoggedModelTags),
+      logParams: bind(c, loggedModels.logLoggedModelParams),
+      setLifecycle: bind(c, loggedModels.setLoggedModelLifecycle),
+      list: bind(c, loggedModels.listLoggedModels),
+    };
+  }
+
+  /** Files a run or a logged model holds, by path. */
+  get artifacts() {
+    const c = this.context;
+    return {
+      put: bind(c, artifactUpload.putArtifact),
+      list: bind(c, artifactReads.listArtifacts),
+      download: bind(c, artifactReads.artifactDownload),
+      delete: bind(c, artifactReads.deleteArtifact),
+      createMultipart: bind(c, artifactMultipart.createArtifactMultipart),
+      completeMultipart: bind(c, artifactMultipart.completeArtifactMultipart),
+      abortMultipart: bind(c, artifactMultipart.abortArtifactMultipart),
     };
   }
 }

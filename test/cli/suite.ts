@@ -310,7 +310,8 @@ export function cliSuite(start: () => Promise<CliBackend>): void {
         expect((await home.run(['runs', 'finish', runId, '-q'])).stdout).toBe('FINISHED\n');
         const runs = await home.run(['runs', 'ls', '-e', 'fraud-training']);
         expect(runs.stdout.split('\t').slice(0, 3)).toEqual([runId, 'nightly', 'FINISHED']);
-        expect((await home.run(['experiments', 'ls', '-q'])).stdout).toBe('fraud-training\n');
+        // Listing experiments makes MLflow's default experiment "0" ("Default") on first use.
+        expect((await home.run(['experiments', 'ls', '-q'])).stdout).toBe('Default\nfraud-training\n');
 
         expect((await home.run(['versions', 'archive', 'fraud@2'])).code).toBe(0);
         expect((await home.run(['versions', 'rm', 'fraud@2'])).code).toBe(2);

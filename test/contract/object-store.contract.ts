@@ -149,6 +149,28 @@ export function describeObjectStoreContract(name: string, harness: () => ObjectS
       expect(seen).toEqual(leaves.map((l) => `${base}/${l}`).sort());
     });
 
+    it('writes a streamed body the function received, of known or unknown length', async () => {
+      const bytes = randomBytes(3 * 1024 * 1024 + 7);
+      const k = key('written.bin');
+      const { etag } = await h().store.write(k, new Blob([bytes]).stream(), {
+        size: bytes.length,
+        contentType: 'text/plain',
+      });
+      const info = await h().store.head(k);
+      expect(info?.size).toBe(bytes.length);
+      expect(info?.etag).toBe(etag);
+      expect(sha(await bytesOf(await h().store.read(k)))).toBe(sha(bytes));
+      const k2 = key('unsized.bin');
+      await h().store.write(k2, new Blob([bytes.subarray(0, 1000)]).stream(), {});
+      expect((await h().store.head(k2))?.size).toBe(1000);
+    });
+
+    it('a written body shorter than announced is refused and leaves nothing', async () => {
+      const k = key('short.bin');
+      await expect(h().store.write(k, new Blob([randomBytes(100)]).stream(), { size: 200 })).rejects.toThrow();
+      expect(await h().store.head(k)).toBeUndefined();
+    });
+
     it('multipart: parts through signed URLs, listed, completed into one object', async () => {
       const k = key('big.bin');
       const partSize = h().store.multipart.minPartBytes;

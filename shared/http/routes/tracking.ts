@@ -51,6 +51,39 @@ export function trackingRoutes(registry: RegistryApi): RouteDef[] {
       handle: async (r) => json(200, await registry.tracking.getExperiment(r.principal, r.params.id ?? '')),
     }),
     defineRoute({
+      id: 'updateExperiment',
+      method: 'PATCH',
+      path: '/v1/experiments/{id}',
+      scope: 'registry.write',
+      summary: 'Rename, describe or tag an experiment (JSON Merge Patch)',
+      tag: 'tracking',
+      body: s.PatchExperimentRequest,
+      responses: [{ status: 200, description: 'the experiment', schema: 'Experiment' }, ...problems(400, 404, 409)],
+      handle: async (r) => json(200, await registry.tracking.updateExperiment(r.principal, r.params.id ?? '', r.body)),
+    }),
+    defineRoute({
+      id: 'deleteExperiment',
+      method: 'DELETE',
+      path: '/v1/experiments/{id}',
+      scope: 'registry.write',
+      summary: 'Delete an experiment (soft: its runs stay, restore undoes it)',
+      tag: 'tracking',
+      responses: [{ status: 200, description: 'the experiment', schema: 'Experiment' }, ...problems(400, 404)],
+      handle: async (r) =>
+        json(200, await registry.tracking.setExperimentLifecycle(r.principal, r.params.id ?? '', 'deleted')),
+    }),
+    defineRoute({
+      id: 'restoreExperiment',
+      method: 'POST',
+      path: '/v1/experiments/{id}/restore',
+      scope: 'registry.write',
+      summary: 'Restore a deleted experiment',
+      tag: 'tracking',
+      responses: [{ status: 200, description: 'the experiment', schema: 'Experiment' }, ...problems(400, 404)],
+      handle: async (r) =>
+        json(200, await registry.tracking.setExperimentLifecycle(r.principal, r.params.id ?? '', 'active')),
+    }),
+    defineRoute({
       id: 'createRun',
       method: 'POST',
       path: '/v1/experiments/{id}/runs',
@@ -95,6 +128,27 @@ export function trackingRoutes(registry: RegistryApi): RouteDef[] {
       responses: [{ status: 200, description: 'the run', schema: 'Run' }, ...problems(400, 404)],
       handle: async (r) =>
         json(200, runJson(await registry.tracking.updateRun(r.principal, r.params.id ?? '', r.body))),
+    }),
+    defineRoute({
+      id: 'deleteRun',
+      method: 'DELETE',
+      path: '/v1/runs/{id}',
+      scope: 'registry.write',
+      summary: 'Delete a run (soft: listings leave it out, restore undoes it)',
+      tag: 'tracking',
+      responses: [{ status: 200, description: 'the run', schema: 'Run' }, ...problems(400, 404)],
+      handle: async (r) =>
+        json(200, await registry.tracking.setRunLifecycle(r.principal, r.params.id ?? '', 'deleted')),
+    }),
+    defineRoute({
+      id: 'restoreRun',
+      method: 'POST',
+      path: '/v1/runs/{id}/restore',
+      scope: 'registry.write',
+      summary: 'Restore a deleted run',
+      tag: 'tracking',
+      responses: [{ status: 200, description: 'the run', schema: 'Run' }, ...problems(400, 404)],
+      handle: async (r) => json(200, await registry.tracking.setRunLifecycle(r.principal, r.params.id ?? '', 'active')),
     }),
     defineRoute({
       id: 'putParams',

@@ -119,6 +119,21 @@ export function versionRoutes(registry: RegistryApi): RouteDef[] {
       },
     }),
     defineRoute({
+      id: 'unarchiveVersion',
+      method: 'POST',
+      path: '/v1/models/{model}/versions/{ref}/unarchive',
+      scope: 'registry.write',
+      summary: 'Undo archive: the version is READY again',
+      tag: 'versions',
+      headers: IF_MATCH,
+      responses: [{ status: 200, description: 'the version', schema: 'ModelVersion' }, ...problems(403, 404, 409, 412)],
+      handle: async (r) =>
+        withEtag(
+          200,
+          await registry.versions.unarchive(r.principal, r.params.model ?? '', r.params.ref ?? '', ifMatch(r.headers)),
+        ),
+    }),
+    defineRoute({
       id: 'archiveVersion',
       method: 'POST',
       path: '/v1/models/{model}/versions/{ref}/archive',

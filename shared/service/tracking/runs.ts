@@ -14,7 +14,14 @@ import type { Actor, RegistryContext } from '../context.js';
 import { mergePatch } from '../merge-patch.js';
 import { decodePageToken, encodePageToken, pageSizeOf } from '../page-token.js';
 import { scanPartition } from '../scan.js';
-import { checkId, getExperiment } from './experiments.js';
+import {
+  activeExperiment,
+  checkId,
+  getExperiment,
+  type LifecycleStage,
+  matchesView,
+  type ViewType,
+} from './experiments.js';
 import type { LatestMetricRow } from './metrics.js';
 export type RunStatus = 'RUNNING' | 'FINISHED' | 'FAILED' | 'KILLED';
 
@@ -29,6 +36,8 @@ export interface RunRow {
   startTime: string;
   endTime: string | null;
   createdBy: string;
+  /** Absent on rows written before runs could be deleted: active. */
+  lifecycleStage?: LifecycleStage;
 }
 
 export interface Run extends RunRow {
@@ -43,7 +52,7 @@ export async function createRun(
   input: CreateRunInput,
 ): Promise<Run> {
   requireScope(actor, 'registry.write');
-  await getExperiment(ctx, actor, experimentId);
+  await activeExperiment(ctx, actor, experimentId);
   const id = ctx.newId();
   const row: RunRow = {
     id,
@@ -55,6 +64,7 @@ export async function createRun(
     startTime: ctx.clock.now().toISOString(),
     endTime: null,
     createdBy: actor.subject,
+    lifecycleStage: 'active',
   };
   // Pointer first: a run row is only reachable through it, so a crash leaves nothing visible.
   await ctx.metadata.batch(runKeys.run(id), [{ op: 'put', sk: 'META', data: { experimentId }, if: { absent: true } }]);
@@ -92,13 +102,15 @@ export async function linkRunVersion(
   ]);
 }
 
-async function withDerived(ctx: RegistryContext, row: RunRow): Promise<Run> {
+/** A run as clients see it: its row with the latest value per metric key and the versions made from it. */
+export async function withDerived(ctx: RegistryContext, row: RunRow): Promise<Run> {
   const pk = runKeys.run(row.id);
   const [metrics, versions] = await Promise.all([
     ctx.metadata.query<LatestMetricRow>(pk, { prefix: runKeys.latestMetricPrefix, limit: 1000 }),
     ctx.metadata.query<{ model: string; version: number }>(pk, { prefix: runKeys.runVersionPrefix, limit: 1000 }),
   ]);
   const latestMetrics: Record<string, number> = {};
+  row.lifecycleStage ??= 'active';
   for (const m of metrics.items) latestMetrics[m.data.key] = fromJsonValue(m.data.value);
   return {
     ...row,
@@ -116,18 +128,19 @@ export async function listRuns(
   ctx: RegistryContext,
   actor: Actor,
   experimentId: string,
-  query: { pageSize?: string; pageToken?: string },
+  query: { pageSize?: string; pageToken?: string; view?: ViewType },
 ): Promise<Page<Run>> {
   await getExperiment(ctx, actor, experimentId);
   const pageSize = pageSizeOf(query.pageSize);
+  const view = query.view ?? 'active';
   const pk = runKeys.experimentRuns(experimentId);
-  const scope = { route: 'runs', partition: pk, filter: '' };
+  const scope = { route: 'runs', partition: pk, filter: view === 'active' ? '' : view };
   const after = query.pageToken ? decodePageToken(query.pageToken, scope, runKeys.runRowPrefix) : undefined;
   const result = await scanPartition<RunRow, RunRow>(
     ctx.metadata,
     pk,
-    { prefix: runKeys.runRowPrefix, after, want: pageSize, budget: pageSize },
-    (item) => item.data,
+    { prefix: runKeys.runRowPrefix, after, want: pageSize, budget: Math.max(pageSize * 5, 1000) },
+    (item) => (matchesView(item.data.lifecycleStage, view) ? item.data : undefined),
   );
   const items = await Promise.all(result.items.map((row) => withDerived(ctx, row)));
   return { items, nextPageToken: result.resumeAfter ? encodePageToken(scope, result.resumeAfter) : null };
@@ -161,12 +174,28 @@ export function updateRun(ctx: RegistryContext, actor: Actor, runId: string, pat
     const next = { ...row };
     if (patch.name !== undefined) next.name = patch.name;
     if (patch.tags !== undefined) next.tags = mergePatch(row.tags, patch.tags) as Record<string, string>;
+    if (Object.keys(next.tags).length > MAX_RUN_TAGS) throw invalid('tags', `a run takes at most ${MAX_RUN_TAGS} tags`);
     if (patch.status !== undefined && patch.status !== row.status) {
       next.status = patch.status;
       next.endTime = patch.status === 'RUNNING' ? null : ctx.clock.now().toISOString();
     }
     return next;
   });
+}
+
+/** Tags a run may carry (MLflow's clients set about ten system tags of their own). */
+export const MAX_RUN_TAGS = 64;
+
+/** Soft delete, as MLflow's: the run stays readable, listings leave it out, `restore` undoes it. */
+export function setRunLifecycle(
+  ctx: RegistryContext,
+  actor: Actor,
+  runId: string,
+  stage: LifecycleStage,
+): Promise<Run> {
+  return changeRun(ctx, actor, runId, (row) =>
+    (row.lifecycleStage ?? 'active') === stage ? undefined : { ...row, lifecycleStage: stage },
+  );
 }
 
 /** Params are write-once (as in MLflow): the same value again is a no-op, a different one a 409. */

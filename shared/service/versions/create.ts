@@ -12,10 +12,18 @@ import { historyWrite } from '../history.js';
 import { loadModelForWrite } from '../models.js';
 import type { IdempotencyRow, ModelRow, PendingUpload, VersionRow } from '../records.js';
 import { totalSize, versionFromRow } from '../records.js';
+import { loadLoggedModel } from '../tracking/logged-models.js';
 import { linkRunVersion, runExists } from '../tracking/runs.js';
 import { checkPartSize, multipartPlan } from './parts.js';
 import { loadFiles } from './reads.js';
 import { enforceTransientCap } from './removal.js';
+import { filesOfSource, parseSource } from './source.js';
+import { commitVersion } from './verify.js';
+
+type DeclaredFileInput = { path: string; size: number; sha256: string; contentType?: string };
+
+const sourceRunOf = async (ctx: RegistryContext, loggedModelId: string): Promise<string | undefined> =>
+  (await loadLoggedModel(ctx, loggedModelId)).data.sourceRunId;
 
 /** Files are kept inline on the version row up to this much JSON; beyond, one row per file. */
 const INLINE_FILES_BYTES = 48 * 1024;
@@ -50,6 +58,13 @@ export async function createVersion(
   const modelItem = await loadModelForWrite(ctx, actor, model);
   const pk = keys.model(model);
   const requestHash = createHash('sha256').update(stableJson(input)).digest('hex');
+  const source = input.source !== undefined ? parseSource(input.source) : undefined;
+  const declared = source ? await filesOfSource(ctx, source) : (input.files ?? []);
+  if (source?.kind === 'artifacts' && input.runId === undefined) {
+    // Lineage: the run the bytes came from, unless the caller named one.
+    const runId = source.owner.kind === 'run' ? source.owner.id : await sourceRunOf(ctx, source.owner.id);
+    if (runId !== undefined) input = { ...input, runId };
+  }
 
   let reservation: Item<IdempotencyRow> | undefined;
   if (idempotencyKey !== undefined) {
@@ -58,7 +73,20 @@ export async function createVersion(
     reservation = outcome.reservation;
   }
   try {
-    return await createReservedVersion(ctx, actor, modelItem.data, input, requestHash, reservation, idempotencyKey);
+    const created = await createReservedVersion(
+      ctx,
+      actor,
+      modelItem.data,
+      input,
+      declared,
+      requestHash,
+      reservation,
+      idempotencyKey,
+    );
+    if (!source) return created;
+    // Every byte is already held (or none is needed): READY at once, nothing to upload.
+    const ready = await commitVersion(ctx, actor, model, String(created.version.version));
+    return { ...created, version: ready.version, uploads: [] };
   } catch (e) {
     if (reservation && idempotencyKey !== undefined)
       await ctx.metadata
@@ -133,6 +161,7 @@ async function createReservedVersion(
   actor: Actor,
   model: ModelRow,
   input: CreateVersionInput,
+  declared: DeclaredFileInput[],
   requestHash: string,
   reservation: Item<IdempotencyRow> | undefined,
   idempotencyKey: string | undefined,
@@ -147,7 +176,7 @@ async function createReservedVersion(
   checkPartSize(ctx, input.partSize);
 
   const blobs = new Map<string, number>();
-  input.files.forEach((f, i) => {
+  declared.forEach((f, i) => {
     const size = blobs.get(f.sha256);
     if (size !== undefined && size !== f.size)
       throw invalid(`files.${i}.size`, 'differs from another file with the same sha256');
@@ -181,7 +210,7 @@ async function createReservedVersion(
       { op: 'put', sk: keys.meta, data: { model: model.name, version: n } },
     ]);
   const now = ctx.clock.now();
-  const files: VersionFile[] = input.files.map((f) => ({
+  const files: VersionFile[] = declared.map((f) => ({
     path: f.path,
     size: f.size,
     sha256: f.sha256,
@@ -211,6 +240,7 @@ async function createReservedVersion(
   if (input.label !== undefined) row.label = input.label;
   if (input.runId !== undefined) row.runId = input.runId;
   if (input.format !== undefined) row.format = input.format;
+  if (input.source !== undefined) row.source = input.source;
   if (input.signature !== undefined) row.signature = input.signature;
   if (input.ttlSeconds !== undefined) {
     row.expiresAt = new Date(now.getTime() + input.ttlSeconds * 1000).toISOString();

@@ -109,3 +109,19 @@ export function archiveVersion(
     };
   });
 }
+
+/** Undoes `archive`: an ARCHIVED version is READY again (and counts for `latest` and `-k`). */
+export function unarchiveVersion(
+  ctx: RegistryContext,
+  actor: Actor,
+  model: string,
+  ref: string,
+  ifMatch: string | undefined,
+): Promise<ModelVersion> {
+  return changeVersion(ctx, actor, model, ref, ifMatch, (row) => {
+    if (row.state === 'READY') return { row, action: 'version.unarchive' };
+    if (row.state !== 'ARCHIVED')
+      throw conflict(`only ARCHIVED versions can be unarchived (version ${row.version} is ${row.state})`);
+    return { row: { ...row, state: 'READY' }, action: 'version.unarchive', event: 'VersionStateChanged' };
+  });
+}

@@ -58,13 +58,16 @@ export async function listVersions(
   actor: Actor,
   model: string,
   query: { pageSize?: string; pageToken?: string; filter?: string },
+  /** A further condition (a compatibility layer's filter), bound into page tokens by `filterKey`. */
+  extra?: { match: (version: ModelVersion) => boolean; filterKey: string },
 ): Promise<Page<ModelVersion>> {
   requireScope(actor, 'registry.read');
   const pageSize = pageSizeOf(query.pageSize);
   const filter = parseFilter(query.filter, VERSION_FILTERS);
   await loadModelRow(ctx, model);
   const pk = keys.model(model);
-  const scope = { route: 'versions', partition: pk, filter: filter.canonical };
+  const canonical = extra ? JSON.stringify([filter.canonical, extra.filterKey]) : filter.canonical;
+  const scope = { route: 'versions', partition: pk, filter: canonical.slice(0, 2000) };
   const after = query.pageToken ? decodePageToken(query.pageToken, scope, keys.versionPrefix) : undefined;
   const now = ctx.clock.now();
   const result = await scanPartition<VersionRow, ModelVersion>(
@@ -76,7 +79,8 @@ export async function listVersions(
       if (filter.runId !== undefined && data.runId !== filter.runId) return undefined;
       if (filter.state !== undefined && data.state !== filter.state) return undefined;
       if (!tagsMatch(data.tags, filter.tags)) return undefined;
-      return versionFromRow(model, data, undefined);
+      const version = versionFromRow(model, data, undefined);
+      return extra && !extra.match(version) ? undefined : version;
     },
   );
   return { items: result.items, nextPageToken: result.resumeAfter ? encodePageToken(scope, result.resumeAfter) : null };

@@ -54,7 +54,7 @@ export const HOSTILE_SOURCES: readonly string[] = HOSTILE_SEGMENTS.filter((s) =>
  * or `..`) but are ordinary file names inside a version: `;`, `=` and `~` are plain
  * characters in a relative POSIX path, and `a;b=..` is one segment, not a `..`.
  */
-const ORDINARY_FILE_NAMES = new Set(['model;jsessionid=1', 'a;b=../c', '~root']);
+export const ORDINARY_FILE_NAMES: ReadonlySet<string> = new Set(['model;jsessionid=1', 'a;b=../c', '~root']);
 
 /** Whether the drop-in `incoming/<model>/<path>` names a hostile model or file path. */
 export function hostileDropIn(model: string, path: string): boolean {

@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import type { RouteDef } from '../../../shared/http/route-table.js';
-import { HOSTILE_SEGMENTS } from './hostile-inputs.js';
+import { HOSTILE_SEGMENTS, ORDINARY_FILE_NAMES } from './hostile-inputs.js';
 import { type FieldPools, mutate, mutationArbitrary, validishBody } from './schema-arbitrary.js';
 
 export type FuzzRole = 'none' | 'read' | 'write' | 'admin';
@@ -91,7 +91,10 @@ function pathArbitrary(route: RouteDef): fc.Arbitrary<{ path: string; hostile?: 
     const seg = segmentArbitrary(validParam(route, name));
     const arb = rest ? fc.array(seg, { minLength: 1, maxLength: 4 }) : seg.map((s) => [s]);
     return arb.map((segs) => {
-      const hostile = segs.find((s) => s.hostile !== undefined)?.hostile;
+      // In a file path (`{path+}`), `;`, `=` and `~` are ordinary characters (see ORDINARY_FILE_NAMES).
+      const hostile = segs.find(
+        (s) => s.hostile !== undefined && !(name === 'path' && ORDINARY_FILE_NAMES.has(s.hostile)),
+      )?.hostile;
       return {
         text: segs.map((s) => s.text).join('/'),
         ...(hostile !== undefined ? { hostile: { where: `path.${name}`, value: hostile } } : {}),
@@ -170,8 +173,20 @@ interface BodyChoice {
 }
 
 /** Name, path and source fields: a hostile value there must be refused. */
-/** Routes whose `name` is a free-text display name (a run's), not a key: hostile text there is just text. */
-const DISPLAY_NAME_ROUTES = new Set(['createRun', 'updateRun']);
+/**
+ * Routes whose `name` is a free-text display name (a run's, an experiment's, a logged model's:
+ * MLflow users write "/Users/me/churn model"), never a key or a path: hostile text there is just text.
+ */
+const DISPLAY_NAME_ROUTES = new Set([
+  'createRun',
+  'updateRun',
+  'createExperiment',
+  'updateExperiment',
+  'mlflow.createExperiment',
+  'mlflow.createExperiment.ajax',
+  'mlflow.createLoggedModel',
+  'mlflow.createLoggedModel.ajax',
+]);
 const GUARDED_FIELDS = /(^|\.)(name|path|label|runId|model|alias|protectedAliases)$/;
 
 function bodyArbitrary(route: RouteDef, pools: FieldPools): fc.Arbitrary<BodyChoice> {

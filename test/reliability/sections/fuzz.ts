@@ -1,8 +1,9 @@
 /**
  * Fuzz: fast-check properties over every route of the route table: no request may produce a
- * 5xx, every error must be `application/problem+json`, and a hostile name, path or source the
- * server sees must never be accepted. Then drop-in keys: objects written for real under
- * `incoming/` and announced, counted apart from the HTTP cases; a hostile key must be refused.
+ * 5xx, every error must be `application/problem+json` (MLflow's routes: MLflow's own error
+ * format), and a hostile name, path or source the server sees must never be accepted. Then
+ * drop-in keys: objects written for real under `incoming/` and announced, counted apart from the
+ * HTTP cases; a hostile key must be refused.
  */
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
@@ -162,7 +163,7 @@ export async function fuzz(
     if (res.status >= 500) {
       figures.errors5xx++;
       note({ why: '5xx', ...example });
-    } else if (res.status >= 400 && !isProblem(res)) {
+    } else if (res.status >= 400 && !(isMlflowPath(url) ? isMlflowError(res, text, req.method) : isProblem(res))) {
       figures.nonProblemErrors++;
       note({ why: 'not problem+json', ...example });
     }
@@ -238,6 +239,21 @@ export async function fuzz(
     { numRuns: options.dropIns, seed: options.seed },
   );
   return figures;
+}
+
+/** MLflow's API answers errors in its own format (`{"error_code","message"}`), not problem+json. */
+const isMlflowPath = (url: string): boolean =>
+  /^\/(api|ajax-api)\/2\.0\/mlflow(-artifacts)?\//.test(new URL(url).pathname);
+
+function isMlflowError(res: Response, text: string, method: string): boolean {
+  if (!(res.headers.get('content-type') ?? '').startsWith('application/json')) return false;
+  if (method === 'HEAD') return true; // no body to read
+  try {
+    const body = JSON.parse(text) as { error_code?: unknown; message?: unknown };
+    return typeof body.error_code === 'string' && typeof body.message === 'string';
+  } catch {
+    return false;
+  }
 }
 
 /** `/v1/models/{model}/files/{path+}` -> a regex of its segment structure. */

@@ -1,0 +1,41 @@
+/**
+ * Where MLflow's API lives in the app: `/api/2.0/mlflow/` and `/ajax-api/2.0/mlflow/` (JSON,
+ * bodies limited like ours) and `/api/2.0/mlflow-artifacts/` (artifact bytes, no JSON limit).
+ * What no route matched under these prefixes answers in MLflow's format, not problem+json.
+ */
+import type { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { mlflowErrorResponse } from './wire.js';
+
+export const MLFLOW_PREFIXES = ['/api/2.0/mlflow', '/ajax-api/2.0/mlflow'] as const;
+export const ARTIFACTS_PREFIX = '/api/2.0/mlflow-artifacts';
+
+export const MAX_MLFLOW_JSON_BYTES = 1024 * 1024;
+
+export function mountMlflowBodyLimits(app: Hono): void {
+  for (const prefix of MLFLOW_PREFIXES)
+    app.use(
+      `${prefix}/*`,
+      bodyLimit({
+        maxSize: MAX_MLFLOW_JSON_BYTES,
+        onError: () =>
+          mlflowErrorResponse('INVALID_PARAMETER_VALUE', `JSON bodies are limited to ${MAX_MLFLOW_JSON_BYTES} bytes`),
+      }),
+    );
+  // mpu/* carry small JSON bodies; the artifact PUT carries the file itself.
+  app.use(
+    `${ARTIFACTS_PREFIX}/mpu/*`,
+    bodyLimit({
+      maxSize: MAX_MLFLOW_JSON_BYTES,
+      onError: () =>
+        mlflowErrorResponse('INVALID_PARAMETER_VALUE', `JSON bodies are limited to ${MAX_MLFLOW_JSON_BYTES} bytes`),
+    }),
+  );
+}
+
+export function mountMlflowFallbacks(app: Hono): void {
+  for (const prefix of [...MLFLOW_PREFIXES, ARTIFACTS_PREFIX])
+    app.all(`${prefix}/*`, (c) =>
+      mlflowErrorResponse('ENDPOINT_NOT_FOUND', `no MLflow endpoint ${c.req.method} ${new URL(c.req.url).pathname}`),
+    );
+}

@@ -1,0 +1,123 @@
+/**
+ * Large artifacts (MLflow's multipart proxy protocol): `create` stages a multipart upload and
+ * answers signed part URLs, so the bytes go straight to storage; `complete` finishes the upload,
+ * hashes the staged object and settles it as `putArtifact` does; `abort` drops it.
+ */
+import { objectKeys, runKeys } from '../../domain/keys.js';
+import { conflict, invalid, notFound } from '../../errors.js';
+import type { SignedRequest } from '../../ports/object-store.js';
+import { requireScope } from '../authorization.js';
+import type { Actor, RegistryContext } from '../context.js';
+import { digestObject } from '../resumable-digest.js';
+import type { ArtifactFile } from './index.js';
+import { type ArtifactOwner, ownerPartition, requireOwner } from './owners.js';
+import { checkArtifactPath, settleArtifact } from './upload.js';
+
+/** Every part URL comes in the one `create` answer (MLflow's protocol), so their number is bounded. */
+export const MAX_ARTIFACT_PARTS = 1000;
+
+interface UploadRow {
+  [key: string]: unknown;
+  path: string;
+  stagingKey: string;
+  storeUploadId: string;
+  contentType?: string;
+  createdAt: string;
+}
+
+export interface ArtifactMultipart {
+  uploadId: string;
+  parts: Array<{ partNumber: number } & SignedRequest>;
+}
+
+export async function createArtifactMultipart(
+  ctx: RegistryContext,
+  actor: Actor,
+  owner: ArtifactOwner,
+  path: string,
+  partCount: number,
+  contentType?: string,
+): Promise<ArtifactMultipart> {
+  requireScope(actor, 'registry.write');
+  checkArtifactPath(path);
+  if (
+    !Number.isInteger(partCount) ||
+    partCount < 1 ||
+    partCount > Math.min(MAX_ARTIFACT_PARTS, ctx.objects.multipart.maxParts)
+  )
+    throw invalid('num_parts', `must be 1-${Math.min(MAX_ARTIFACT_PARTS, ctx.objects.multipart.maxParts)}`);
+  await requireOwner(ctx, owner, 'write');
+  const uploadId = ctx.newId();
+  const stagingKey = objectKeys(ctx.settings.prefix).staging(uploadId, 0);
+  const { uploadId: storeUploadId } = await ctx.objects.createMultipart(stagingKey, contentType ? { contentType } : {});
+  const row: UploadRow = { path, stagingKey, storeUploadId, createdAt: ctx.clock.now().toISOString() };
+  if (contentType !== undefined) row.contentType = contentType;
+  await ctx.metadata.batch(ownerPartition(owner), [{ op: 'put', sk: runKeys.artifactUpload(uploadId), data: row }]);
+  const parts: ArtifactMultipart['parts'] = [];
+  for (let n = 1; n <= partCount; n++)
+    parts.push({
+      partNumber: n,
+      ...(await ctx.objects.presignPart(stagingKey, storeUploadId, n, ctx.settings.uploadUrlSeconds)),
+    });
+  return { uploadId, parts };
+}
+
+async function loadUpload(ctx: RegistryContext, owner: ArtifactOwner, uploadId: string, path: string) {
+  if (!/^[0-9A-Z]{26}$/.test(uploadId)) throw invalid('upload_id', 'not an upload id this registry issued');
+  const row = await ctx.metadata.get<UploadRow>(ownerPartition(owner), runKeys.artifactUpload(uploadId));
+  if (!row) throw notFound(`upload ${uploadId}`);
+  if (row.data.path !== path) throw invalid('path', `upload ${uploadId} is for "${row.data.path}"`);
+  return row.data;
+}
+
+export async function completeArtifactMultipart(
+  ctx: RegistryContext,
+  actor: Actor,
+  owner: ArtifactOwner,
+  path: string,
+  uploadId: string,
+): Promise<ArtifactFile> {
+  requireScope(actor, 'registry.write');
+  checkArtifactPath(path);
+  await requireOwner(ctx, owner, 'write');
+  const upload = await loadUpload(ctx, owner, uploadId, path);
+  if (!(await ctx.objects.head(upload.stagingKey))) {
+    // The store's own list of parts, not the client's: what is staged is what gets hashed.
+    const parts = await ctx.objects.listParts(upload.stagingKey, upload.storeUploadId);
+    if (parts.length === 0) throw conflict(`no part of "${path}" has been uploaded`);
+    await ctx.objects.completeMultipart(upload.stagingKey, upload.storeUploadId, parts);
+  }
+  const info = await ctx.objects.head(upload.stagingKey);
+  if (!info) throw conflict(`"${path}" was not assembled; upload it again`);
+  let sha256 = info.sha256;
+  if (sha256 === undefined) {
+    const outcome = await digestObject(ctx.objects, upload.stagingKey, info, {
+      sha256: ctx.sha256,
+      deadlineMs: Date.now() + ctx.settings.verificationSliceMs,
+    });
+    if (!outcome.done) throw conflict(`"${path}" could not be hashed in time; complete it again`);
+    sha256 = outcome.sha256;
+  }
+  const file: ArtifactFile = { path, size: info.size, sha256, at: ctx.clock.now().toISOString() };
+  if (upload.contentType !== undefined) file.contentType = upload.contentType;
+  await settleArtifact(ctx, owner, file, { key: upload.stagingKey, etag: info.etag });
+  await ctx.objects.delete(upload.stagingKey).catch(() => undefined);
+  await ctx.metadata.batch(ownerPartition(owner), [{ op: 'delete', sk: runKeys.artifactUpload(uploadId) }]);
+  return file;
+}
+
+export async function abortArtifactMultipart(
+  ctx: RegistryContext,
+  actor: Actor,
+  owner: ArtifactOwner,
+  path: string,
+  uploadId: string,
+): Promise<void> {
+  requireScope(actor, 'registry.write');
+  checkArtifactPath(path);
+  await requireOwner(ctx, owner, 'write');
+  const upload = await loadUpload(ctx, owner, uploadId, path);
+  await ctx.objects.abortMultipart(upload.stagingKey, upload.storeUploadId).catch(() => undefined);
+  await ctx.objects.delete(upload.stagingKey).catch(() => undefined);
+  await ctx.metadata.batch(ownerPartition(owner), [{ op: 'delete', sk: runKeys.artifactUpload(uploadId) }]);
+}
