@@ -3,7 +3,6 @@
  * Functions, the local Node server) is a thin adapter around it. Hono's quick preset
  * (LinearRouter) skips the router compile that every cold start would pay on its first request.
  */
-
 import { bodyLimit } from 'hono/body-limit';
 import type { HonoOptions } from 'hono/hono-base';
 import { Hono } from 'hono/quick';
@@ -16,6 +15,7 @@ import type { RegistryApi } from '../service/registry-api.js';
 import type { DocumentRoutes } from './documents.js';
 import { checkModelParam, decodeRestOfPath, decodeSegment } from './path-params.js';
 import { errorResponse, problemOf, problemResponse } from './problem.js';
+import { requireJsonContentType } from './request-guards.js';
 import type { RouteDef } from './route-table.js';
 import { registryRoutes } from './routes.js';
 
@@ -34,6 +34,8 @@ export interface AppOptions {
    * long-running server gives a compiled one (RegExpRouter), faster per request.
    */
   router?: HonoOptions<BlankEnv>['router'];
+  /** Runs before every path the app answers (the local open mode's loopback Host and same-origin rule). */
+  guard?: MiddlewareHandler;
 }
 
 const honoPath = (path: string): string =>
@@ -79,6 +81,7 @@ function zodProblem(error: core.$ZodError): RegistryError {
 
 async function parseBody(route: RouteDef, request: Request): Promise<unknown> {
   if (!route.body) return undefined;
+  requireJsonContentType(request.headers);
   const text = await request.text();
   if (text.trim() === '')
     throw new RegistryError('validation', 'a JSON body is required', {
@@ -137,6 +140,7 @@ export function createApp(options: AppOptions): Hono {
     problemResponse(problemOf('not-found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`)),
   );
 
+  if (options.guard) app.use('*', options.guard);
   // Routes whose body is a file's bytes (a run artifact PUT) stream it: the JSON limit is not theirs.
   const rawBody = routes
     .filter((r) => r.rawBody)

@@ -9,7 +9,7 @@ import { createApp } from '../../../shared/http/app.js';
 import type { Authenticator, Principal } from '../../../shared/ports/auth.js';
 import type { RegistryApi } from '../../../shared/service/registry-api.js';
 import { requestOf, resultOf } from '../api-gateway.js';
-import { principalFromAuthorizer } from '../jwt-principal.js';
+import { BARE_SCOPES, type ClaimMapping, principalFromAuthorizer } from '../jwt-principal.js';
 import type { Logger } from '../logger.js';
 
 /** `/healthz` has no authorizer, so its events carry no `authorizer` at all. */
@@ -38,6 +38,8 @@ interface RequestPlatform {
 export function createHttpHandler(deps: {
   app: (authenticate: Authenticator, log: (message: string, error: unknown) => void) => HttpApp;
   logger: Logger;
+  /** How the authorizer's claims become scopes (default: bare scope names, no admin). */
+  claims?: ClaimMapping;
 }): ApiHandler {
   const { logger } = deps;
   // The request's principal travels beside it (Hono's env), which the app's authenticator reads:
@@ -50,7 +52,7 @@ export function createHttpHandler(deps: {
     logger.resetKeys();
     if (context) logger.addContext(context);
     logger.setCorrelationId(event.headers?.['x-correlation-id'] ?? event.requestContext.requestId);
-    const principal = principalFromAuthorizer(event.requestContext.authorizer);
+    const principal = principalFromAuthorizer(event.requestContext.authorizer, deps.claims ?? BARE_SCOPES);
     const request = requestOf(event as APIGatewayProxyEventV2);
     const response = await app.fetch(request, { principal });
     logger.info('request', {
@@ -64,9 +66,10 @@ export function createHttpHandler(deps: {
 }
 
 /** The `api` function: the registry's HTTP app (without its documents, which `docs` serves). */
-export function createApiHandler(deps: { registry: RegistryApi; logger: Logger }): ApiHandler {
+export function createApiHandler(deps: { registry: RegistryApi; logger: Logger; claims?: ClaimMapping }): ApiHandler {
   return createHttpHandler({
     app: (authenticate, log) => createApp({ registry: deps.registry, authenticate, log }),
     logger: deps.logger,
+    ...(deps.claims ? { claims: deps.claims } : {}),
   });
 }
