@@ -1,8 +1,9 @@
 /**
  * P5: resolving `-1` through the Lambda `api` handler (an API Gateway 2.0 event in, the
  * registry on DynamoDB Local and s3rver) against one direct SDK Query for the newest READY
- * row. Goal: handler <= 1.5x the direct Query. Both run in this process, interleaved.
- * Usage: npm run bench:aws-resolve [-- --versions 100 --runs 400]
+ * row. Goal: handler <= 1.2x the direct Query (issue #15). Both run in this process, interleaved.
+ * Usage: npm run bench:aws-resolve [-- --versions 100 --runs 400] (on the functions' Node 24, through npx);
+ * npm run bench:aws-resolve:this-node on the Node at hand.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -102,9 +103,9 @@ try {
         runs: RUNS,
         handler: h,
         directQuery: d,
-        ratio: { mean: +(h.meanMs / d.meanMs).toFixed(3), p50: +(h.p50Ms / d.p50Ms).toFixed(3), goal: 1.5 },
+        ratio: { mean: +(h.meanMs / d.meanMs).toFixed(3), p50: +(h.p50Ms / d.p50Ms).toFixed(3), goal: 1.2 },
         dynamoRequestsPerResolve: callsPerResolve,
-        meetsGoal: h.p50Ms / d.p50Ms <= 1.5,
+        meetsGoal: h.p50Ms / d.p50Ms <= 1.2,
       },
       null,
       2,

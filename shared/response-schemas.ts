@@ -4,6 +4,7 @@
  * a runtime that does not serve the document (the AWS API) neither bundles nor builds them.
  */
 import * as z from 'zod/mini';
+import { NON_FINITE } from './domain/metric-values.js';
 import { ApprovalSchema, buildAllSchemas, RetentionSchema, schemaRegistry } from './schemas.js';
 
 // The request schemas are built on first use; the document needs every id registered, and
@@ -174,6 +175,9 @@ export const ExperimentSchema = z
   })
   .register(schemaRegistry, { id: 'Experiment' });
 
+/** A metric value: JSON has no NaN or ±Infinity, so those are named. */
+const MetricNumber = z.union([z.number(), z.enum(NON_FINITE)]);
+
 export const RunSchema = z
   .object({
     id: z.string(),
@@ -184,8 +188,8 @@ export const RunSchema = z
     tags: z.record(z.string(), z.string()),
     startTime: z.string(),
     endTime: z.nullable(z.string()),
-    latestMetrics: z.record(z.string(), z.number()),
-    latestMetricPoints: z.record(z.string(), z.object({ value: z.number(), step: z.int(), timestamp: z.int() })),
+    latestMetrics: z.record(z.string(), MetricNumber),
+    latestMetricPoints: z.record(z.string(), z.object({ value: MetricNumber, step: z.int(), timestamp: z.int() })),
     modelVersions: z.array(z.object({ model: z.string(), version: z.int() })),
     createdBy: z.string(),
     lifecycleStage: z.optional(z.enum(['active', 'deleted'])),
@@ -208,7 +212,7 @@ export const RunSchema = z
   .register(schemaRegistry, { id: 'Run' });
 
 export const MetricPointSchema = z
-  .object({ value: z.number(), step: z.int(), timestamp: z.int() })
+  .object({ value: MetricNumber, step: z.int(), timestamp: z.int() })
   .register(schemaRegistry, { id: 'MetricValue' });
 
 export const ModelPage = pageOf(

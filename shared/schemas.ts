@@ -10,6 +10,7 @@
  */
 import * as z from 'zod/mini';
 import { en } from 'zod/v4/locales';
+import { NON_FINITE } from './domain/metric-values.js';
 import {
   aliasNameProblem,
   experimentNameProblem,
@@ -301,15 +302,23 @@ export const PutParamsRequest = lazySchema(() =>
 );
 
 export const MAX_METRIC_POINTS = 1000;
+/** Bounds of a metric point's step and timestamp (ms); the series' positions and packing rely on them. */
+export const METRIC_STEP = { min: -(10 ** 14), max: 10 ** 15 };
+export const METRIC_TIMESTAMP = { min: 0, max: 10 ** 14 };
+/** A metric's key: the rule of param keys. */
+export const MetricKey = ParamKey;
 export const MetricPoint = lazySchema(() =>
   z
     .strictObject({
-      key: ParamKey(),
-      value: z.number(),
-      step: z.optional(z.int().check(z.minimum(-(10 ** 14)), z.maximum(10 ** 15))),
-      timestamp: z.optional(z.int().check(z.minimum(0), z.maximum(10 ** 14))),
+      key: MetricKey(),
+      value: z.union([z.number(), z.enum(NON_FINITE)]),
+      step: z.optional(z.int().check(z.minimum(METRIC_STEP.min), z.maximum(METRIC_STEP.max))),
+      timestamp: z.optional(z.int().check(z.minimum(METRIC_TIMESTAMP.min), z.maximum(METRIC_TIMESTAMP.max))),
     })
-    .register(schemaRegistry, { id: 'MetricPoint' }),
+    .register(schemaRegistry, {
+      id: 'MetricPoint',
+      description: 'value: a number, or "NaN", "Infinity", "-Infinity" (JSON has no such numbers)',
+    }),
 );
 export const LogMetricsRequest = lazySchema(() =>
   z

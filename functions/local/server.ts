@@ -4,6 +4,9 @@ import { chmod, mkdir, open as openFile, readFile, writeFile } from 'node:fs/pro
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { serve } from '@hono/node-server';
+import { RegExpRouter } from 'hono/router/reg-exp-router';
+import { SmartRouter } from 'hono/router/smart-router';
+import { TrieRouter } from 'hono/router/trie-router';
 import { createApp } from '../../shared/http/app.js';
 import { documentRoutes } from '../../shared/http/documents.js';
 import { loopbackOnly } from '../../shared/http/request-guards.js';
@@ -123,6 +126,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       ui: { assets: localUiAssets(), config: { runtime: 'local', auth: options.uiAuth ?? { kind: 'token' } } },
     }),
     extend: (a) => mountObjectRoutes(a, objects, signer),
+    // A long-running server: a router compiled once beats the linear scan a cold start prefers.
+    router: new SmartRouter({ routers: [new RegExpRouter(), new TrieRouter()] }),
     // Open mode trusts whoever reaches loopback: never a web page, never another name for it.
     ...(open ? { guard: loopbackOnly(() => port) } : {}),
   });

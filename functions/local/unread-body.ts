@@ -53,7 +53,9 @@ export function drainingUnreadBodies<E>(
 ): (request: Request, env: E) => Promise<Response> {
   return async (request, env) => {
     const response = await fetch(request, env);
-    if (!request.body || request.bodyUsed) return response;
+    // `bodyUsed` and the method first: reading `request.body` makes @hono/node-server build a
+    // full Request with a body stream, which every request would pay for (GETs included).
+    if (request.method === 'GET' || request.method === 'HEAD' || request.bodyUsed || !request.body) return response;
     // A body declared past the bound is not read at all (a part URL refuses 96 MiB at once).
     const declared = Number(request.headers.get('content-length') ?? Number.NaN);
     if (!(declared > MAX_DISCARDED_BYTES) && (await discard(request.body))) return response;

@@ -91,6 +91,16 @@ export const runKeys = {
   artifactDirPrefix: (parent: string) => `AL#${parent}#`,
   /** An artifact multipart upload under way, in the owner's partition. */
   artifactUpload: (uploadId: string) => `AU#${uploadId}`,
-  /** Steps may be negative in MLflow; offset them so they sort as text. */
+  /**
+   * A point's position in its series, sorting as (step, timestamp): steps may be negative in
+   * MLflow, so they are offset. Paging cursors and chunk keys; in the first layout (one row per
+   * point) also the row key, so those rows all start with `0`.
+   */
   metricPoint: (step: number, timestamp: number) => `${pad(step + 10 ** 15, 20)}#${pad(timestamp, 15)}`,
+  metricPointPrefix: '0',
+  /** A packed chunk: the points after the previous chunk's end, up to its own end position. */
+  metricChunk: (end: string) => `C#${end}`,
+  metricChunkPrefix: 'C#',
+  /** The open chunk: the points after the last chunk's end (`~` sorts after every position). */
+  metricTail: 'C#~',
 } as const;

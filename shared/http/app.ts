@@ -3,9 +3,10 @@
  * Functions, the local Node server) is a thin adapter around it. Hono's quick preset
  * (LinearRouter) skips the router compile that every cold start would pay on its first request.
  */
-import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import type { HonoOptions } from 'hono/hono-base';
 import { Hono } from 'hono/quick';
+import type { BlankEnv, MiddlewareHandler } from 'hono/types';
 import type { core } from 'zod/mini';
 import { mountMlflowBodyLimits, mountMlflowFallbacks } from '../compat/mlflow/mount.js';
 import { RegistryError } from '../errors.js';
@@ -28,6 +29,11 @@ export interface AppOptions {
   log?: (message: string, error: unknown) => void;
   /** Extra routes a runtime adds (the local server's signed object URLs). */
   extend?: (app: Hono) => void;
+  /**
+   * The router. By default Hono's LinearRouter, which has nothing to build on a cold start; a
+   * long-running server gives a compiled one (RegExpRouter), faster per request.
+   */
+  router?: HonoOptions<BlankEnv>['router'];
   /** Runs before every path the app answers (the local open mode's loopback Host and same-origin rule). */
   guard?: MiddlewareHandler;
 }
@@ -35,22 +41,25 @@ export interface AppOptions {
 const honoPath = (path: string): string =>
   path.replace(/\{([A-Za-z]+)\+\}/g, ':$1{.+}').replace(/\{([A-Za-z]+)\}/g, ':$1');
 
-/** Path parameters read from the raw (still encoded) path, decoded exactly once here. */
-function rawParams(template: string, url: URL): Record<string, string> {
-  const parts = template.split('/');
-  const raw = url.pathname.split('/');
-  const params: Record<string, string> = {};
-  for (const [i, part] of parts.entries()) {
-    const rest = /^\{([A-Za-z]+)\+\}$/.exec(part);
-    if (rest?.[1]) {
-      params[rest[1]] = decodeRestOfPath(raw.slice(i).join('/'), rest[1]);
-      break;
-    }
-    const one = /^\{([A-Za-z]+)\}$/.exec(part);
-    if (one?.[1]) params[one[1]] = decodeSegment(raw[i] ?? '', one[1]);
+/**
+ * Reads a route's path parameters from the raw (still encoded) path, each decoded exactly once.
+ * The template is read once, when the route is mounted.
+ */
+function paramReader(template: string): (url: URL) => Record<string, string> {
+  const slots: Array<{ index: number; name: string; rest: boolean }> = [];
+  for (const [index, part] of template.split('/').entries()) {
+    const m = /^\{([A-Za-z]+)(\+?)\}$/.exec(part);
+    if (m?.[1]) slots.push({ index, name: m[1], rest: m[2] === '+' });
   }
-  if (params.model !== undefined) checkModelParam(params.model);
-  return params;
+  return (url) => {
+    const params: Record<string, string> = {};
+    if (slots.length === 0) return params;
+    const raw = url.pathname.split('/');
+    for (const { index, name, rest } of slots)
+      params[name] = rest ? decodeRestOfPath(raw.slice(index).join('/'), name) : decodeSegment(raw[index] ?? '', name);
+    if (params.model !== undefined) checkModelParam(params.model);
+    return params;
+  };
 }
 
 function zodProblem(error: core.$ZodError): RegistryError {
@@ -87,15 +96,44 @@ async function parseBody(route: RouteDef, request: Request): Promise<unknown> {
       cause: e,
     });
   }
+  const accepted = route.acceptBody?.(value);
+  if (accepted !== undefined) return accepted;
   const parsed = route.body().safeParse(value);
   if (!parsed.success) throw zodProblem(parsed.error);
   return parsed.data;
+}
+
+const tooLarge = () =>
+  problemResponse(
+    problemOf('payload-too-large', `JSON bodies are limited to ${MAX_JSON_BODY_BYTES} bytes`, [
+      { field: 'body', message: 'too large' },
+    ]),
+  );
+
+/**
+ * Bodies over 1 MiB are 413. A declared length is checked as a header: reading `request.body`
+ * (as Hono's bodyLimit does first) makes an adapter such as @hono/node-server build a full
+ * Request with a body stream on every request, GETs included. A body without a declared length
+ * (chunked) is counted as it streams, by Hono's bodyLimit.
+ */
+function limitBody(): MiddlewareHandler {
+  const counted = bodyLimit({ maxSize: MAX_JSON_BODY_BYTES, onError: tooLarge });
+  return async (c, next) => {
+    const method = c.req.method;
+    if (method === 'GET' || method === 'HEAD') return next();
+    const length = c.req.header('content-length');
+    if (length !== undefined && c.req.header('transfer-encoding') === undefined)
+      return Number.parseInt(length, 10) > MAX_JSON_BODY_BYTES ? tooLarge() : next();
+    return counted(c, next);
+  };
 }
 
 export function createApp(options: AppOptions): Hono {
   const log = options.log ?? ((message, error) => console.error(message, error));
   const routes = registryRoutes(options.registry);
   const app = new Hono();
+  // The quick preset's constructor sets its router whatever the options say; replaced before any route.
+  if (options.router) app.router = options.router;
 
   app.onError((error) => errorResponse(error, log));
   app.notFound((c) =>
@@ -107,18 +145,14 @@ export function createApp(options: AppOptions): Hono {
   const rawBody = routes
     .filter((r) => r.rawBody)
     .map((r) => ({ method: r.method, path: new RegExp(`^${routeRegex(r.path)}$`) }));
-  const jsonLimit = bodyLimit({
-    maxSize: MAX_JSON_BODY_BYTES,
-    onError: () =>
-      problemResponse(
-        problemOf('payload-too-large', `JSON bodies are limited to ${MAX_JSON_BODY_BYTES} bytes`, [
-          { field: 'body', message: 'too large' },
-        ]),
-      ),
-  });
+  const jsonLimit = limitBody();
   app.use('/v1/*', (c, next) => {
-    const path = new URL(c.req.url).pathname;
-    return rawBody.some((r) => r.method === c.req.method && r.path.test(path)) ? next() : jsonLimit(c, next);
+    const method = c.req.method;
+    if (rawBody.some((r) => r.method === method)) {
+      const path = new URL(c.req.url).pathname;
+      if (rawBody.some((r) => r.method === method && r.path.test(path))) return next();
+    }
+    return jsonLimit(c, next);
   });
 
   mountMlflowBodyLimits(app);
@@ -128,18 +162,19 @@ export function createApp(options: AppOptions): Hono {
   options.extend?.(app);
 
   for (const route of routes) {
+    const rawParams = paramReader(route.path);
     app.on(route.method, honoPath(route.path), async (c) => {
       const request = c.req.raw;
       const url = new URL(request.url);
       try {
         let principal: Principal | undefined;
         if (route.scope !== null) {
-          principal = await options.authenticate(request);
+          principal = await options.authenticate(request, c.env);
           if (!principal) throw new RegistryError('unauthorized', 'a valid bearer token is required');
           if (!principal.scopes.has(route.scope))
             throw new RegistryError('forbidden', `this route needs the scope ${route.scope}`);
         }
-        const params = rawParams(route.path, url);
+        const params = rawParams(url);
         const body = await parseBody(route, request);
         return await route.handle({
           principal: principal ?? { subject: 'anonymous', scopes: new Set() },

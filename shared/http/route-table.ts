@@ -39,6 +39,11 @@ export interface RouteDef<B = unknown> {
   tag: string;
   /** Built on the route's first request (see `lazySchema`). */
   body?: () => ZodMiniType<B>;
+  /**
+   * A faster check of the common valid body, for hot routes: what it returns is the body; what
+   * it does not accept (undefined) goes through `body`, which decides and names the failing field.
+   */
+  acceptBody?: (value: unknown) => B | undefined;
   /** The body is a file's bytes, streamed by the handler (not JSON, no JSON size limit). */
   rawBody?: true;
   query?: Array<{ name: string; description: string }>;

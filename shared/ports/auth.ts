@@ -6,8 +6,12 @@ export interface Principal {
   scopes: ReadonlySet<Scope>;
 }
 
-/** Maps a platform request to a principal; `undefined` means unauthenticated (401). */
-export type Authenticator = (request: Request) => Promise<Principal | undefined>;
+/**
+ * Maps a platform request to a principal; `undefined` means unauthenticated (401). `platform`
+ * is what the runtime handed the app beside the request (`app.fetch(request, platform)`), e.g.
+ * the principal a Lambda authorizer already established.
+ */
+export type Authenticator = (request: Request, platform?: unknown) => Promise<Principal | undefined>;
 
 export const ALL_SCOPES: ReadonlySet<Scope> = new Set(['registry.read', 'registry.write', 'registry.admin']);
 export const WRITE_SCOPES: ReadonlySet<Scope> = new Set(['registry.read', 'registry.write']);

@@ -15,6 +15,7 @@ import {
   startS3rver,
 } from '../support/aws/servers.js';
 import { describeMetadataStoreContract } from './metadata-store.contract.js';
+import { describeMetricSeriesContract } from './metric-series.contract.js';
 import { describeObjectStoreContract } from './object-store.contract.js';
 
 let dynamo: DynamoLocalHandle;
@@ -39,5 +40,6 @@ afterAll(async () => {
 });
 
 describeMetadataStoreContract('DynamoDB Local', () => ({ store: metadata }));
+describeMetricSeriesContract('DynamoDB Local', () => ({ store: metadata }));
 describeObjectStoreContract('s3rver', () => ({ store: objects, prefix: 'mreg/' }));
 describeObjectStoreContract('S3 checksum shim over s3rver', () => ({ store: checksummed, prefix: 'shim/' }));

@@ -5,6 +5,7 @@ import { storageAdapters } from '../../functions/azure/storage-clients.js';
 import type { TableMetadataStore } from '../../functions/azure/table-metadata-store.js';
 import { type Azurite, startAzurite } from '../support/azure/azurite.js';
 import { describeMetadataStoreContract } from './metadata-store.contract.js';
+import { describeMetricSeriesContract } from './metric-series.contract.js';
 import { describeObjectStoreContract } from './object-store.contract.js';
 
 let azurite: Azurite;
@@ -29,6 +30,7 @@ afterAll(async () => {
 });
 
 describeMetadataStoreContract('Azure Table (Azurite)', () => ({ store: metadata }));
+describeMetricSeriesContract('Azure Table (Azurite)', () => ({ store: metadata }));
 describeObjectStoreContract('Azure Blob (Azurite)', () => ({
   store: objects,
   prefix: 'mreg/',

@@ -6,6 +6,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { type LocalServer, startLocalServer } from '../../functions/local/server.js';
 import { SqliteMetadataStore } from '../../functions/local/sqlite-metadata-store.js';
 import { describeMetadataStoreContract } from './metadata-store.contract.js';
+import { describeMetricSeriesContract } from './metric-series.contract.js';
 import { describeObjectStoreContract } from './object-store.contract.js';
 
 let dir: string;
@@ -25,6 +26,7 @@ afterAll(async () => {
 });
 
 describeMetadataStoreContract('SQLite', () => ({ store: metadata }));
+describeMetricSeriesContract('SQLite', () => ({ store: metadata }));
 describeObjectStoreContract('local filesystem', () => ({
   store: server.objects,
   prefix: 'mreg/',

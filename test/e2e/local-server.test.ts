@@ -179,3 +179,23 @@ describe('local server security', () => {
     await expect(startTestRegistry({ host: '0.0.0.0' })).rejects.toThrow(/MREG_TOKEN/);
   });
 });
+
+describe('local server body limit', () => {
+  it('answers 413 for a JSON body over 1 MiB, with a declared length or chunked', async () => {
+    const big = JSON.stringify({ name: 'big', description: 'x'.repeat(1024 * 1024 + 10) });
+    const declared = await fetch(`${reg.url}/v1/models`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: big,
+    });
+    expect(declared.status).toBe(413);
+    const chunked = await fetch(`${reg.url}/v1/models`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: new Blob([big]).stream(),
+      duplex: 'half',
+    } as RequestInit);
+    expect(chunked.status).toBe(413);
+    expect((await reg.json('GET', '/v1/models/big')).status).toBe(404);
+  });
+});

@@ -519,12 +519,31 @@ describe('experiments, runs and metrics', () => {
     });
     const tooMany = Array.from({ length: 1001 }, (_, i) => ({ key: 'x', value: i, step: i }));
     expect((await h.request('POST', `/v1/runs/${id}/metrics`, { body: { metrics: tooMany } })).status).toBe(413);
-    const oneBad = [
-      { key: 'acc', value: 0.5, step: 1 },
-      { key: 'acc', value: 'high', step: 2 },
-    ];
-    expect((await h.request('POST', `/v1/runs/${id}/metrics`, { body: { metrics: oneBad } })).status).toBe(400);
+    // One bad point among 500: a 400 naming it, and nothing of the batch written.
+    const oneBad: Array<{ key: string; value: unknown; step: number }> = Array.from({ length: 500 }, (_, i) => ({
+      key: i % 2 ? 'acc' : 'f1',
+      value: 0.5,
+      step: i,
+    }));
+    oneBad[337] = { key: 'acc', value: 'high', step: 337 };
+    const refused = await h.json<{ errors: Array<{ field: string }> }>('POST', `/v1/runs/${id}/metrics`, {
+      body: { metrics: oneBad },
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.body.errors.map((i) => i.field)).toContain('metrics.337.value');
     expect((await h.json<{ items: unknown[] }>('GET', `/v1/runs/${id}/metrics/acc`)).body.items).toEqual([]);
+    expect((await h.json<{ items: unknown[] }>('GET', `/v1/runs/${id}/metrics/f1`)).body.items).toEqual([]);
+    // JSON has no NaN or Infinity: they travel as names, both ways.
+    const odd = [
+      { key: 'odd', value: 'NaN', step: 1 },
+      { key: 'odd', value: 'Infinity', step: 2 },
+      { key: 'odd', value: '-Infinity', step: 3 },
+    ];
+    expect((await h.request('POST', `/v1/runs/${id}/metrics`, { body: { metrics: odd } })).status).toBe(200);
+    const oddPage = await h.json<{ items: Array<{ value: unknown }> }>('GET', `/v1/runs/${id}/metrics/odd`);
+    expect(oddPage.body.items.map((p) => p.value)).toEqual(['NaN', 'Infinity', '-Infinity']);
+    const nan = [{ key: 'odd', value: 'nan', step: 4 }];
+    expect((await h.request('POST', `/v1/runs/${id}/metrics`, { body: { metrics: nan } })).status).toBe(400);
     const page = await h.json<{ items: Array<{ step: number }>; nextPageToken: string }>(
       'GET',
       `/v1/runs/${id}/metrics/loss?pageSize=200`,
@@ -537,7 +556,7 @@ describe('experiments, runs and metrics', () => {
     expect(finished.body).toMatchObject({
       status: 'FINISHED',
       params: { lr: '0.01', depth: '6' },
-      latestMetrics: { loss: 1 / 500 },
+      latestMetrics: { loss: 1 / 500, odd: '-Infinity' },
       modelVersions: [{ model: 'from-run', version: 1 }],
     });
     expect(finished.body.endTime).toBeTruthy();

@@ -1,5 +1,4 @@
 /** The `api` and `docs` functions: API Gateway HTTP API events through the core's fetch apps. */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type {
   APIGatewayProxyEventV2,
   APIGatewayProxyEventV2WithJWTAuthorizer,
@@ -24,7 +23,12 @@ export type ApiHandler = (event: ApiEvent, context?: Context) => Promise<APIGate
 
 /** What an HTTP handler serves: a `fetch(Request) -> Response` app. */
 export interface HttpApp {
-  fetch(request: Request): Response | Promise<Response>;
+  fetch(request: Request, platform?: RequestPlatform): Response | Promise<Response>;
+}
+
+/** What the handler hands the app beside the request: the principal the authorizer established. */
+interface RequestPlatform {
+  principal: Principal | undefined;
 }
 
 /**
@@ -38,10 +42,10 @@ export function createHttpHandler(deps: {
   claims?: ClaimMapping;
 }): ApiHandler {
   const { logger } = deps;
-  // The principal of the request in flight: the app's authenticator reads it back.
-  const principals = new AsyncLocalStorage<Principal | undefined>();
+  // The request's principal travels beside it (Hono's env), which the app's authenticator reads:
+  // no AsyncLocalStorage, whose promise hooks every request would pay for on Node 20.
   const app = deps.app(
-    async () => principals.getStore(),
+    async (_request, platform) => (platform as RequestPlatform | undefined)?.principal,
     (message, error) => logger.error(message, error instanceof Error ? error : String(error)),
   );
   return async (event, context) => {
@@ -50,7 +54,7 @@ export function createHttpHandler(deps: {
     logger.setCorrelationId(event.headers?.['x-correlation-id'] ?? event.requestContext.requestId);
     const principal = principalFromAuthorizer(event.requestContext.authorizer, deps.claims ?? BARE_SCOPES);
     const request = requestOf(event as APIGatewayProxyEventV2);
-    const response = await principals.run(principal, () => app.fetch(request));
+    const response = await app.fetch(request, { principal });
     logger.info('request', {
       method: request.method,
       path: new URL(request.url).pathname,

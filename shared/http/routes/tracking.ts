@@ -1,8 +1,20 @@
 /** Experiments, runs, params and metrics. */
+import { toJsonValue } from '../../domain/metric-values.js';
+import type { Page } from '../../domain/types.js';
+import { acceptLogMetrics } from '../../log-metrics-fast-path.js';
 import * as s from '../../schemas.js';
 import type { RegistryApi } from '../../service/registry-api.js';
+import type { Run } from '../../service/tracking/runs.js';
 import { defineRoute, type RouteDef } from '../route-table.js';
 import { json, PAGE_QUERY, pageQuery, problems } from './http-fields.js';
+
+/** A run as JSON: a latest value of NaN or ±Infinity as its name (JSON would write `null`). */
+const runJson = (run: Run) => {
+  const latestMetrics: Record<string, number | string> = {};
+  for (const [key, value] of Object.entries(run.latestMetrics)) latestMetrics[key] = toJsonValue(value);
+  return { ...run, latestMetrics };
+};
+const runPageJson = (page: Page<Run>) => ({ ...page, items: page.items.map(runJson) });
 
 export function trackingRoutes(registry: RegistryApi): RouteDef[] {
   return [
@@ -80,7 +92,8 @@ export function trackingRoutes(registry: RegistryApi): RouteDef[] {
       tag: 'tracking',
       body: s.CreateRunRequest,
       responses: [{ status: 201, description: 'created', schema: 'Run' }, ...problems(400, 404)],
-      handle: async (r) => json(201, await registry.tracking.createRun(r.principal, r.params.id ?? '', r.body)),
+      handle: async (r) =>
+        json(201, runJson(await registry.tracking.createRun(r.principal, r.params.id ?? '', r.body))),
     }),
     defineRoute({
       id: 'listRuns',
@@ -92,7 +105,7 @@ export function trackingRoutes(registry: RegistryApi): RouteDef[] {
       query: PAGE_QUERY,
       responses: [{ status: 200, description: 'a page', schema: 'RunPage' }, ...problems(400, 404)],
       handle: async (r) =>
-        json(200, await registry.tracking.listRuns(r.principal, r.params.id ?? '', pageQuery(r.query))),
+        json(200, runPageJson(await registry.tracking.listRuns(r.principal, r.params.id ?? '', pageQuery(r.query)))),
     }),
     defineRoute({
       id: 'getRun',
@@ -102,7 +115,7 @@ export function trackingRoutes(registry: RegistryApi): RouteDef[] {
       summary: 'Read a run',
       tag: 'tracking',
       responses: [{ status: 200, description: 'the run', schema: 'Run' }, ...problems(400, 404)],
-      handle: async (r) => json(200, await registry.tracking.getRun(r.principal, r.params.id ?? '')),
+      handle: async (r) => json(200, runJson(await registry.tracking.getRun(r.principal, r.params.id ?? ''))),
     }),
     defineRoute({
       id: 'updateRun',
@@ -113,7 +126,8 @@ export function trackingRoutes(registry: RegistryApi): RouteDef[] {
       tag: 'tracking',
       body: s.PatchRunRequest,
       responses: [{ status: 200, description: 'the run', schema: 'Run' }, ...problems(400, 404)],
-      handle: async (r) => json(200, await registry.tracking.updateRun(r.principal, r.params.id ?? '', r.body)),
+      handle: async (r) =>
+        json(200, runJson(await registry.tracking.updateRun(r.principal, r.params.id ?? '', r.body))),
     }),
     defineRoute({
       id: 'deleteRun',
@@ -146,7 +160,10 @@ export function trackingRoutes(registry: RegistryApi): RouteDef[] {
       body: s.PutParamsRequest,
       responses: [{ status: 200, description: 'the run', schema: 'Run' }, ...problems(400, 404, 409)],
       handle: async (r) =>
-        json(200, await registry.tracking.putParams(r.principal, r.params.id ?? '', r.body as Record<string, string>)),
+        json(
+          200,
+          runJson(await registry.tracking.putParams(r.principal, r.params.id ?? '', r.body as Record<string, string>)),
+        ),
     }),
     defineRoute({
       id: 'logRunInputs',
@@ -178,6 +195,7 @@ export function trackingRoutes(registry: RegistryApi): RouteDef[] {
       summary: 'Log up to 1,000 metric points (all validated before any is written)',
       tag: 'tracking',
       body: s.LogMetricsRequest,
+      acceptBody: acceptLogMetrics,
       responses: [{ status: 200, description: 'written', schema: 'MetricsWritten' }, ...problems(400, 404, 413)],
       handle: async (r) => json(200, await registry.tracking.logMetrics(r.principal, r.params.id ?? '', r.body)),
     }),
@@ -190,11 +208,15 @@ export function trackingRoutes(registry: RegistryApi): RouteDef[] {
       tag: 'tracking',
       query: PAGE_QUERY,
       responses: [{ status: 200, description: 'a page', schema: 'MetricPage' }, ...problems(400, 404)],
-      handle: async (r) =>
-        json(
-          200,
-          await registry.tracking.metricHistory(r.principal, r.params.id ?? '', r.params.key ?? '', pageQuery(r.query)),
-        ),
+      handle: async (r) => {
+        const page = await registry.tracking.metricHistory(
+          r.principal,
+          r.params.id ?? '',
+          r.params.key ?? '',
+          pageQuery(r.query),
+        );
+        return json(200, { ...page, items: page.items.map((p) => ({ ...p, value: toJsonValue(p.value) })) });
+      },
     }),
   ];
 }

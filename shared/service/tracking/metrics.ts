@@ -1,24 +1,30 @@
-/** Metric series: batches validated whole, then written as idempotent upserts; the latest value per key kept apart. */
+/**
+ * Metric series: a batch is validated whole, then each key's points are written packed
+ * (metric-series.ts) in one conditional batch per key; the latest value per key is kept apart,
+ * in the run's partition, raised only after its points are in place.
+ */
 import { runKeys } from '../../domain/keys.js';
+import { fromJsonValue, type JsonMetricValue, toJsonValue } from '../../domain/metric-values.js';
 import type { Page } from '../../domain/types.js';
-import { ConditionFailedError, invalid, RegistryError } from '../../errors.js';
+import { ConditionFailedError, contended, invalid, RegistryError } from '../../errors.js';
 import type { LogMetricsInput } from '../../schemas.js';
-import { MAX_METRIC_POINTS } from '../../schemas.js';
+import { MAX_METRIC_POINTS, METRIC_STEP, METRIC_TIMESTAMP } from '../../schemas.js';
 import { requireScope } from '../authorization.js';
 import type { Actor, RegistryContext } from '../context.js';
 import { decodePageToken, encodePageToken, pageSizeOf } from '../page-token.js';
-import { scanPartition } from '../scan.js';
+import { comparePoints, type MetricPoint } from './metric-chunk.js';
+import { pointAt, positionOf, readSeries, writeSeries } from './metric-series.js';
 import { loadActiveRun, loadRunRow } from './runs.js';
 
 export interface LatestMetricRow {
   [key: string]: unknown;
   key: string;
-  value: number;
+  value: JsonMetricValue;
   step: number;
   timestamp: number;
 }
 
-/** Validates the whole batch first (one bad point writes nothing), then upserts points idempotently. */
+/** Validates the whole batch first (one bad point writes nothing), then writes each key's points. */
 export async function logMetrics(
   ctx: RegistryContext,
   actor: Actor,
@@ -32,60 +38,84 @@ export async function logMetrics(
     });
   await loadActiveRun(ctx, runId);
   const now = ctx.clock.now().getTime();
-  const byKey = new Map<string, Array<{ value: number; step: number; timestamp: number }>>();
-  for (const m of input.metrics) {
-    const point = { value: m.value, step: m.step ?? 0, timestamp: m.timestamp ?? now };
-    const series = byKey.get(m.key) ?? [];
-    series.push(point);
-    byKey.set(m.key, series);
+  const byKey = new Map<string, MetricPoint[]>();
+  for (const [i, m] of input.metrics.entries()) {
+    const point = { step: m.step ?? 0, timestamp: m.timestamp ?? now, value: fromJsonValue(m.value) };
+    checkPosition(point, i);
+    const series = byKey.get(m.key);
+    if (series) series.push(point);
+    else byKey.set(m.key, [point]);
   }
-  await Promise.all(
+  // Keys are independent partitions, written side by side; the answer waits for all of them,
+  // so no write of a failed request lands after it (a retry then finds each point once).
+  const outcomes = await Promise.allSettled(
     [...byKey].map(async ([key, points]) => {
-      const pk = runKeys.metricSeries(runId, key);
-      for (let i = 0; i < points.length; i += 100)
-        await ctx.metadata.batch(
-          pk,
-          dedupeBySortKey(
-            points
-              .slice(i, i + 100)
-              .map((p) => ({ op: 'put' as const, sk: runKeys.metricPoint(p.step, p.timestamp), data: p })),
-          ),
-        );
-      const newest = points.reduce((a, b) =>
-        b.step > a.step || (b.step === a.step && b.timestamp >= a.timestamp) ? b : a,
-      );
-      await raiseLatestMetric(ctx, runId, key, newest);
+      const series = ascendingUnique(points);
+      await writeSeries(ctx.metadata, runKeys.metricSeries(runId, key), series);
+      const newest = series.at(-1);
+      if (newest) await raiseLatestMetric(ctx, runId, key, newest);
     }),
   );
+  for (const outcome of outcomes) if (outcome.status === 'rejected') throw outcome.reason;
   return { written: input.metrics.length };
 }
 
-const dedupeBySortKey = <T extends { sk: string }>(ops: T[]): T[] => [...new Map(ops.map((o) => [o.sk, o])).values()];
+const within = (n: number, range: { min: number; max: number }) =>
+  Number.isSafeInteger(n) && n >= range.min && n <= range.max;
 
-async function raiseLatestMetric(
-  ctx: RegistryContext,
-  runId: string,
-  key: string,
-  point: { value: number; step: number; timestamp: number },
-): Promise<void> {
+/**
+ * The request schema checks this already; callers of the service that build points themselves
+ * (compatibility layers) get the same rule, since positions and packing rely on it.
+ */
+function checkPosition(point: MetricPoint, index: number): void {
+  if (!within(point.step, METRIC_STEP))
+    throw invalid(`metrics.${index}.step`, `must be an integer from ${METRIC_STEP.min} to ${METRIC_STEP.max}`);
+  if (!within(point.timestamp, METRIC_TIMESTAMP))
+    throw invalid(`metrics.${index}.timestamp`, `must be an integer from 0 to ${METRIC_TIMESTAMP.max}`);
+}
+
+/** Sorted by (step, timestamp); of points logged twice at one position in a batch, the later one. */
+function ascendingUnique(points: MetricPoint[]): MetricPoint[] {
+  const sorted = points.slice().sort(comparePoints); // stable: equal positions keep their order
+  const out: MetricPoint[] = [];
+  for (const p of sorted) {
+    const last = out.at(-1);
+    if (last && comparePoints(last, p) === 0) out[out.length - 1] = p;
+    else out.push(p);
+  }
+  return out;
+}
+
+const LATEST_ATTEMPTS = 40;
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function raiseLatestMetric(ctx: RegistryContext, runId: string, key: string, point: MetricPoint): Promise<void> {
   const pk = runKeys.run(runId);
   const sk = runKeys.latestMetric(key);
-  for (let attempt = 0; attempt < 10; attempt++) {
+  for (let attempt = 0; attempt < LATEST_ATTEMPTS; attempt++) {
     const current = await ctx.metadata.get<LatestMetricRow>(pk, sk);
+    if (current && comparePoints(current.data, point) > 0) return;
+    const data: LatestMetricRow = {
+      key,
+      value: toJsonValue(point.value),
+      step: point.step,
+      timestamp: point.timestamp,
+    };
     if (
       current &&
-      (current.data.step > point.step || (current.data.step === point.step && current.data.timestamp > point.timestamp))
+      comparePoints(current.data, point) === 0 &&
+      Object.is(fromJsonValue(current.data.value), point.value)
     )
       return;
     try {
-      await ctx.metadata.batch(pk, [
-        { op: 'put', sk, data: { key, ...point }, if: current ? { etag: current.etag } : { absent: true } },
-      ]);
+      await ctx.metadata.batch(pk, [{ op: 'put', sk, data, if: current ? { etag: current.etag } : { absent: true } }]);
       return;
     } catch (e) {
       if (!(e instanceof ConditionFailedError)) throw e;
+      await pause(Math.random() * Math.min(250, 2 ** attempt));
     }
   }
+  throw contended(`the latest value of metric ${key}`);
 }
 
 export async function metricHistory(
@@ -101,14 +131,15 @@ export async function metricHistory(
   const pageSize = pageSizeOf(query.pageSize);
   const pk = runKeys.metricSeries(runId, key);
   const scope = { route: 'metrics', partition: pk, filter: '' };
-  const after = query.pageToken ? decodePageToken(query.pageToken, scope, '') : undefined;
-  const result = await scanPartition<
-    { value: number; step: number; timestamp: number },
-    { value: number; step: number; timestamp: number }
-  >(ctx.metadata, pk, { prefix: '', after, want: pageSize, budget: pageSize }, ({ data }) => ({
-    value: data.value,
-    step: data.step,
-    timestamp: data.timestamp,
-  }));
-  return { items: result.items, nextPageToken: result.resumeAfter ? encodePageToken(scope, result.resumeAfter) : null };
+  let after: MetricPoint | undefined;
+  if (query.pageToken) {
+    after = pointAt(decodePageToken(query.pageToken, scope, ''));
+    if (!after) throw invalid('pageToken', 'page token does not fit this listing');
+  }
+  const { points, more } = await readSeries(ctx.metadata, pk, after, pageSize);
+  const last = points.at(-1);
+  return {
+    items: points.map((p) => ({ value: p.value, step: p.step, timestamp: p.timestamp })),
+    nextPageToken: more && last ? encodePageToken(scope, positionOf(last)) : null,
+  };
 }

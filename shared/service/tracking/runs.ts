@@ -4,6 +4,7 @@
  */
 
 import { runKeys } from '../../domain/keys.js';
+import { fromJsonValue } from '../../domain/metric-values.js';
 import type { Page } from '../../domain/types.js';
 import { ConditionFailedError, contended, invalid, notFound, RegistryError } from '../../errors.js';
 import type { Item } from '../../ports/metadata-store.js';
@@ -151,8 +152,9 @@ export async function withDerived(ctx: RegistryContext, row: RunRow): Promise<Ru
   const latestMetricPoints: Run['latestMetricPoints'] = {};
   row.lifecycleStage ??= 'active';
   for (const { data } of metrics.items) {
-    latestMetrics[data.key] = data.value;
-    latestMetricPoints[data.key] = { value: data.value, step: data.step, timestamp: data.timestamp };
+    const value = fromJsonValue(data.value);
+    latestMetrics[data.key] = value;
+    latestMetricPoints[data.key] = { value, step: data.step, timestamp: data.timestamp };
   }
   return {
     ...row,
