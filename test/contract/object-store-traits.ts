@@ -1,38 +1,56 @@
 /**
- * What each server behind the ObjectStore contract lacks of the real service, and why. A
- * contract test that needs a feature a server lacks is skipped with that reason in the output
- * (never passed by returning early), and the reliability report counts these skips.
+ * What each server behind the ObjectStore contract does of the real service, so every contract
+ * test asserts what is true of that server and none is skipped. A test a server cannot answer
+ * at all (s3rver checks no signature) is not declared on its suite; another suite that runs it
+ * is named instead, and the reliability report counts those tests as covered elsewhere.
  */
-export type ObjectStoreFeature = 'signatures' | 'fullObjectSha256';
 
-/** The contract tests that need each feature (their names, as vitest prints them). */
-export const TESTS_NEEDING: Record<ObjectStoreFeature, readonly string[]> = {
-  signatures: ['rejects a tampered signature, and a URL signed for another key', 'rejects an expired URL'],
-  fullObjectSha256: ['head reports the SHA-256 of bytes uploaded with their checksum'],
-};
+/** The contract tests of presigned-URL signatures (their names, as vitest prints them). */
+export const SIGNATURE_TESTS = [
+  'rejects a tampered signature, and a URL signed for another key',
+  'rejects an expired URL',
+] as const;
 
-export type ObjectStoreGaps = Partial<Record<ObjectStoreFeature, string>>;
+export interface ObjectStoreTraits {
+  /**
+   * Whether the server vouches for a full-object SHA-256 (S3's ChecksumSHA256, the local store's
+   * own hash): then HEAD must report it; otherwise HEAD must report none, and the registry hashes.
+   */
+  vouchesSha256: boolean;
+  /** Where the server checks no URL signature: the suite that runs the signature tests instead, and why. */
+  signaturesCoveredBy?: { suite: string; reason: string };
+}
 
-/** Per contract suite (as named in test/contract/*.test.ts): the features its server lacks. */
-export const OBJECT_STORE_GAPS: Record<string, ObjectStoreGaps> = {
+/** Per contract suite (as named in test/contract/*.test.ts). */
+export const OBJECT_STORE_TRAITS: Record<string, ObjectStoreTraits> = {
   s3rver: {
-    signatures: 's3rver verifies no signature (S3 does; the local store and Azurite check theirs)',
-    fullObjectSha256: 's3rver returns no checksum (the "S3 checksum shim over s3rver" suite covers it)',
+    vouchesSha256: false,
+    signaturesCoveredBy: {
+      suite: 'S3 checksum shim over s3rver',
+      reason: 's3rver checks no signature; the shim in front of it checks them as S3 does',
+    },
   },
-  'S3 checksum shim over s3rver': {
-    signatures: 's3rver verifies no signature, and the shim adds checksums only',
-  },
-  'Azure Blob (Azurite)': {
-    fullObjectSha256: 'Blob storage reports no SHA-256 of an object (only Content-MD5): the registry hashes',
-  },
-  'local filesystem': {},
+  'S3 checksum shim over s3rver': { vouchesSha256: true },
+  'Azure Blob (Azurite)': { vouchesSha256: false },
+  'local filesystem': { vouchesSha256: true },
 };
 
-/** Every skip the contract suites make, with its reason. */
-export function contractSkips(): Array<{ suite: string; test: string; reason: string }> {
-  return Object.entries(OBJECT_STORE_GAPS).flatMap(([suite, gaps]) =>
-    Object.entries(gaps).flatMap(([feature, reason]) =>
-      TESTS_NEEDING[feature as ObjectStoreFeature].map((test) => ({ suite, test, reason: reason ?? '' })),
-    ),
-  );
+export interface CoveredElsewhere {
+  suite: string;
+  test: string;
+  coveredBy: string;
+  reason: string;
+  /** The covering suite is listed and runs the test itself (it is not covered elsewhere in turn). */
+  covered: boolean;
+}
+
+/** Every contract test a suite leaves to another, and whether that other suite really runs it. */
+export function contractCoveredElsewhere(traits = OBJECT_STORE_TRAITS): CoveredElsewhere[] {
+  return Object.entries(traits).flatMap(([suite, t]) => {
+    const by = t.signaturesCoveredBy;
+    if (!by) return [];
+    const covering = traits[by.suite];
+    const covered = covering !== undefined && covering.signaturesCoveredBy === undefined;
+    return SIGNATURE_TESTS.map((test) => ({ suite, test, coveredBy: by.suite, reason: by.reason, covered }));
+  });
 }
