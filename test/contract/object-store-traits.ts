@@ -1,7 +1,7 @@
 /**
  * What each server behind the ObjectStore contract does of the real service, so every contract
  * test asserts what is true of that server and none is skipped. A test a server cannot answer
- * at all (s3rver checks no signature) is not declared on its suite; another suite that runs it
+ * at all (s3rver checks no SigV4 signature) is not declared on its suite; another suite that runs it
  * is named instead, and the reliability report counts those tests as covered elsewhere.
  */
 
@@ -27,7 +27,7 @@ export const OBJECT_STORE_TRAITS: Record<string, ObjectStoreTraits> = {
     vouchesSha256: false,
     signaturesCoveredBy: {
       suite: 'S3 checksum shim over s3rver',
-      reason: 's3rver checks no signature; the shim in front of it checks them as S3 does',
+      reason: 's3rver 3.7.1 checks no SigV4 signature (only expiry); the shim in front of it checks both as S3 does',
     },
   },
   'S3 checksum shim over s3rver': { vouchesSha256: true },

@@ -1,5 +1,6 @@
 /** The report's gates (pure logic): which figures fail a run, and how RELIABILITY_BACKENDS is read. */
 import { describe, expect, it } from 'vitest';
+import { contractCoveredElsewhere } from '../contract/object-store-traits.js';
 import { parseBackends, problemsOf, type Report } from './report.js';
 
 const EXPECTED = { creates: 200, fuzzRuns: { local: { http: 100, dropIns: 50 } } };
@@ -141,5 +142,16 @@ describe('RELIABILITY_BACKENDS', () => {
     expect(parseBackends('local,gcp')).toEqual({ error: expect.stringContaining('"gcp"') });
     expect(parseBackends('local,')).toEqual({ error: expect.stringContaining('""') });
     expect(parseBackends('')).toMatchObject({ error: expect.any(String) });
+  });
+});
+
+describe('contract tests covered elsewhere', () => {
+  it('are all run by a listed suite today, and counted uncovered when their suite is missing or defers too', () => {
+    const today = contractCoveredElsewhere();
+    expect(today.length).toBeGreaterThan(0);
+    expect(today.filter((c) => !c.covered)).toEqual([]);
+    const deferTo = (suite: string) => ({ vouchesSha256: false, signaturesCoveredBy: { suite, reason: 'r' } });
+    expect(contractCoveredElsewhere({ a: deferTo('gone') }).map((c) => c.covered)).toEqual([false, false]);
+    expect(contractCoveredElsewhere({ a: deferTo('b'), b: deferTo('a') }).every((c) => !c.covered)).toBe(true);
   });
 });
