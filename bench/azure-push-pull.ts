@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { RegistryClient } from '../cli/registry-client.js';
 import { startAzurite } from '../test/support/azure/azurite.js';
-import { ADMIN_ROLES, clientPrincipalHeader, functionsApp } from '../test/support/azure/functions-app.js';
+import { functionsApp } from '../test/support/azure/functions-app.js';
 import { startFunctionsHost } from '../test/support/azure/functions-host.js';
 import { measurePushPull, writeRandomFile } from './push-pull-figures.js';
 
@@ -22,9 +22,9 @@ const file = join(dir, 'model.bin');
 await writeRandomFile(file, MIB);
 const azurite = await startAzurite();
 const fx = await functionsApp(azurite, { container: 'bench', table: 'bench' });
-const host = await startFunctionsHost(fx.handlers, clientPrincipalHeader('bench-user', ADMIN_ROLES));
+const host = await startFunctionsHost(fx.handlers);
 try {
-  const client = new RegistryClient({ baseUrl: host.url, token: 'validated-by-easy-auth' });
+  const client = new RegistryClient({ baseUrl: host.url, token: await fx.token() });
   const figures = await measurePushPull({
     benchmark: 'azure-push-pull',
     about: { server: 'azurite 3.35.0 in memory, handlers behind a stand-in host' },
@@ -37,6 +37,7 @@ try {
   console.log(JSON.stringify(figures));
 } finally {
   await host.close();
+  await fx.close();
   await azurite.stop();
   await rm(dir, { recursive: true, force: true });
 }

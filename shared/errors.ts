@@ -10,6 +10,7 @@ export type ErrorKind =
   | 'conflict'
   | 'precondition-failed'
   | 'payload-too-large'
+  | 'unsupported-media-type'
   | 'unavailable';
 
 export interface FieldIssue {

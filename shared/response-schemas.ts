@@ -16,6 +16,7 @@ export const ModelSchema = z
     description: z.string(),
     owner: z.string(),
     maintainers: z.array(z.string()),
+    dropInPrincipals: z.array(z.string()),
     tags: z.record(z.string(), z.string()),
     properties: z.record(z.string(), z.unknown()),
     state: z.enum(['LIVE', 'ARCHIVED']),
@@ -103,6 +104,21 @@ export const HistoryEntrySchema = z
     after: z.unknown(),
   })
   .register(schemaRegistry, { id: 'HistoryEntry' });
+
+export const DropInRecordSchema = z
+  .object({
+    path: z.string(),
+    state: z.enum(['REGISTERED', 'REJECTED', 'PENDING']),
+    etag: z.string(),
+    creator: z.optional(z.string()),
+    version: z.optional(z.int()),
+    reason: z.optional(z.string()),
+    recordedAt: z.optional(z.string()),
+  })
+  .register(schemaRegistry, {
+    id: 'DropIn',
+    description: 'An incoming/ write: who wrote it, and the version it became or why it was refused',
+  });
 
 export const AliasMoveSchema = z
   .object({
@@ -197,6 +213,7 @@ export const ModelPage = pageOf(
 export const VersionPage = pageOf(ModelVersionSchema, 'ModelVersionPage');
 export const HistoryPage = pageOf(HistoryEntrySchema, 'HistoryPage');
 export const AliasHistoryPage = pageOf(AliasMoveSchema, 'AliasMovePage');
+export const DropInPage = pageOf(DropInRecordSchema, 'DropInPage');
 export const MetricPage = pageOf(MetricPointSchema, 'MetricPage');
 export const ExperimentPage = pageOf(ExperimentSchema, 'ExperimentPage');
 export const RunPage = pageOf(RunSchema, 'RunPage');
@@ -226,6 +243,7 @@ export const responseSchemas = {
   ModelVersionPage: VersionPage,
   HistoryPage,
   AliasMovePage: AliasHistoryPage,
+  DropInPage,
   MetricPage,
   ExperimentPage,
   RunPage,

@@ -86,6 +86,31 @@ export const MAX_FILE_BYTES = 5 * 1024 ** 4;
 export const MAX_FILES_PER_VERSION = 1000;
 export const MAX_TTL_SECONDS = 366 * 86400;
 
+/** How deep free-form JSON (properties, signatures) may nest: deeper is 400, not a stack overflow later. */
+export const MAX_JSON_DEPTH = 64;
+
+/** Whether `value` nests arrays or objects more than `limit` deep; iterative, and stops as soon as it knows. */
+export function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+    const [item, depth] = next;
+    if (typeof item !== 'object' || item === null) continue;
+    if (depth + 1 > limit) return true;
+    for (const child of Array.isArray(item) ? item : Object.values(item)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+/** A record of free-form JSON values, each nested at most MAX_JSON_DEPTH deep (the failing key is named). */
+const freeFormRecord = () =>
+  z.record(z.string().check(z.maxLength(256)), z.unknown()).check(
+    z.superRefine((record, ctx) => {
+      for (const [key, value] of Object.entries(record))
+        if (nestsDeeperThan(value, MAX_JSON_DEPTH))
+          ctx.addIssue({ code: 'custom', path: [key], message: `nested more than ${MAX_JSON_DEPTH} levels deep` });
+    }),
+  );
+
 /** Tag keys up to 250 and values up to 5,000 characters (MLflow's own limits are close to these). */
 export const MAX_TAG_VALUE = 5000;
 const TagKey = lazySchema(() => z.string().check(problemCheck(tagKeyProblem)));
@@ -94,12 +119,10 @@ export const Tags = lazySchema(() =>
     .record(TagKey(), z.string().check(z.maxLength(MAX_TAG_VALUE)))
     .check(z.refine((t) => Object.keys(t).length <= 64, { message: 'at most 64 tags' })),
 );
-export const Properties = lazySchema(() =>
-  z.record(z.string().check(z.maxLength(256)), z.unknown()).register(schemaRegistry, { id: 'Properties' }),
-);
+export const Properties = lazySchema(() => freeFormRecord().register(schemaRegistry, { id: 'Properties' }));
 /** Merge-patch form of tags: `null` removes a key. */
 const TagsPatch = lazySchema(() => z.record(TagKey(), z.nullable(z.string().check(z.maxLength(MAX_TAG_VALUE)))));
-const PropertiesPatch = lazySchema(() => z.record(z.string().check(z.maxLength(256)), z.unknown()));
+const PropertiesPatch = lazySchema(() => freeFormRecord());
 
 export const ApprovalSchema = lazySchema(() => z.enum(['NONE', 'PENDING', 'APPROVED', 'REJECTED']));
 export const RetentionSchema = lazySchema(() => z.enum(['archived', 'transient']));
@@ -112,6 +135,7 @@ export const CreateModelRequest = lazySchema(() =>
       tags: z.optional(Tags()),
       properties: z.optional(Properties()),
       maintainers: z.optional(z.array(Subject()).check(z.maxLength(100))),
+      dropInPrincipals: z.optional(z.array(Subject()).check(z.maxLength(100))),
       protectedAliases: z.optional(z.array(AliasName()).check(z.maxLength(100))),
       maxTransientVersions: z.optional(z.int().check(z.minimum(1), z.maximum(1000))),
     })
@@ -125,6 +149,7 @@ export const PatchModelRequest = lazySchema(() =>
       tags: z.optional(z.nullable(TagsPatch())),
       properties: z.optional(z.nullable(PropertiesPatch())),
       maintainers: z.optional(z.nullable(z.array(Subject()).check(z.maxLength(100)))),
+      dropInPrincipals: z.optional(z.nullable(z.array(Subject()).check(z.maxLength(100)))),
       protectedAliases: z.optional(z.nullable(z.array(AliasName()).check(z.maxLength(100)))),
       maxTransientVersions: z.optional(z.int().check(z.minimum(1), z.maximum(1000))),
     })
@@ -154,7 +179,7 @@ export const CreateVersionRequest = lazySchema(() =>
       description: z.optional(z.string().check(z.maxLength(10_000))),
       runId: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
       format: z.optional(z.string().check(z.regex(/^[A-Za-z0-9._+-]{1,64}$/))),
-      signature: z.optional(z.record(z.string(), z.unknown())),
+      signature: z.optional(freeFormRecord()),
       tags: z.optional(Tags()),
       properties: z.optional(Properties()),
       retention: z.optional(RetentionSchema()),

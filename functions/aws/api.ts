@@ -3,7 +3,7 @@
  * It builds the request-only `RegistryApi`, so background work stays out of its bundle.
  */
 import { RegistryApi } from '../../shared/service/registry-api.js';
-import { configFromEnv } from './config.js';
+import { claimMappingFromEnv, configFromEnv } from './config.js';
 import { createApiHandler } from './handlers/api-handler.js';
 import { createLogger } from './logger.js';
 import { awsRegistryPorts, createClients } from './runtime.js';
@@ -12,4 +12,5 @@ const config = configFromEnv();
 export const handler = createApiHandler({
   registry: new RegistryApi(awsRegistryPorts(config, createClients(config))),
   logger: createLogger('mreg-api'),
+  claims: claimMappingFromEnv(),
 });

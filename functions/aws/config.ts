@@ -1,5 +1,7 @@
 /** The AWS functions' configuration, read once from the environment the stack sets. */
 import type { AuthConfig } from '../../shared/http/ui-config.js';
+import type { ClaimMapping } from './jwt-principal.js';
+
 export interface AwsConfig {
   tableName: string;
   bucket: string;
@@ -7,12 +9,34 @@ export interface AwsConfig {
   prefix: string;
   /** Event bus for registry events (the publisher); unset: the default bus. */
   eventBusName?: string;
-  /** Principals allowed to register `incoming/` drop-ins; unset: anyone who can write there. */
+  /** Principals (S3 `principalId`) whose `incoming/` drop-ins may create models; unset: none may. */
   dropInPrincipals?: string[];
   inlineHashMaxBytes?: number;
   multipartThresholdBytes?: number;
   /** Endpoint overrides for local servers (s3rver, DynamoDB Local); never set in the cloud. */
   endpoints: { s3?: string; dynamodb?: string; events?: string };
+}
+
+const list = (raw: string | undefined): string[] =>
+  (raw ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
+
+/**
+ * How the `api` function reads the authorizer's claims: `MREG_SCOPE_PREFIX` (as the gateway's
+ * routes name scopes), `MREG_ADMIN_CLAIM` and `MREG_ADMIN_VALUES` (who is an admin).
+ */
+export function claimMappingFromEnv(env: Env = process.env): ClaimMapping {
+  const mapping: ClaimMapping = { scopePrefix: env.MREG_SCOPE_PREFIX ?? '' };
+  const claim = env.MREG_ADMIN_CLAIM?.trim();
+  if (claim) {
+    const values = list(env.MREG_ADMIN_VALUES);
+    if (values.length === 0) throw new ConfigError('MREG_ADMIN_CLAIM is set without MREG_ADMIN_VALUES');
+    mapping.adminClaim = claim;
+    mapping.adminValues = values;
+  }
+  return mapping;
 }
 
 export class ConfigError extends Error {
@@ -48,10 +72,7 @@ export function configFromEnv(env: Env = process.env): AwsConfig {
     endpoints: {},
   };
   if (env.MREG_EVENT_BUS_NAME) config.eventBusName = env.MREG_EVENT_BUS_NAME;
-  if (env.MREG_DROP_IN_PRINCIPALS)
-    config.dropInPrincipals = env.MREG_DROP_IN_PRINCIPALS.split(',')
-      .map((p) => p.trim())
-      .filter(Boolean);
+  if (env.MREG_DROP_IN_PRINCIPALS) config.dropInPrincipals = list(env.MREG_DROP_IN_PRINCIPALS);
   const inlineHashMaxBytes = sizeOf(env, 'MREG_INLINE_HASH_MAX_BYTES');
   if (inlineHashMaxBytes !== undefined) config.inlineHashMaxBytes = inlineHashMaxBytes;
   const multipartThresholdBytes = sizeOf(env, 'MREG_MULTIPART_THRESHOLD_BYTES');

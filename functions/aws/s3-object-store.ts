@@ -163,7 +163,7 @@ export class S3ObjectStore implements ObjectStore {
     key: string,
     uploadId: string,
     partNumber: number,
-    expiresInSeconds: number,
+    { expiresInSeconds }: { expiresInSeconds: number; maxBytes: number },
   ): Promise<SignedRequest> {
     const command = new UploadPartCommand({
       Bucket: this.bucket,

@@ -89,7 +89,7 @@ export class BlobObjectStore implements ObjectStore {
     key: string,
     uploadId: string,
     partNumber: number,
-    expiresInSeconds: number,
+    { expiresInSeconds }: { expiresInSeconds: number; maxBytes: number },
   ): Promise<SignedRequest> {
     if (partNumber > this.multipart.maxParts) throw new Error(`at most ${this.multipart.maxParts} parts`);
     const blockId = blockIdOf(uploadId, partNumber);

@@ -7,16 +7,17 @@ export interface AzureConfig {
   prefix: string;
   /** Event Grid custom topic endpoint for registry events; unset: events stay in the history only. */
   eventTopicEndpoint?: string;
-  /** Principals allowed to register drop-ins (Event Grid identity); unset: anyone who can write `incoming/`. */
+  /** Principals (Event Grid `data.identity`) whose `incoming/` drop-ins may create models; unset: none may. */
   dropInPrincipals?: string[];
-  /** Trust `X-MS-CLIENT-PRINCIPAL`: only where App Service authentication is on (it strips forged ones). */
-  trustClientPrincipal: boolean;
   /** Files up to this size are hashed inside `commit`; bigger ones go to the verifier queue. */
   inlineHashMaxBytes?: number;
   /** Files above this size are offered as block (multipart) uploads. */
   multipartThresholdBytes?: number;
-  /** Bearer tokens verified by the function itself, for callers that do not go through Easy Auth. */
-  jwt?: { issuer: string; audience: string; jwksUrl: string };
+  /**
+   * The Entra ID tenant whose access tokens the function verifies itself (every caller: bearer
+   * tokens and App Service sessions alike): its issuers (v2 and v1), the API's audiences, its keys.
+   */
+  jwt: { issuer: string[]; audience: string[]; jwksUrl: string };
 }
 
 export type Environment = Record<string, string | undefined>;
@@ -33,6 +34,12 @@ const required = (env: Environment, name: string): string => {
   if (!value) throw new ConfigError(`the app setting ${name} is required`);
   return value;
 };
+
+const list = (env: Environment, name: string): string[] =>
+  (env[name] ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
 
 function byteCount(env: Environment, name: string): number | undefined {
   const raw = env[name]?.trim();
@@ -56,23 +63,23 @@ export function configFromEnv(env: Environment): AzureConfig {
       };
   const prefix = env.MREG_PREFIX ?? 'mreg/';
   if (prefix !== '' && !prefix.endsWith('/')) throw new ConfigError('MREG_PREFIX must end with "/" (or be empty)');
+  // No caller is trusted on a header's word: without the tenant's settings nobody gets in.
+  const issuer = list(env, 'MREG_JWT_ISSUER');
+  if (issuer.length === 0) throw new ConfigError('the app setting MREG_JWT_ISSUER is required');
+  const audience = list(env, 'MREG_JWT_AUDIENCE');
+  if (audience.length === 0) throw new ConfigError('the app setting MREG_JWT_AUDIENCE is required');
   const config: AzureConfig = {
     storage,
     prefix,
-    trustClientPrincipal: (env.WEBSITE_AUTH_ENABLED ?? env.MREG_TRUST_CLIENT_PRINCIPAL ?? '').toLowerCase() === 'true',
+    jwt: { issuer, audience, jwksUrl: required(env, 'MREG_JWT_JWKS_URL') },
   };
   const topic = env.MREG_EVENT_TOPIC_ENDPOINT?.trim();
   if (topic) config.eventTopicEndpoint = topic;
-  const principals = env.MREG_DROP_IN_PRINCIPALS?.split(',')
-    .map((p) => p.trim())
-    .filter(Boolean);
-  if (principals && principals.length > 0) config.dropInPrincipals = principals;
+  const principals = list(env, 'MREG_DROP_IN_PRINCIPALS');
+  if (principals.length > 0) config.dropInPrincipals = principals;
   const inline = byteCount(env, 'MREG_INLINE_HASH_MAX_BYTES');
   if (inline !== undefined) config.inlineHashMaxBytes = inline;
   const multipart = byteCount(env, 'MREG_MULTIPART_THRESHOLD_BYTES');
   if (multipart !== undefined) config.multipartThresholdBytes = multipart;
-  const issuer = env.MREG_JWT_ISSUER?.trim();
-  if (issuer)
-    config.jwt = { issuer, audience: required(env, 'MREG_JWT_AUDIENCE'), jwksUrl: required(env, 'MREG_JWT_JWKS_URL') };
   return config;
 }

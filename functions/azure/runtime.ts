@@ -1,12 +1,12 @@
 /** Builds the registry for the Function App from its config: clients once per instance, adapters, the core. */
 import { DefaultAzureCredential } from '@azure/identity';
-import { jwtAuthenticator } from '../../shared/auth/jwt-authenticator.js';
+import { accessTokenVerifier } from '../../shared/auth/jwt-authenticator.js';
 import type { Authenticator } from '../../shared/ports/auth.js';
 import { discardEvents, type EventSink } from '../../shared/ports/event-sink.js';
 import { type RegistryPorts, RegistryService } from '../../shared/service/registry-service.js';
 import type { BlobObjectStore } from './blob-object-store.js';
-import { appServiceAuthenticator } from './client-principal.js';
 import type { AzureConfig } from './config.js';
+import { entraAuthenticator } from './entra-auth.js';
 import { EventGridEventSink } from './event-grid-event-sink.js';
 import { storageAdapters } from './storage-clients.js';
 import type { TableMetadataStore } from './table-metadata-store.js';
@@ -31,18 +31,13 @@ export function createAzureRuntime(config: AzureConfig, overrides: { events?: Ev
   if (config.inlineHashMaxBytes !== undefined) settings.inlineHashMaxBytes = config.inlineHashMaxBytes;
   if (config.multipartThresholdBytes !== undefined) settings.multipartThresholdBytes = config.multipartThresholdBytes;
   const registry = new RegistryService({ metadata, objects, settings, verification: invocationVerificationQueue });
-  const authenticate = appServiceAuthenticator({
-    trustClientPrincipal: config.trustClientPrincipal,
-    ...(config.jwt
-      ? {
-          bearer: jwtAuthenticator({
-            issuer: config.jwt.issuer,
-            audience: config.jwt.audience,
-            keys: new URL(config.jwt.jwksUrl),
-          }),
-        }
-      : {}),
-  });
+  const authenticate = entraAuthenticator(
+    accessTokenVerifier({
+      issuer: config.jwt.issuer,
+      audience: config.jwt.audience,
+      keys: new URL(config.jwt.jwksUrl),
+    }),
+  );
   const events =
     overrides.events ??
     (config.eventTopicEndpoint ? EventGridEventSink.forTopic(config.eventTopicEndpoint, credential) : discardEvents);

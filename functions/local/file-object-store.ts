@@ -33,6 +33,18 @@ interface Sidecar {
 
 const GIB = 1024 ** 3;
 
+/** Artifacts are the owner's alone: directories 0700, files 0600 (the process umask only narrows these). */
+const PRIVATE_DIR = { recursive: true, mode: 0o700 } as const;
+const PRIVATE_FILE = { mode: 0o600 } as const;
+
+/** A part's stream ran past the bytes its URL was signed for; nothing of it is kept. */
+export class PartTooLargeError extends Error {
+  constructor(readonly maxBytes: number) {
+    super(`more than the ${maxBytes} bytes this part may hold`);
+    this.name = 'PartTooLargeError';
+  }
+}
+
 export class FileObjectStore implements ObjectStore {
   readonly maxSinglePutBytes = 5 * GIB;
   readonly multipart = { minPartBytes: 5 * 1024 * 1024, maxPartBytes: 5 * GIB, maxParts: 10_000 };
@@ -83,8 +95,8 @@ export class FileObjectStore implements ObjectStore {
   async createMultipart(key: string): Promise<{ uploadId: string }> {
     const uploadId = randomBytes(16).toString('base64url');
     const dir = this.multipartDir(uploadId);
-    await mkdir(dir, { recursive: true });
-    await writeFile(join(dir, 'key'), key);
+    await mkdir(dir, PRIVATE_DIR);
+    await writeFile(join(dir, 'key'), key, PRIVATE_FILE);
     return { uploadId };
   }
 
@@ -92,10 +104,11 @@ export class FileObjectStore implements ObjectStore {
     key: string,
     uploadId: string,
     partNumber: number,
-    expiresInSeconds: number,
+    options: { expiresInSeconds: number; maxBytes: number },
   ): Promise<SignedRequest> {
-    const { expires, expiresAt } = this.expiry(expiresInSeconds);
-    const query = this.signer.sign({ op: 'part', key, expires, uploadId, partNumber });
+    const { expires, expiresAt } = this.expiry(options.expiresInSeconds);
+    // The part number and the most bytes it may hold are signed: the URL takes that part only.
+    const query = this.signer.sign({ op: 'part', key, expires, uploadId, partNumber, size: options.maxBytes });
     return { method: 'PUT', url: this.url(key, query), headers: {}, expiresAt };
   }
 
@@ -114,21 +127,28 @@ export class FileObjectStore implements ObjectStore {
     return parts.sort((a, b) => a.partNumber - b.partNumber);
   }
 
-  /** Receives one part's bytes (called by the part route after the signature checked out); its ETag is their MD5, as on S3. */
+  /**
+   * Receives one part's bytes (called by the part route after the signature checked out),
+   * cutting the stream with `PartTooLargeError` as soon as it passes `maxBytes`; its ETag is
+   * their MD5, as on S3.
+   */
   async writePart(
     uploadId: string,
     partNumber: number,
     body: ReadableStream<Uint8Array>,
+    maxBytes: number = this.multipart.maxPartBytes,
   ): Promise<{ size: number; etag: string }> {
     const dir = this.multipartDir(uploadId);
     await stat(join(dir, 'key'));
     const temp = this.tempPath();
-    await mkdir(dirname(temp), { recursive: true });
+    await mkdir(dirname(temp), PRIVATE_DIR);
     let size = 0;
+    const limit = Math.min(maxBytes, this.multipart.maxPartBytes);
     const md5 = createHash('md5');
     const counter = new Transform({
       transform(chunk: Buffer, _enc, done) {
         size += chunk.length;
+        if (size > limit) return done(new PartTooLargeError(limit));
         md5.update(chunk);
         done(null, chunk);
       },
@@ -137,11 +157,10 @@ export class FileObjectStore implements ObjectStore {
       await pipeline(
         Readable.fromWeb(body as import('node:stream/web').ReadableStream),
         counter,
-        createWriteStream(temp),
+        createWriteStream(temp, PRIVATE_FILE),
       );
-      if (size > this.multipart.maxPartBytes) throw new Error('part too large');
       const etag = md5.digest('hex');
-      await writeFile(join(dir, `${partNumber}.etag`), etag);
+      await writeFile(join(dir, `${partNumber}.etag`), etag, PRIVATE_FILE);
       await rename(temp, join(dir, String(partNumber)));
       return { size, etag };
     } finally {
@@ -152,10 +171,10 @@ export class FileObjectStore implements ObjectStore {
   async completeMultipart(key: string, uploadId: string, parts: UploadedPart[]): Promise<void> {
     const dir = this.multipartDir(uploadId);
     const temp = this.tempPath();
-    await mkdir(dirname(temp), { recursive: true });
+    await mkdir(dirname(temp), PRIVATE_DIR);
     const hash = createHash('sha256');
     let size = 0;
-    const out = createWriteStream(temp);
+    const out = createWriteStream(temp, PRIVATE_FILE);
     try {
       for (const part of [...parts].sort((a, b) => a.partNumber - b.partNumber)) {
         const input = createReadStream(join(dir, String(part.partNumber)));
@@ -197,7 +216,7 @@ export class FileObjectStore implements ObjectStore {
     expected: { size?: number; sha256?: string; contentType?: string; metadata?: Record<string, string> },
   ): Promise<{ ok: true; etag: string } | { ok: false; reason: string }> {
     const temp = this.tempPath();
-    await mkdir(dirname(temp), { recursive: true });
+    await mkdir(dirname(temp), PRIVATE_DIR);
     const hash = createHash('sha256');
     let size = 0;
     const limit = expected.size;
@@ -214,7 +233,7 @@ export class FileObjectStore implements ObjectStore {
         await pipeline(
           Readable.fromWeb(body as import('node:stream/web').ReadableStream),
           meter,
-          createWriteStream(temp),
+          createWriteStream(temp, PRIVATE_FILE),
         );
       } catch (e) {
         if (limit !== undefined && size > limit) return { ok: false, reason: `more than the ${limit} bytes signed` };
@@ -254,11 +273,11 @@ export class FileObjectStore implements ObjectStore {
     const target = this.objectPath(key);
     const etag = randomUUID();
     const full: Sidecar = { ...sidecar, etag, lastModified: this.now().toISOString() };
-    await mkdir(dirname(target), { recursive: true });
-    await mkdir(dirname(this.sidecarPath(key)), { recursive: true });
+    await mkdir(dirname(target), PRIVATE_DIR);
+    await mkdir(dirname(this.sidecarPath(key)), PRIVATE_DIR);
     // Sidecar first, then the bytes: a reader that finds the bytes finds their metadata.
     const sidecarTemp = `${this.sidecarPath(key)}.${etag}.tmp`;
-    await writeFile(sidecarTemp, JSON.stringify(full));
+    await writeFile(sidecarTemp, JSON.stringify(full), PRIVATE_FILE);
     await rename(sidecarTemp, this.sidecarPath(key));
     await rename(temp, target);
     return etag;
@@ -299,7 +318,7 @@ export class FileObjectStore implements ObjectStore {
     if (!meta || (options.ifMatch !== undefined && options.ifMatch !== meta.etag))
       throw new ObjectChangedError(`object ${fromKey} is gone or changed`);
     const temp = this.tempPath();
-    await mkdir(dirname(temp), { recursive: true });
+    await mkdir(dirname(temp), PRIVATE_DIR);
     // Installed files are never written in place (every write renames a new file over the
     // key), so a hard link is a safe, instant copy; other file systems get a real copy.
     await link(this.objectPath(fromKey), temp).catch(() => copyFile(this.objectPath(fromKey), temp));

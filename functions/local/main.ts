@@ -24,6 +24,7 @@ const authenticate = issuer
       issuer,
       audience: process.env.MREG_OIDC_AUDIENCE ?? 'mreg',
       keys: new URL(process.env.MREG_OIDC_JWKS_URL ?? `${issuer.replace(/\/$/, '')}/.well-known/jwks.json`),
+      scopePrefix: process.env.MREG_OIDC_SCOPE_PREFIX ?? '',
     })
   : undefined;
 

@@ -1,7 +1,7 @@
 /** The local server's `/_objects/` routes: what the signed URLs of FileObjectStore point at. */
 import type { Hono } from 'hono';
-import { problemResponse } from '../../shared/http/problem.js';
-import type { FileObjectStore } from './file-object-store.js';
+import { problemOf, problemResponse } from '../../shared/http/problem.js';
+import { type FileObjectStore, PartTooLargeError } from './file-object-store.js';
 import type { UrlSigner } from './url-signer.js';
 
 const PREFIX = '/_objects/';
@@ -24,6 +24,13 @@ const bad = (detail: string, field = 'body') =>
     detail,
     errors: [{ field, message: detail }],
   });
+
+const tooLarge = (maxBytes: number) =>
+  problemResponse(
+    problemOf('payload-too-large', `this part URL takes at most ${maxBytes} bytes`, [
+      { field: 'body', message: 'larger than the part' },
+    ]),
+  );
 
 /** `bytes=a-b`, `bytes=a-`, `bytes=-n` -> an inclusive range within `size`, or null when unsatisfiable. */
 function parseRange(header: string, size: number): { start: number; end: number } | null | undefined {
@@ -51,11 +58,16 @@ export function mountObjectRoutes(app: Hono, store: FileObjectStore, signer: Url
     const fields = key === undefined ? undefined : signer.verify(key, url.searchParams, Date.now());
     if (!key || !fields || (fields.op !== 'put' && fields.op !== 'part')) return denied('invalid or expired signature');
     const body = c.req.raw.body ?? new Blob([]).stream();
+    const length = c.req.header('content-length');
     if (fields.op === 'part') {
+      // Older part URLs carry no size: the store's part limit applies to them.
+      const maxBytes = fields.size ?? store.multipart.maxPartBytes;
+      if (length !== undefined && Number(length) > maxBytes) return tooLarge(maxBytes);
       let part: { size: number; etag: string };
       try {
-        part = await store.writePart(fields.uploadId ?? '', fields.partNumber ?? 0, body);
+        part = await store.writePart(fields.uploadId ?? '', fields.partNumber ?? 0, body, maxBytes);
       } catch (e) {
+        if (e instanceof PartTooLargeError) return tooLarge(e.maxBytes);
         // The upload was completed or aborted meanwhile: the signed URL outlived it.
         if ((e as NodeJS.ErrnoException).code === 'ENOENT')
           return problemResponse({
@@ -68,7 +80,6 @@ export function mountObjectRoutes(app: Hono, store: FileObjectStore, signer: Url
       }
       return new Response(null, { status: 200, headers: { etag: `"${part.etag}"` } });
     }
-    const length = c.req.header('content-length');
     if (length !== undefined && fields.size !== undefined && Number(length) !== fields.size)
       return bad(`content-length ${length} differs from the signed size ${fields.size}`, 'content-length');
     const expected: { size?: number; sha256?: string; contentType?: string } = {};

@@ -1,11 +1,12 @@
 /** The local registry: one Node process, artifacts on disk, metadata in SQLite. */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, open as openFile, readFile, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import { createApp } from '../../shared/http/app.js';
 import { documentRoutes } from '../../shared/http/documents.js';
+import { loopbackOnly } from '../../shared/http/request-guards.js';
 import type { AuthConfig } from '../../shared/http/ui-config.js';
 import type { Authenticator } from '../../shared/ports/auth.js';
 import type { EventSink } from '../../shared/ports/event-sink.js';
@@ -34,9 +35,26 @@ export interface LocalServerOptions {
   settings?: RegistryPorts['settings'];
   /** Tests move time (transient expiry, URL expiry). */
   clock?: RegistryPorts['clock'];
+  /** Connection limits (defaults: `connectionLimits`). */
+  limits?: Partial<ConnectionLimits>;
   /** How the web UI signs people in (default: a typed token, or none on open loopback). */
   uiAuth?: AuthConfig;
 }
+
+export interface ConnectionLimits {
+  /** Until the request's headers are in: a client that dribbles them holds a connection for nothing. */
+  headersTimeoutMs: number;
+  /** Until the whole request is in: long enough for a 4 GiB single PUT (the local multipart threshold) at ~1 MB/s. */
+  requestTimeoutMs: number;
+  /** Connections open at once; more are closed as they arrive. */
+  maxConnections: number;
+}
+
+export const connectionLimits: ConnectionLimits = {
+  headersTimeoutMs: 30_000,
+  requestTimeoutMs: 2 * 3600_000,
+  maxConnections: 512,
+};
 
 export interface LocalServer {
   url: string;
@@ -46,6 +64,19 @@ export interface LocalServer {
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+/**
+ * The data directory is the owner's alone (0700), and so is the database (0600; SQLite gives
+ * its -wal and -shm files the database's mode). An older directory is narrowed on start.
+ */
+async function privateDataDir(dataDir: string): Promise<string> {
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  await chmod(dataDir, 0o700);
+  const db = join(dataDir, 'registry.db');
+  await (await openFile(db, 'a', 0o600)).close();
+  for (const file of [db, `${db}-wal`, `${db}-shm`]) await chmod(file, 0o600).catch(() => undefined);
+  return db;
+}
 
 /** The signing key lives in the data dir, created once with owner-only permissions. */
 async function signingKey(dataDir: string): Promise<Buffer> {
@@ -60,12 +91,14 @@ async function signingKey(dataDir: string): Promise<Buffer> {
 }
 
 export async function startLocalServer(options: LocalServerOptions): Promise<LocalServer> {
-  if (!options.token && !options.authenticate && !LOOPBACK.has(options.host))
+  const open = !options.token && !options.authenticate;
+  if (open && !LOOPBACK.has(options.host))
     throw new Error(`refusing to listen on ${options.host} without MREG_TOKEN: set a token or bind 127.0.0.1`);
   const dataDir = resolve(options.dataDir);
-  await mkdir(dataDir, { recursive: true });
+  const dbFile = await privateDataDir(dataDir);
   const signer = new UrlSigner(await signingKey(dataDir));
   let baseUrl = '';
+  let port = 0;
   const clock = options.clock;
   const objects = new FileObjectStore(
     join(dataDir, 'artifacts'),
@@ -73,7 +106,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     () => baseUrl,
     clock ? () => clock.now() : undefined,
   );
-  const metadata = new SqliteMetadataStore(join(dataDir, 'registry.db'));
+  const metadata = new SqliteMetadataStore(dbFile);
   const registry = new RegistryService({
     metadata,
     objects,
@@ -90,14 +123,30 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       ui: { assets: localUiAssets(), config: { runtime: 'local', auth: options.uiAuth ?? { kind: 'token' } } },
     }),
     extend: (a) => mountObjectRoutes(a, objects, signer),
+    // Open mode trusts whoever reaches loopback: never a web page, never another name for it.
+    ...(open ? { guard: loopbackOnly(() => port) } : {}),
   });
+  const limits = { ...connectionLimits, ...options.limits };
   const server = await new Promise<ReturnType<typeof serve>>((ready, fail) => {
-    const s = serve({ fetch: drainingUnreadBodies(app.fetch), port: options.port, hostname: options.host }, () =>
-      ready(s),
+    const s = serve(
+      {
+        fetch: drainingUnreadBodies(app.fetch),
+        port: options.port,
+        hostname: options.host,
+        serverOptions: {
+          headersTimeout: limits.headersTimeoutMs,
+          requestTimeout: limits.requestTimeoutMs,
+          // How often Node checks those two timeouts (its default, 30 s, would stretch short ones).
+          connectionsCheckingInterval: Math.min(30_000, Math.ceil(limits.headersTimeoutMs / 4)),
+        },
+      },
+      () => ready(s),
     );
     s.once('error', fail);
   });
+  server.maxConnections = limits.maxConnections;
   const address = server.address() as AddressInfo;
+  port = address.port;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   baseUrl = `http://${host}:${address.port}`;
   const events = options.events ?? logEventSink();

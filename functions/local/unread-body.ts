@@ -19,9 +19,19 @@ async function discard(body: ReadableStream<Uint8Array>): Promise<boolean> {
   const reader = body.getReader();
   let read = 0;
   const deadline = Date.now() + MAX_DISCARD_MS;
+  let timer: NodeJS.Timeout | undefined;
+  // A client that stops sending must not hold the answer: each read waits at most until the deadline.
+  const timeout = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), MAX_DISCARD_MS);
+  });
   try {
     for (;;) {
-      const { done, value } = await reader.read();
+      const next = await Promise.race([reader.read(), timeout]);
+      if (next === 'late') {
+        await reader.cancel().catch(() => undefined);
+        return false;
+      }
+      const { done, value } = next;
       if (done) return true;
       read += value.byteLength;
       if (read > MAX_DISCARDED_BYTES || Date.now() > deadline) {
@@ -32,6 +42,8 @@ async function discard(body: ReadableStream<Uint8Array>): Promise<boolean> {
   } catch {
     // The client went away mid-body.
     return false;
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -42,7 +54,9 @@ export function drainingUnreadBodies<E>(
   return async (request, env) => {
     const response = await fetch(request, env);
     if (!request.body || request.bodyUsed) return response;
-    if (await discard(request.body)) return response;
+    // A body declared past the bound is not read at all (a part URL refuses 96 MiB at once).
+    const declared = Number(request.headers.get('content-length') ?? Number.NaN);
+    if (!(declared > MAX_DISCARDED_BYTES) && (await discard(request.body))) return response;
     const headers = new Headers(response.headers);
     headers.set('connection', 'close');
     return new Response(response.body, { status: response.status, statusText: response.statusText, headers });

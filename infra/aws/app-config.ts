@@ -29,6 +29,14 @@ export function registryStackProps(node: Node, env: Env): RegistryStackProps {
   if (prefix !== undefined) props.prefix = prefix;
   const scopePrefix = read('scopePrefix', 'MREG_SCOPE_PREFIX');
   if (scopePrefix !== undefined) props.scopePrefix = scopePrefix;
+  const adminClaim = read('adminClaim', 'MREG_ADMIN_CLAIM');
+  if (adminClaim !== undefined) props.adminClaim = adminClaim;
+  const adminValues = read('adminValues', 'MREG_ADMIN_VALUES');
+  if (adminValues)
+    props.adminValues = adminValues
+      .split(',')
+      .map((v) => v.trim())
+      .filter(Boolean);
   const bucketKeyArn = read('bucketKeyArn', 'MREG_BUCKET_KEY_ARN');
   if (bucketKeyArn !== undefined) props.bucketKeyArn = bucketKeyArn;
   const uiClientId = read('uiClientId', 'MREG_UI_CLIENT_ID');

@@ -85,3 +85,21 @@ export function grantReadIncoming(grantee: iam.IGrantable, bucket: s3.IBucket, b
   );
   if (bucketKeyArn) grantBucketKey(grantee, bucket, bucketKeyArn, 'IncomingKey', ['kms:Decrypt']);
 }
+
+/**
+ * The statement to add to the bucket's own policy (the stack never changes the user's bucket,
+ * so it is a stack output): nobody but the registry's functions may write or delete under
+ * `<prefix>blobs/`. IAM grants to other writers of the bucket would otherwise let them replace
+ * the bytes of a READY version (clients verify SHA-256 on download, but the registry should not
+ * serve wrong bytes at all). An explicit Deny wins over any Allow, bucket owner's roles included.
+ */
+export function blobAreaDenyStatement(bucket: s3.IBucket, prefix: string, writers: iam.IRole[]): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'OnlyTheRegistryWritesItsBlobs',
+    effect: iam.Effect.DENY,
+    principals: [new iam.AnyPrincipal()],
+    actions: ['s3:PutObject', 's3:DeleteObject', 's3:DeleteObjectVersion'],
+    resources: [bucket.arnForObjects(`${prefix}blobs/*`)],
+    conditions: { ArnNotEquals: { 'aws:PrincipalArn': writers.map((role) => role.roleArn) } },
+  });
+}

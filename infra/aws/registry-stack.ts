@@ -11,7 +11,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { apiRoutes } from './api-routes.js';
-import { checkBucketKeyArn, grantReadIncoming, grantRegistryObjects } from './bucket-access.js';
+import { blobAreaDenyStatement, checkBucketKeyArn, grantReadIncoming, grantRegistryObjects } from './bucket-access.js';
 import { uiBuildCommands } from './bundling.js';
 import { ObjectNotifications } from './object-notifications.js';
 import { RegistryFunction } from './registry-function.js';
@@ -31,9 +31,16 @@ export interface RegistryStackProps extends StackProps {
   prefix?: string;
   jwtIssuer: string;
   jwtAudience: string[];
+  /** How the identity provider names scopes (a Cognito resource server `mreg/` gives `mreg/registry.read`). */
   scopePrefix?: string;
+  /**
+   * The token claim that makes an admin (`cognito:groups`, `roles`) and the values of it that do.
+   * Unset: nobody is an admin through the API (admin is never taken from a delegated scope).
+   */
+  adminClaim?: string;
+  adminValues?: string[];
   throttle?: { rateLimit: number; burstLimit: number };
-  /** Principals allowed to register drop-ins (S3 `principalId`s). */
+  /** Principals (S3 `principalId`s) whose `incoming/` drop-ins may create models; none by default. */
   dropInPrincipals?: string[];
   /** The web UI's OIDC client id at the issuer (public, code + PKCE); unset with a Cognito issuer: created. */
   uiClientId?: string;
@@ -58,11 +65,20 @@ export class RegistryStack extends Stack {
       MREG_PREFIX: prefix,
     };
     if (props.dropInPrincipals?.length) environment.MREG_DROP_IN_PRINCIPALS = props.dropInPrincipals.join(',');
+    const scopePrefix = props.scopePrefix ?? '';
+    // The api function reads the authorizer's claims as tightly as the routes below check them.
+    const apiEnvironment: Record<string, string> = { ...environment, MREG_SCOPE_PREFIX: scopePrefix };
+    if (props.adminClaim) {
+      if (!props.adminValues?.length)
+        throw new Error('adminClaim needs adminValues: the claim values that make an admin');
+      apiEnvironment.MREG_ADMIN_CLAIM = props.adminClaim;
+      apiEnvironment.MREG_ADMIN_VALUES = props.adminValues.join(',');
+    }
 
     const api = new RegistryFunction(this, 'ApiFunction', {
       entry: 'api.ts',
       description: 'mreg HTTP API',
-      environment,
+      environment: apiEnvironment,
       timeout: Duration.seconds(29),
     }).fn;
     // Reads nothing but the route table and the built UI: no grants.
@@ -181,7 +197,7 @@ export class RegistryStack extends Stack {
       jwtIssuer: props.jwtIssuer,
       jwtAudience: props.jwtAudience,
       audiencesFor: (httpApi) => ui.bindApi(httpApi),
-      scopePrefix: props.scopePrefix ?? '',
+      scopePrefix,
       throttle: props.throttle ?? { rateLimit: 200, burstLimit: 400 },
     });
 
@@ -191,5 +207,13 @@ export class RegistryStack extends Stack {
     new CfnOutput(this, 'TableName', { value: table.tableName });
     new CfnOutput(this, 'EventBusName', { value: bus.eventBusName });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: notifications.deadLetters.queueUrl });
+    const blobWriters = [api, objectCreated, verifier, sweeper].map((fn) => {
+      if (!fn.role) throw new Error(`${fn.node.id} has no role`);
+      return fn.role;
+    });
+    new CfnOutput(this, 'BlobAreaDenyStatement', {
+      description: "Add to the bucket's policy: only the registry's functions write or delete its blobs",
+      value: this.toJsonString(blobAreaDenyStatement(bucket, prefix, blobWriters).toStatementJson()),
+    });
   }
 }

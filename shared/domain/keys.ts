@@ -37,7 +37,8 @@ export const keys = {
   aliasHistory: (alias: string, id: string) => `AH#${alias}#${id}`,
   aliasHistoryPrefix: (alias: string) => `AH#${alias}#`,
   label: (label: string) => `L#${label}`,
-  idempotency: (key: string) => `I#${key}`,
+  /** An Idempotency-Key, scoped to its caller (a digest of the subject, `#`, the key). */
+  idempotency: (callerKey: string) => `I#${callerKey}`,
   history: (id: string) => `H#${id}`,
   historyPrefix: 'H#',
   blob: (sha256: string) => `BLOB#${sha256}`,

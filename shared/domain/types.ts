@@ -10,6 +10,8 @@ export interface Model {
   description: string;
   owner: string;
   maintainers: string[];
+  /** Principals (S3 `principalId`, Event Grid identity) whose `incoming/` drop-ins may add versions. */
+  dropInPrincipals: string[];
   tags: Record<string, string>;
   properties: JsonObject;
   state: ModelState;

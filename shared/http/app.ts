@@ -3,6 +3,7 @@
  * Functions, the local Node server) is a thin adapter around it. Hono's quick preset
  * (LinearRouter) skips the router compile that every cold start would pay on its first request.
  */
+import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { Hono } from 'hono/quick';
 import type { core } from 'zod/mini';
@@ -13,6 +14,7 @@ import type { RegistryApi } from '../service/registry-api.js';
 import type { DocumentRoutes } from './documents.js';
 import { checkModelParam, decodeRestOfPath, decodeSegment } from './path-params.js';
 import { errorResponse, problemOf, problemResponse } from './problem.js';
+import { requireJsonContentType } from './request-guards.js';
 import type { RouteDef } from './route-table.js';
 import { registryRoutes } from './routes.js';
 
@@ -26,6 +28,8 @@ export interface AppOptions {
   log?: (message: string, error: unknown) => void;
   /** Extra routes a runtime adds (the local server's signed object URLs). */
   extend?: (app: Hono) => void;
+  /** Runs before every path the app answers (the local open mode's loopback Host and same-origin rule). */
+  guard?: MiddlewareHandler;
 }
 
 const honoPath = (path: string): string =>
@@ -68,6 +72,7 @@ function zodProblem(error: core.$ZodError): RegistryError {
 
 async function parseBody(route: RouteDef, request: Request): Promise<unknown> {
   if (!route.body) return undefined;
+  requireJsonContentType(request.headers);
   const text = await request.text();
   if (text.trim() === '')
     throw new RegistryError('validation', 'a JSON body is required', {
@@ -97,6 +102,7 @@ export function createApp(options: AppOptions): Hono {
     problemResponse(problemOf('not-found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`)),
   );
 
+  if (options.guard) app.use('*', options.guard);
   // Routes whose body is a file's bytes (a run artifact PUT) stream it: the JSON limit is not theirs.
   const rawBody = routes
     .filter((r) => r.rawBody)

@@ -11,6 +11,7 @@ const STATUS: Record<ErrorKind, number> = {
   conflict: 409,
   'precondition-failed': 412,
   'payload-too-large': 413,
+  'unsupported-media-type': 415,
   unavailable: 503,
 };
 
@@ -22,6 +23,7 @@ const TITLE: Record<ErrorKind, string> = {
   conflict: 'Conflict',
   'precondition-failed': 'Precondition failed',
   'payload-too-large': 'Payload too large',
+  'unsupported-media-type': 'Unsupported media type',
   unavailable: 'Temporarily unavailable',
 };
 

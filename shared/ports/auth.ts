@@ -10,28 +10,40 @@ export interface Principal {
 export type Authenticator = (request: Request) => Promise<Principal | undefined>;
 
 export const ALL_SCOPES: ReadonlySet<Scope> = new Set(['registry.read', 'registry.write', 'registry.admin']);
+export const WRITE_SCOPES: ReadonlySet<Scope> = new Set(['registry.read', 'registry.write']);
 
-const SCOPE_NAMES: Record<string, Scope> = {
-  'registry.read': 'registry.read',
-  'registry.write': 'registry.write',
-  'registry.admin': 'registry.admin',
-};
+const SCOPE_NAMES: ReadonlySet<string> = ALL_SCOPES;
 
-/**
- * Turns claim values (`scope` "a b", `scp`, `roles` arrays) into registry scopes.
- * Accepts both bare names and API-identifier prefixed ones (`api://mreg/registry.read`).
- * Higher scopes imply lower ones: admin implies write implies read.
- */
-export function scopesFromClaims(values: Iterable<string>): Set<Scope> {
+export interface ScopeClaimOptions {
+  /**
+   * How the identity provider writes the registry's scope names: exactly this prefix, then the
+   * name (a Cognito resource server `mreg/` gives `mreg/registry.read`). Default: bare names.
+   * Nothing else counts: `other-prefix/registry.admin` is not `registry.admin`.
+   */
+  prefix?: string;
+  /** The scopes these claims may grant (e.g. read and write from delegated scopes, admin elsewhere). */
+  grant?: ReadonlySet<Scope>;
+}
+
+/** Adds what a scope implies: admin implies write, write implies read. */
+export function withImplied(scopes: Set<Scope>): Set<Scope> {
+  if (scopes.has('registry.admin')) scopes.add('registry.write');
+  if (scopes.has('registry.write')) scopes.add('registry.read');
+  return scopes;
+}
+
+/** Turns claim values (`scope` "a b", `scp`, `roles` arrays) into registry scopes, with the ones they imply. */
+export function scopesFromClaims(values: Iterable<string>, options: ScopeClaimOptions = {}): Set<Scope> {
+  const prefix = options.prefix ?? '';
   const out = new Set<Scope>();
   for (const raw of values) {
     for (const token of raw.split(/[\s,]+/)) {
-      const name = token.slice(token.lastIndexOf('/') + 1);
-      const scope = SCOPE_NAMES[name];
-      if (scope) out.add(scope);
+      if (!token.startsWith(prefix)) continue;
+      const name = token.slice(prefix.length);
+      if (!SCOPE_NAMES.has(name)) continue;
+      const scope = name as Scope;
+      if (!options.grant || options.grant.has(scope)) out.add(scope);
     }
   }
-  if (out.has('registry.admin')) out.add('registry.write');
-  if (out.has('registry.write')) out.add('registry.read');
-  return out;
+  return withImplied(out);
 }

@@ -61,7 +61,16 @@ export interface ObjectStore {
 
   presignPut(key: string, options: PutUrlOptions): Promise<SignedRequest>;
   createMultipart(key: string, options: { contentType?: string }): Promise<{ uploadId: string }>;
-  presignPart(key: string, uploadId: string, partNumber: number, expiresInSeconds: number): Promise<SignedRequest>;
+  /**
+   * A signed URL for one part. `maxBytes` is the most this part of the plan may hold: a store
+   * that can bind the size into the URL does (the local server cuts a longer stream).
+   */
+  presignPart(
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    options: { expiresInSeconds: number; maxBytes: number },
+  ): Promise<SignedRequest>;
   listParts(key: string, uploadId: string): Promise<UploadedPart[]>;
   completeMultipart(key: string, uploadId: string, parts: UploadedPart[]): Promise<void>;
   abortMultipart(key: string, uploadId: string): Promise<void>;

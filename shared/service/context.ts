@@ -23,7 +23,11 @@ export interface RegistrySettings {
   pendingTimeoutSeconds: number;
   /** How long one asynchronous verification may hash before it saves its state and re-enqueues. */
   verificationSliceMs: number;
-  /** When set, only these principals' drop-ins under `incoming/` register. */
+  /**
+   * The deployment's allow-list: principals whose `incoming/` drop-ins may create a model (they
+   * own it then). Unset or empty: no drop-in creates a model. Versions of an existing model come
+   * only from its writers (see `isDropInWriter`).
+   */
   dropInPrincipals?: string[];
 }
 
@@ -57,7 +61,10 @@ export interface RegistryContext {
   newId(): string;
 }
 
-export type Actor = Principal;
+export interface Actor extends Principal {
+  /** Acting for the writer of an `incoming/` drop-in: model writes follow `isDropInWriter`. */
+  dropIn?: true;
+}
 
 /** The registry acting on its own (sweeper, verifier, drop-ins): every scope, recorded under `subject`. */
 export const systemActor = (subject = 'mreg:system'): Actor => ({

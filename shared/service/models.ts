@@ -59,6 +59,7 @@ export async function createModel(ctx: RegistryContext, actor: Actor, input: Cre
     description: input.description ?? '',
     owner: actor.subject,
     maintainers: input.maintainers ?? [],
+    dropInPrincipals: input.dropInPrincipals ?? [],
     tags: input.tags ?? {},
     properties: input.properties ?? {},
     state: 'LIVE',
@@ -228,6 +229,7 @@ export function updateModel(
     if (patch.tags !== undefined) next.tags = mergePatch(row.tags, patch.tags) as Record<string, string>;
     if (patch.properties !== undefined) next.properties = mergePatch(row.properties, patch.properties);
     if (patch.maintainers !== undefined) next.maintainers = patch.maintainers ?? [];
+    if (patch.dropInPrincipals !== undefined) next.dropInPrincipals = patch.dropInPrincipals ?? [];
     if (patch.protectedAliases !== undefined) {
       requireAdminFor(actor, 'changing protected aliases');
       next.protectedAliases = patch.protectedAliases ?? [];

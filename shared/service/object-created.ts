@@ -6,13 +6,16 @@
 import { createHash } from 'node:crypto';
 import { INCOMING_PREFIX, keys, objectKeys } from '../domain/keys.js';
 import { filePathProblem, labelProblem, modelNameProblem } from '../domain/names.js';
-import { ConditionFailedError, RegistryError, RetryableStoreError } from '../errors.js';
+import { RegistryError, RetryableStoreError } from '../errors.js';
+import type { Scope } from '../ports/auth.js';
 import { ObjectChangedError } from '../ports/object-store.js';
 import type { CreateVersionInput } from '../schemas.js';
+import { isDropInWriter } from './authorization.js';
 import { digestStream } from './blobs.js';
 import { type Actor, type RegistryContext, systemActor } from './context.js';
+import { readDropIn, recordDropIn, sequencerIsNewer } from './drop-in-log.js';
 import { createModel } from './models.js';
-import type { VersionRow } from './records.js';
+import type { ModelRow, VersionRow } from './records.js';
 import { createVersion } from './versions/create.js';
 import { verifyVersion } from './versions/verify.js';
 
@@ -39,23 +42,38 @@ export type DropInIntent = 'create_model' | 'create_version' | 'update_artifact'
 
 export const MANIFEST_NAME = 'mreg.json';
 
-interface DropInRow {
-  [key: string]: unknown;
-  etag: string;
-  sequencer?: string;
-  versionId?: string;
-  version?: number;
-  /** Why this write did not register. */
-  rejected?: string;
-}
-
 const SYSTEM = systemActor();
 
-/** Drop-ins write with the registry's authority (the allow-list is the gate) but are recorded as their creator. */
-const dropInActor = (creator: string | undefined): Actor => ({
-  subject: creator ?? 'mreg:drop-in',
-  scopes: SYSTEM.scopes,
-});
+const DROP_IN_SCOPES: ReadonlySet<Scope> = new Set(['registry.read', 'registry.write']);
+
+/** A drop-in acts as its writer, a writer and nothing more: never an admin (see `isDropInWriter`). */
+const dropInActor = (creator: string): Actor => ({ subject: creator, scopes: DROP_IN_SCOPES, dropIn: true });
+
+/**
+ * Whether this write may register, before any of its bytes are read: its writer must be known,
+ * and a writer of the model (its owner, a maintainer, one of its `dropInPrincipals`); a model
+ * that does not exist is created only for a writer on the deployment's allow-list.
+ * Returns why not, or the writer.
+ */
+async function authorizeDropIn(
+  ctx: RegistryContext,
+  model: string,
+  creator: string | undefined,
+): Promise<{ writer: string } | { refused: string }> {
+  if (creator === undefined || creator === '')
+    return {
+      refused:
+        'the writer of this object is unknown (no notification named them): write it again, or redeliver its notification',
+    };
+  const row = await ctx.metadata.get<ModelRow>(keys.model(model), keys.meta);
+  if (row)
+    return isDropInWriter(creator, row.data)
+      ? { writer: creator }
+      : { refused: `${creator} is not the owner, a maintainer, or one of the dropInPrincipals of model "${model}"` };
+  if (!(ctx.settings.dropInPrincipals ?? []).includes(creator))
+    return { refused: `${creator} may not create models by drop-in (not on the deployment's drop-in allow-list)` };
+  return { writer: creator };
+}
 
 export async function objectCreated(ctx: RegistryContext, event: ObjectCreatedEvent): Promise<ObjectCreatedOutcome> {
   const staging = objectKeys(ctx.settings.prefix).stagingPrefix;
@@ -85,13 +103,6 @@ async function stagedBytesArrived(ctx: RegistryContext, rest: string): Promise<O
   }
 }
 
-/** S3 sequencers are hex of varying length: compare them right-aligned. */
-export function sequencerIsNewer(candidate: string | undefined, current: string | undefined): boolean {
-  if (candidate === undefined || current === undefined) return true;
-  const width = Math.max(candidate.length, current.length);
-  return candidate.padStart(width, '0') > current.padStart(width, '0');
-}
-
 async function dropIn(ctx: RegistryContext, event: ObjectCreatedEvent): Promise<ObjectCreatedOutcome> {
   const relative = event.key.slice(INCOMING_PREFIX.length);
   const slash = relative.indexOf('/');
@@ -101,16 +112,19 @@ async function dropIn(ctx: RegistryContext, event: ObjectCreatedEvent): Promise<
   if (modelProblem) return { kind: 'rejected', reason: `model name ${modelProblem}` };
   const pathProblem = filePathProblem(path);
   if (pathProblem) return { kind: 'rejected', reason: `file path ${pathProblem}` };
-  const allowed = ctx.settings.dropInPrincipals;
-  if (allowed && !allowed.includes(event.creator ?? ''))
-    return { kind: 'rejected', reason: `principal ${event.creator ?? '(unknown)'} may not register drop-ins` };
 
   const head = await ctx.objects.head(event.key);
   if (!head) return { kind: 'ignored', reason: 'the object is gone' };
   if (head.etag !== event.etag) return { kind: 'ignored', reason: 'overwritten since: the newer write registers' };
-  const seen = await ctx.metadata.get<DropInRow>(keys.dropIns(model), keys.dropIn(path));
+  const seen = await readDropIn(ctx, model, path);
   if (seen && !sequencerIsNewer(event.sequencer, seen.data.sequencer) && seen.data.etag !== event.etag)
     return { kind: 'ignored', reason: 'an older write than one already registered' };
+  const authorized = await authorizeDropIn(ctx, model, event.creator);
+  if ('refused' in authorized) {
+    await recordDropIn(ctx, model, path, event, { rejected: authorized.refused });
+    return { kind: 'rejected', reason: authorized.refused };
+  }
+  const writer = authorized.writer;
 
   const isManifest = path === MANIFEST_NAME || path.endsWith(`/${MANIFEST_NAME}`);
   const intent = head.metadata.mreg_intent as DropInIntent | undefined;
@@ -120,11 +134,13 @@ async function dropIn(ctx: RegistryContext, event: ObjectCreatedEvent): Promise<
   if (intent !== undefined && !['create_model', 'create_version', 'update_artifact'].includes(intent))
     return { kind: 'rejected', reason: `unknown mreg_intent "${intent}"` };
 
+  // Remembered before the work: if every delivery of this event fails, the sweeper finishes it as this writer.
+  await recordDropIn(ctx, model, path, event, { pending: true });
   let outcome: ObjectCreatedOutcome;
   try {
     outcome = isManifest
-      ? await registerManifest(ctx, event, model, path)
-      : await registerFile(ctx, event, model, path, intent, head.metadata);
+      ? await registerManifest(ctx, event, writer, model, path)
+      : await registerFile(ctx, event, writer, model, path, intent, head.metadata);
   } catch (e) {
     if (e instanceof ObjectChangedError)
       return { kind: 'ignored', reason: 'overwritten while reading: the newer write registers' };
@@ -166,14 +182,16 @@ export async function reconcileIncoming(ctx: RegistryContext, options: { limit: 
       const model = relative.slice(0, slash);
       const path = relative.slice(slash + 1);
       if (modelNameProblem(model) || filePathProblem(path)) continue;
-      const [seen, head] = await Promise.all([
-        ctx.metadata.get<DropInRow>(keys.dropIns(model), keys.dropIn(path)),
-        ctx.objects.head(object.key),
-      ]);
-      if (!head || seen?.data.etag === head.etag) continue;
+      const [seen, head] = await Promise.all([readDropIn(ctx, model, path), ctx.objects.head(object.key)]);
+      if (!head) continue;
+      const known = seen?.data.etag === head.etag ? seen.data : undefined;
+      if (known && !known.pending) continue;
       try {
         const event: ObjectCreatedEvent = { key: object.key, size: head.size, etag: head.etag };
         if (head.versionId !== undefined) event.versionId = head.versionId;
+        // Only a write whose event came has a known writer; the others are refused, and remembered.
+        if (known?.creator !== undefined) event.creator = known.creator;
+        if (known?.sequencer !== undefined) event.sequencer = known.sequencer;
         const outcome = await dropIn(ctx, event);
         if (outcome.kind === 'registered') report.registered++;
       } catch (e) {
@@ -183,31 +201,6 @@ export async function reconcileIncoming(ctx: RegistryContext, options: { limit: 
     after = page.lastKey;
   } while (after !== undefined && report.examined < options.limit);
   return report;
-}
-
-async function recordDropIn(
-  ctx: RegistryContext,
-  model: string,
-  path: string,
-  event: ObjectCreatedEvent,
-  result: { version: number } | { rejected: string },
-) {
-  const pk = keys.dropIns(model);
-  const row: DropInRow = { etag: event.etag, ...result };
-  if (event.sequencer !== undefined) row.sequencer = event.sequencer;
-  if (event.versionId !== undefined) row.versionId = event.versionId;
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const current = await ctx.metadata.get<DropInRow>(pk, keys.dropIn(path));
-    if (current && !sequencerIsNewer(event.sequencer, current.data.sequencer)) return;
-    try {
-      await ctx.metadata.batch(pk, [
-        { op: 'put', sk: keys.dropIn(path), data: row, if: current ? { etag: current.etag } : { absent: true } },
-      ]);
-      return;
-    } catch (e) {
-      if (!(e instanceof ConditionFailedError)) throw e;
-    }
-  }
 }
 
 /** The SHA-256 of a whole object as it is at `etag`, refusing short reads (they would declare wrong bytes). */
@@ -239,14 +232,15 @@ async function ensureModel(ctx: RegistryContext, actor: Actor, model: string, cr
 async function registerFile(
   ctx: RegistryContext,
   event: ObjectCreatedEvent,
+  writer: string,
   model: string,
   path: string,
   intent: DropInIntent | undefined,
   metadata: Record<string, string>,
 ): Promise<ObjectCreatedOutcome> {
-  const actor = dropInActor(event.creator);
+  const actor = dropInActor(writer);
   const digest = await digestWhole(ctx, event.key, { size: event.size, etag: event.etag });
-  if (intent === 'update_artifact') return updateArtifact(ctx, event, model, path, metadata, digest);
+  if (intent === 'update_artifact') return updateArtifact(ctx, event, actor, model, path, metadata, digest);
   await ensureModel(ctx, actor, model, intent !== 'create_version');
   const input: CreateVersionInput = { files: [{ path, size: digest.size, sha256: digest.sha256 }] };
   const label = metadata.mreg_label;
@@ -282,6 +276,7 @@ async function createAndFill(
 async function updateArtifact(
   ctx: RegistryContext,
   event: ObjectCreatedEvent,
+  actor: Actor,
   model: string,
   path: string,
   metadata: Record<string, string>,
@@ -305,7 +300,7 @@ async function updateArtifact(
   if (upload && !(await ctx.objects.head(upload.stagingKey)))
     await ctx.objects.copy(event.key, upload.stagingKey, { ifMatch: event.etag });
   try {
-    const result = await verifyVersion(ctx, dropInActor(event.creator), model, item, 'inline');
+    const result = await verifyVersion(ctx, actor, model, item, 'inline');
     return { kind: 'registered', model, version, state: result.version.state };
   } catch (e) {
     if (e instanceof RegistryError && e.kind === 'conflict')
@@ -346,10 +341,11 @@ function parseManifest(text: string): Manifest | string {
 async function registerManifest(
   ctx: RegistryContext,
   event: ObjectCreatedEvent,
+  writer: string,
   model: string,
   manifestPath: string,
 ): Promise<ObjectCreatedOutcome> {
-  const actor = dropInActor(event.creator);
+  const actor = dropInActor(writer);
   const batchDir = manifestPath.slice(0, manifestPath.length - MANIFEST_NAME.length);
   const text = Buffer.from(
     await new Response(await ctx.objects.read(event.key, { ifMatch: event.etag })).arrayBuffer(),

@@ -18,6 +18,8 @@ export interface ModelRow {
   description: string;
   owner: string;
   maintainers: string[];
+  /** Absent on rows written before drop-ins were per model: nobody listed. */
+  dropInPrincipals?: string[];
   tags: Record<string, string>;
   properties: JsonObject;
   state: ModelState;
@@ -119,6 +121,7 @@ export function modelFromRows(row: ModelRow, latestVersion: number, aliases: Rec
     description: row.description,
     owner: row.owner,
     maintainers: row.maintainers,
+    dropInPrincipals: row.dropInPrincipals ?? [],
     tags: row.tags,
     properties: row.properties,
     state: row.state,

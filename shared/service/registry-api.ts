@@ -14,6 +14,7 @@ import * as artifactMultipart from './artifacts/multipart.js';
 import * as artifactReads from './artifacts/reads.js';
 import * as artifactUpload from './artifacts/upload.js';
 import { defaultSettings, type RegistryContext, type RegistrySettings, type VerificationQueue } from './context.js';
+import { listDropIns } from './drop-in-log.js';
 import { deleteModel } from './model-deletion.js';
 import * as models from './models.js';
 import { nativeSha256 } from './sha256-native.js';
@@ -78,6 +79,7 @@ export class RegistryApi {
       setState: bind(c, models.setModelState),
       delete: bind(c, deleteModel),
       history: bind(c, aliases.modelHistory),
+      dropIns: bind(c, listDropIns),
     };
   }
 

@@ -86,16 +86,39 @@ describe('principalFromAuthorizer', () => {
     expect([...(principal?.scopes ?? [])]).toEqual([]);
   });
 
-  it('reads scope strings, flattened scp arrays and identifier-prefixed names, with implied scopes', () => {
-    const scoped = principalFromAuthorizer({
-      jwt: { claims: { sub: 'alice', scope: 'openid api://mreg/registry.write' }, scopes: ['openid'] },
-    });
+  it('reads scope strings, flattened scp arrays and the authorizer list under the exact prefix, with implied scopes', () => {
+    const mapping = { scopePrefix: 'api://mreg/' };
+    const scoped = principalFromAuthorizer(
+      { jwt: { claims: { sub: 'alice', scope: 'openid api://mreg/registry.write' }, scopes: ['openid'] } },
+      mapping,
+    );
     expect([...(scoped?.scopes ?? [])].sort()).toEqual(['registry.read', 'registry.write']);
     const flattened = principalFromAuthorizer({
-      jwt: { claims: { sub: 'bob', scp: '[registry.admin email]' }, scopes: [] },
+      jwt: { claims: { sub: 'bob', scp: '[registry.write email]' }, scopes: [] },
     });
-    expect([...(flattened?.scopes ?? [])].sort()).toEqual(['registry.admin', 'registry.read', 'registry.write']);
+    expect([...(flattened?.scopes ?? [])].sort()).toEqual(['registry.read', 'registry.write']);
     const fromList = principalFromAuthorizer({ jwt: { claims: { sub: 'carol' }, scopes: ['registry.read'] } });
     expect([...(fromList?.scopes ?? [])]).toEqual(['registry.read']);
+    const foreign = principalFromAuthorizer(
+      { jwt: { claims: { sub: 'dave', scope: 'other/registry.write api://mreg/x/registry.read' }, scopes: [] } },
+      mapping,
+    );
+    expect([...(foreign?.scopes ?? [])]).toEqual([]);
+  });
+
+  it('takes admin from the configured claim only, never from a scope', () => {
+    const mapping = { scopePrefix: '', adminClaim: 'cognito:groups', adminValues: ['mreg-admins'] };
+    const scopeOnly = principalFromAuthorizer(
+      { jwt: { claims: { sub: 'e', scope: 'registry.admin' }, scopes: [] } },
+      mapping,
+    );
+    expect([...(scopeOnly?.scopes ?? [])]).toEqual([]);
+    const grouped = principalFromAuthorizer(
+      { jwt: { claims: { sub: 'f', 'cognito:groups': '[mreg-admins]' }, scopes: [] } },
+      mapping,
+    );
+    expect([...(grouped?.scopes ?? [])].sort()).toEqual(['registry.admin', 'registry.read', 'registry.write']);
+    const cognito = principalFromAuthorizer(cognitoEvent().requestContext.authorizer, mapping);
+    expect([...(cognito?.scopes ?? [])]).toEqual([]);
   });
 });

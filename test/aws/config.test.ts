@@ -1,6 +1,6 @@
 /** The functions' configuration from the environment the stack sets. */
 import { describe, expect, it } from 'vitest';
-import { ConfigError, configFromEnv, eventsConfigFromEnv } from '../../functions/aws/config.js';
+import { ConfigError, claimMappingFromEnv, configFromEnv, eventsConfigFromEnv } from '../../functions/aws/config.js';
 
 const BASE = { MREG_TABLE_NAME: 'mreg', MREG_BUCKET: 'models' };
 
@@ -34,6 +34,18 @@ describe('configFromEnv', () => {
     expect(() => configFromEnv({ ...BASE, MREG_PREFIX: 'mreg' })).toThrow(/end with/);
     expect(() => configFromEnv({ ...BASE, MREG_INLINE_HASH_MAX_BYTES: '1e3x' })).toThrow(/size/);
     expect(() => configFromEnv({ ...BASE, MREG_MULTIPART_THRESHOLD_BYTES: '-1' })).toThrow(/size/);
+  });
+
+  it('reads how the api maps claims: the scope prefix, and the admin claim only with its values', () => {
+    expect(claimMappingFromEnv({})).toEqual({ scopePrefix: '' });
+    expect(
+      claimMappingFromEnv({
+        MREG_SCOPE_PREFIX: 'mreg/',
+        MREG_ADMIN_CLAIM: 'cognito:groups',
+        MREG_ADMIN_VALUES: 'a, b,',
+      }),
+    ).toEqual({ scopePrefix: 'mreg/', adminClaim: 'cognito:groups', adminValues: ['a', 'b'] });
+    expect(() => claimMappingFromEnv({ MREG_ADMIN_CLAIM: 'roles' })).toThrow(/MREG_ADMIN_VALUES/);
   });
 
   it('gives the publisher only where events go', () => {

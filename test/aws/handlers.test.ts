@@ -20,6 +20,7 @@ import { RegistryService } from '../../shared/service/registry-service.js';
 import { type AwsTestBed, startAwsTestBed } from '../support/aws/aws-registry.js';
 import { type EventBridgeRecorder, startEventBridgeRecorder } from '../support/aws/eventbridge-recorder.js';
 import { apiEvent, fixture, lambdaContext, sqsEvent, streamEvent, streamRecord } from '../support/aws/events.js';
+import { S3RVER_PRINCIPAL } from '../support/aws/servers.js';
 
 let bed: AwsTestBed;
 let events: EventBridgeRecorder;
@@ -111,10 +112,13 @@ describe('api handler', () => {
     expect(read.headers?.etag).toBeTruthy();
   });
 
-  it('takes a base64-encoded body, and answers 400 for a body the schema refuses', async () => {
+  it('takes a base64-encoded body, and answers 400 for a body the schema refuses, 415 for one not sent as JSON', async () => {
     const event = apiEvent({ method: 'POST', path: '/v1/models', claims: WRITER });
     event.body = Buffer.from(JSON.stringify({ name: 'b64-model' })).toString('base64');
     event.isBase64Encoded = true;
+    expect((await api()(event)).statusCode).toBe(415);
+    expect((await api()(event)).headers?.['content-type']).toBe('application/problem+json');
+    event.headers = { ...event.headers, 'content-type': 'application/json' };
     expect((await api()(event)).statusCode).toBe(201);
     const bad = await api()(
       apiEvent({ method: 'POST', path: '/v1/models', body: { name: 'x', nope: 1 }, claims: WRITER }),
@@ -185,6 +189,54 @@ describe('object-created handler', () => {
     expect((await handler(sqsEvent([JSON.stringify(received[0])])))?.batchItemFailures).toEqual([]);
     const list = await api()(apiEvent({ method: 'GET', path: '/v1/models/dropped/versions', claims: READER }));
     expect((JSON.parse(list.body ?? '') as { items: unknown[] }).items).toHaveLength(1);
+  });
+
+  it('refuses drop-ins by principals that do not write the model, even one allowed to create models, and lists them', async () => {
+    await api()(
+      apiEvent({
+        method: 'POST',
+        path: '/v1/models',
+        body: { name: 'alices', maintainers: ['alice'] },
+        claims: WRITER,
+      }),
+    );
+    const handler = createObjectCreatedHandler({ registry: bed.aws.registry, bucket: bed.s3.bucket, logger });
+    // 1. The S3 documentation's event (written by AIDAJDPLRKLG7UEXAMPLE), pointed at a real object.
+    const bytes = randomBytes(300);
+    const put = await bed.s3.client.send(
+      new PutObjectCommand({ Bucket: bed.s3.bucket, Key: 'incoming/alices/model.onnx', Body: bytes }),
+    );
+    const published = fixture<S3Event>('s3-object-created-put.json');
+    const [record] = published.Records;
+    if (!record) throw new Error('fixture is empty');
+    record.s3.bucket.name = bed.s3.bucket;
+    record.s3.object = {
+      ...record.s3.object,
+      key: 'incoming/alices/model.onnx',
+      size: bytes.length,
+      eTag: (put.ETag ?? '').replace(/"/g, ''),
+    };
+    expect((await handler(sqsEvent([JSON.stringify(published)])))?.batchItemFailures).toEqual([]);
+    // 2. s3rver's own notification of a write with the test credentials, whose principal may
+    //    create models by drop-in: that does not make it a writer of alice's model.
+    const received: S3Event[] = [];
+    const stop = bed.s3.onEvent((e) => received.push(e));
+    await bed.s3.client.send(
+      new PutObjectCommand({ Bucket: bed.s3.bucket, Key: 'incoming/alices/other.onnx', Body: randomBytes(200) }),
+    );
+    await vi.waitFor(() => expect(received).toHaveLength(1));
+    stop();
+    expect((await handler(sqsEvent([JSON.stringify(received[0])])))?.batchItemFailures).toEqual([]);
+
+    const latest = await api()(apiEvent({ method: 'GET', path: '/v1/models/alices/versions/latest', claims: READER }));
+    expect(latest.statusCode).toBe(404);
+    const listed = await api()(apiEvent({ method: 'GET', path: '/v1/models/alices/drop-ins', claims: READER }));
+    expect(JSON.parse(listed.body ?? '')).toMatchObject({
+      items: [
+        { path: 'model.onnx', state: 'REJECTED', creator: 'AIDAJDPLRKLG7UEXAMPLE' },
+        { path: 'other.onnx', state: 'REJECTED', creator: S3RVER_PRINCIPAL },
+      ],
+    });
   });
 
   it('ignores objects of another bucket and S3 test events', async () => {

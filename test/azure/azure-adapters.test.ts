@@ -128,7 +128,10 @@ describe('BlobObjectStore on Azurite', () => {
       [a.uploadId, 12],
       [b.uploadId, 3],
     ] as const) {
-      const signed = await objects.presignPart(key, uploadId, part, 60);
+      const signed = await objects.presignPart(key, uploadId, part, {
+        expiresInSeconds: 60,
+        maxBytes: 8 * 1024 * 1024,
+      });
       expect(new URL(signed.url).searchParams.get('blockid')).toHaveLength(32);
       const res = await fetch(signed.url, { method: 'PUT', body: randomBytes(10) });
       expect(res.status).toBe(201);
@@ -140,7 +143,10 @@ describe('BlobObjectStore on Azurite', () => {
   it('abort discards the uncommitted blocks but never a committed blob', async () => {
     const key = 'mreg/uploads/u2/0';
     const { uploadId } = await objects.createMultipart(key, {});
-    await fetch((await objects.presignPart(key, uploadId, 1, 60)).url, { method: 'PUT', body: randomBytes(10) });
+    await fetch((await objects.presignPart(key, uploadId, 1, { expiresInSeconds: 60, maxBytes: 10 })).url, {
+      method: 'PUT',
+      body: randomBytes(10),
+    });
     await objects.abortMultipart(key, uploadId);
     expect(await objects.listParts(key, uploadId)).toEqual([]);
     expect(await objects.head(key)).toBeUndefined();

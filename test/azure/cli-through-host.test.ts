@@ -12,27 +12,29 @@ import { pull } from '../../cli/pull.js';
 import { push, sha256OfFile } from '../../cli/push.js';
 import { RegistryClient } from '../../cli/registry-client.js';
 import { type Azurite, startAzurite } from '../support/azure/azurite.js';
-import { ADMIN_ROLES, clientPrincipalHeader, functionsApp } from '../support/azure/functions-app.js';
+import { type FunctionsApp, functionsApp } from '../support/azure/functions-app.js';
 import { type FunctionsHost, startFunctionsHost } from '../support/azure/functions-host.js';
 
 let azurite: Azurite;
+let fx: FunctionsApp;
 let host: FunctionsHost;
 let dir: string;
 
 beforeAll(async () => {
   azurite = await startAzurite();
-  const fx = await functionsApp(azurite, {
+  fx = await functionsApp(azurite, {
     container: 'cli',
     table: 'cli',
     inlineHashMaxBytes: 512 * 1024,
     multipartThresholdBytes: 1024 * 1024,
   });
-  host = await startFunctionsHost(fx.handlers, clientPrincipalHeader('cli-user', ADMIN_ROLES));
+  host = await startFunctionsHost(fx.handlers);
   dir = await mkdtemp(join(tmpdir(), 'mreg-azure-cli-'));
 });
 
 afterAll(async () => {
   await host?.close();
+  await fx?.close();
   await azurite?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
@@ -41,7 +43,10 @@ describe('CLI through the Azure Functions handlers', () => {
   it('pushes a block upload, pulls it back verified, and pushes identical bytes without uploading', async () => {
     const file = join(dir, 'model.bin');
     await writeFile(file, randomBytes(2 * 1024 * 1024 + 7));
-    const client = new RegistryClient({ baseUrl: host.url, token: 'checked-by-easy-auth' });
+    const client = new RegistryClient({ baseUrl: host.url, token: await fx.token() });
+    await expect(
+      new RegistryClient({ baseUrl: host.url, token: 'not-a-token-of-the-tenant' }).call('GET', '/v1/models'),
+    ).rejects.toMatchObject({ status: 401 });
     await expect(new RegistryClient({ baseUrl: host.url }).call('GET', '/v1/models')).rejects.toMatchObject({
       status: 401,
     });

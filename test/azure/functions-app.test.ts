@@ -10,12 +10,15 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyQueueOutput } from '../../functions/azure/verification-outbox.js';
 import { type Azurite, startAzurite } from '../support/azure/azurite.js';
-import { clientPrincipalHeader, type FunctionsApp, fixture, functionsApp } from '../support/azure/functions-app.js';
+import { clientPrincipalHeader } from '../support/azure/entra-issuer.js';
+import { type FunctionsApp, fixture, functionsApp } from '../support/azure/functions-app.js';
 
 const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 const INLINE_LIMIT = 64 * 1024;
 const MULTIPART_THRESHOLD = 1024 * 1024;
 const CONTAINER = 'artifacts';
+/** The Event Grid identity of the drop-ins' writer: allowed to create models by drop-in. */
+const DROP_IN_WRITER = '00000000-0000-0000-0000-00000000d209';
 
 interface Upload {
   path: string;
@@ -38,10 +41,12 @@ beforeAll(async () => {
     table: 'e2e',
     inlineHashMaxBytes: INLINE_LIMIT,
     multipartThresholdBytes: MULTIPART_THRESHOLD,
+    dropInPrincipals: [DROP_IN_WRITER],
   });
 });
 
 afterAll(async () => {
+  await fx?.close();
   await azurite?.stop();
 });
 
@@ -60,14 +65,22 @@ async function pushVersion(model: string, bytes: Uint8Array, path = 'model.onnx'
 }
 
 describe('Azure Functions HTTP handler', () => {
-  it('answers 401 without a principal and 403 for a principal without registry roles', async () => {
-    expect((await fx.call('POST', '/v1/models', { body: { name: 'nobody' }, principal: null })).status).toBe(401);
+  it('answers 401 without a token (whatever X-MS-CLIENT-PRINCIPAL says), 403 without registry roles', async () => {
+    expect((await fx.call('POST', '/v1/models', { body: { name: 'nobody' }, as: null })).status).toBe(401);
     const headers = fixture<Record<string, string>>('x-ms-client-principal-headers.json');
-    const fromDocs = headers['x-ms-client-principal'] ?? '';
-    expect((await fx.call('POST', '/v1/models', { body: { name: 'nobody' }, principal: fromDocs })).status).toBe(403);
-    const reader = clientPrincipalHeader('reader-oid', ['registry.read']);
-    expect((await fx.call('GET', '/v1/models', { principal: reader })).status).toBe(200);
-    expect((await fx.call('POST', '/v1/models', { body: { name: 'nobody' }, principal: reader })).status).toBe(403);
+    expect((await fx.call('POST', '/v1/models', { body: { name: 'nobody' }, as: null, headers })).status).toBe(401);
+    const forged = { 'x-ms-client-principal': clientPrincipalHeader({ oid: 'x', roles: ['registry.admin'] }) };
+    expect((await fx.call('POST', '/v1/models', { body: { name: 'nobody' }, as: null, headers: forged })).status).toBe(
+      401,
+    );
+    expect((await fx.call('POST', '/v1/models', { body: { name: 'nobody' }, as: { oid: 'no-roles' } })).status).toBe(
+      403,
+    );
+    const reader = { oid: 'reader-oid', roles: ['registry.read'] };
+    expect((await fx.call('GET', '/v1/models', { as: reader })).status).toBe(200);
+    expect((await fx.call('POST', '/v1/models', { body: { name: 'nobody' }, as: reader })).status).toBe(403);
+    const plain = await fx.call('POST', '/v1/models', { headers: { 'content-type': 'text/plain' }, as: undefined });
+    expect(plain.status).toBe(415);
   });
 
   it('creates a model and a version, takes bytes through the SAS URL, commits, resolves -1 and downloads', async () => {
@@ -177,7 +190,7 @@ describe('a JSON body over 1 MiB through the Azure Functions handler', () => {
 });
 
 describe('Azure Functions Event Grid handler (BlobCreated)', () => {
-  async function dropIn(path: string, bytes: Uint8Array, metadata: Record<string, string>) {
+  async function dropIn(path: string, bytes: Uint8Array, metadata: Record<string, string>, identity = DROP_IN_WRITER) {
     const service = BlobServiceClient.fromConnectionString(azurite.connectionString);
     const blob = service.getContainerClient(CONTAINER).getBlockBlobClient(path);
     const uploaded = await blob.uploadData(bytes, { metadata });
@@ -187,7 +200,7 @@ describe('Azure Functions Event Grid handler (BlobCreated)', () => {
     return {
       ...event,
       subject: `/blobServices/default/containers/${CONTAINER}/blobs/${path}`,
-      data: { ...data, url: blob.url, eTag: uploaded.etag, contentLength: bytes.length, api: 'PutBlob' },
+      data: { ...data, url: blob.url, eTag: uploaded.etag, contentLength: bytes.length, api: 'PutBlob', identity },
     };
   }
 
@@ -214,6 +227,23 @@ describe('Azure Functions Event Grid handler (BlobCreated)', () => {
     expect((list.json() as { items: unknown[] }).items).toHaveLength(1);
     expect(await fx.call('GET', '/v1/models/dropped')).toMatchObject({ status: 200 });
     expect((await fx.call('GET', '/v1/models/dropped')).json()).toMatchObject({ latestVersion: 1 });
+  });
+
+  it('refuses a drop-in whose writer does not write the model, even one allowed to create models', async () => {
+    expect((await fx.call('POST', '/v1/models', { body: { name: 'kept', maintainers: ['someone'] } })).status).toBe(
+      201,
+    );
+    for (const [i, identity] of [DROP_IN_WRITER, '00000000-0000-0000-0000-0000000000ff'].entries()) {
+      const event = await dropIn(`incoming/kept/m${i}.bin`, randomBytes(100), {}, identity);
+      expect(await fx.handlers.blobCreated(event, fx.context('blobCreated'))).toMatchObject({ kind: 'rejected' });
+    }
+    expect((await fx.call('GET', '/v1/models/kept/versions/latest')).status).toBe(404);
+    expect((await fx.call('GET', '/v1/models/kept/drop-ins')).json()).toMatchObject({
+      items: [
+        { path: 'm0.bin', state: 'REJECTED', creator: DROP_IN_WRITER },
+        { path: 'm1.bin', state: 'REJECTED' },
+      ],
+    });
   });
 
   it('finishes a PENDING version when BlobCreated reports its staged bytes, without a commit call', async () => {

@@ -14,8 +14,14 @@ describe('configFromEnv', () => {
     MREG_TABLE_ENDPOINT: 'https://app.table.core.windows.net/',
   };
 
-  it('reads endpoints for the managed identity, defaults and the App Service auth switch', () => {
-    const config = configFromEnv({ ...cloud, WEBSITE_AUTH_ENABLED: 'True', MREG_DROP_IN_PRINCIPALS: 'a, b,' });
+  const tenant = {
+    MREG_JWT_ISSUER: 'https://login.microsoftonline.com/t/v2.0, https://sts.windows.net/t/',
+    MREG_JWT_AUDIENCE: 'client-id,api://mreg',
+    MREG_JWT_JWKS_URL: 'https://login.microsoftonline.com/t/discovery/v2.0/keys',
+  };
+
+  it('reads endpoints for the managed identity, the tenant the tokens come from, and defaults', () => {
+    const config = configFromEnv({ ...cloud, ...tenant, MREG_DROP_IN_PRINCIPALS: 'a, b,' });
     expect(config).toEqual({
       storage: {
         blobEndpoint: cloud.MREG_BLOB_ENDPOINT,
@@ -24,24 +30,38 @@ describe('configFromEnv', () => {
         table: 'mregmetadata',
       },
       prefix: 'mreg/',
-      trustClientPrincipal: true,
+      jwt: {
+        issuer: ['https://login.microsoftonline.com/t/v2.0', 'https://sts.windows.net/t/'],
+        audience: ['client-id', 'api://mreg'],
+        jwksUrl: tenant.MREG_JWT_JWKS_URL,
+      },
       dropInPrincipals: ['a', 'b'],
     });
-    expect(configFromEnv(cloud).trustClientPrincipal).toBe(false);
+  });
+
+  it('refuses to start without the tenant settings: no header is taken on its word instead', () => {
+    for (const missing of ['MREG_JWT_ISSUER', 'MREG_JWT_AUDIENCE', 'MREG_JWT_JWKS_URL'])
+      expect(() => configFromEnv({ ...cloud, ...tenant, [missing]: '' }), missing).toThrow(missing);
+    expect(() =>
+      configFromEnv({ ...cloud, WEBSITE_AUTH_ENABLED: 'True', MREG_TRUST_CLIENT_PRINCIPAL: 'true' }),
+    ).toThrow(/MREG_JWT_ISSUER/);
   });
 
   it('prefers a connection string (the emulator) and checks the other settings', () => {
-    const config = configFromEnv({ MREG_CONTAINER: 'c', MREG_STORAGE_CONNECTION_STRING: 'UseDevelopmentStorage=true' });
+    const config = configFromEnv({
+      ...tenant,
+      MREG_CONTAINER: 'c',
+      MREG_STORAGE_CONNECTION_STRING: 'UseDevelopmentStorage=true',
+    });
     expect(config.storage).toEqual({
       connectionString: 'UseDevelopmentStorage=true',
       container: 'c',
       table: 'mregmetadata',
     });
     expect(() => configFromEnv({})).toThrow(ConfigError);
-    expect(() => configFromEnv({ MREG_CONTAINER: 'c' })).toThrow(/MREG_BLOB_ENDPOINT/);
-    expect(() => configFromEnv({ ...cloud, MREG_PREFIX: 'no-slash' })).toThrow(/end with/);
-    expect(() => configFromEnv({ ...cloud, MREG_INLINE_HASH_MAX_BYTES: '-1' })).toThrow(/whole number/);
-    expect(() => configFromEnv({ ...cloud, MREG_JWT_ISSUER: 'https://issuer' })).toThrow(/MREG_JWT_AUDIENCE/);
+    expect(() => configFromEnv({ ...tenant, MREG_CONTAINER: 'c' })).toThrow(/MREG_BLOB_ENDPOINT/);
+    expect(() => configFromEnv({ ...cloud, ...tenant, MREG_PREFIX: 'no-slash' })).toThrow(/end with/);
+    expect(() => configFromEnv({ ...cloud, ...tenant, MREG_INLINE_HASH_MAX_BYTES: '-1' })).toThrow(/whole number/);
   });
 });
 

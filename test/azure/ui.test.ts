@@ -32,7 +32,12 @@ beforeAll(async () => {
       table: 'ui',
     },
     prefix: 'mreg/',
-    trustClientPrincipal: true,
+    // A tenant whose keys are never fetched: the API's 401 comes before any verification.
+    jwt: {
+      issuer: ['https://login.microsoftonline.com/t/v2.0'],
+      audience: ['client-id'],
+      jwksUrl: 'http://127.0.0.1:9/t/discovery/v2.0/keys',
+    },
   });
   handlers = createHandlers(runtime, { ui: directoryUiAssets(join(dir, UI_DIRECTORY)) });
 }, 120_000);

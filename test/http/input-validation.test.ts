@@ -1,5 +1,6 @@
 /** Bad input gets a 4xx problem+json naming the field, and writes nothing. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registryRoutes } from '../../shared/http/routes.js';
 import { type AppHarness, createAppHarness } from '../support/app-harness.js';
 
 let h: AppHarness;
@@ -63,6 +64,31 @@ describe('model names', () => {
 });
 
 describe('request bodies', () => {
+  it('refuses JSON nested deeper than the limit (200,000 levels gave a 500) with 400 naming the field', async () => {
+    const deep = (levels: number) => `${'['.repeat(levels)}${']'.repeat(levels)}`;
+    const cases: Array<[string, string, string, string]> = [
+      ['POST', '/v1/models', `{"name":"deep","properties":{"k":${deep(200_000)}}}`, 'properties.k'],
+      ['PATCH', '/v1/models/fraud', `{"properties":{"k":${deep(200_000)}}}`, 'properties.k'],
+      [
+        'POST',
+        '/v1/models/fraud/versions',
+        `{"files":[{"path":"a","size":1,"sha256":"${SHA}"}],"properties":{"k":${deep(200_000)}}}`,
+        'properties.k',
+      ],
+      [
+        'POST',
+        '/v1/models/fraud/versions',
+        `{"files":[{"path":"a","size":1,"sha256":"${SHA}"}],"signature":{"inputs":${deep(200_000)}}}`,
+        'signature.inputs',
+      ],
+      ['POST', '/v1/models', `{"name":"deep2","properties":{"k":${deep(65)}}}`, 'properties.k'],
+    ];
+    for (const [method, path, body, field] of cases)
+      await expectProblem(await h.request(method, path, { body }), 400, field);
+    expect((await h.request('GET', '/v1/models/deep')).status).toBe(404);
+    const shallow = await h.request('POST', '/v1/models', { body: `{"name":"deep3","properties":{"k":${deep(30)}}}` });
+    expect(shallow.status).toBe(201);
+  });
   it('names an unknown field', async () => {
     await expectProblem(await h.request('POST', '/v1/models', { body: { name: 'x1', colour: 'red' } }), 400, 'colour');
   });
@@ -73,6 +99,33 @@ describe('request bodies', () => {
     await expectProblem(await h.request('POST', '/v1/models', { body: '{"name":' }), 400, 'body');
     await expectProblem(await h.request('POST', '/v1/models', { body: '' }), 400, 'body');
     await expectProblem(await h.request('POST', '/v1/models', { body: '[1,2]' }), 400);
+  });
+  it('answers 415 naming the header on every route that takes JSON, when the body is not declared JSON', async () => {
+    const withBody = registryRoutes(h.registry).filter((r) => r.body !== undefined);
+    expect(withBody.length).toBeGreaterThan(5);
+    for (const route of withBody) {
+      const path = route.path.replace(/\{[A-Za-z]+\+?\}/g, 'x');
+      for (const contentType of [
+        'text/plain',
+        'application/x-www-form-urlencoded',
+        'multipart/form-data; boundary=b',
+      ]) {
+        const res = await h.request(route.method, path, { body: '{}', headers: { 'content-type': contentType } });
+        if (route.tag !== 'mlflow') {
+          await expectProblem(res, 415, 'header.content-type');
+          continue;
+        }
+        // MLflow's routes answer in MLflow's error format, which has no 415 code.
+        expect(res.status, `${route.method} ${path} as ${contentType}`).toBe(400);
+        expect(await res.json()).toMatchObject({ error_code: 'INVALID_PARAMETER_VALUE' });
+      }
+    }
+    // Parameters and the structured +json suffix are fine.
+    const ok = await h.request('POST', '/v1/models', {
+      body: { name: 'typed' },
+      headers: { 'content-type': 'Application/JSON; charset=utf-8' },
+    });
+    expect(ok.status).toBe(201);
   });
   it('answers 413 for a body over 1 MiB', async () => {
     const big = JSON.stringify({ name: 'big', description: 'x'.repeat(1024 * 1024) });

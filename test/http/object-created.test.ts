@@ -11,8 +11,11 @@ import { overriding } from '../support/object-store-overrides.js';
 let h: AppHarness;
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
+const WRITER = 'AWS:AIDAEXAMPLE';
+
 beforeAll(async () => {
-  h = await createAppHarness();
+  // The writer of these drop-ins may create models by drop-in (and then owns them).
+  h = await createAppHarness({ dropInPrincipals: [WRITER] });
 });
 afterAll(async () => h.close());
 
@@ -30,7 +33,7 @@ async function deliver(event: ObjectCreatedEvent) {
 
 async function drop(key: string, bytes: Uint8Array, metadata: Record<string, string> = {}, sequencer?: string) {
   const etag = await h.objects.put(key, bytes, metadata);
-  const event: ObjectCreatedEvent = { key, size: bytes.length, etag, creator: 'AWS:AIDAEXAMPLE' };
+  const event: ObjectCreatedEvent = { key, size: bytes.length, etag, creator: WRITER };
   if (sequencer !== undefined) event.sequencer = sequencer;
   return event;
 }
@@ -229,7 +232,7 @@ describe('drop-ins', () => {
   });
 
   it('update_artifact supplies the bytes of a PENDING version', async () => {
-    await h.json('POST', '/v1/models', { body: { name: 'late' } });
+    await h.json('POST', '/v1/models', { body: { name: 'late', dropInPrincipals: [WRITER] } });
     const bytes = randomBytes(77);
     await h.json('POST', '/v1/models/late/versions', {
       body: { files: [{ path: 'x.bin', size: 77, sha256: sha(bytes) }] },
@@ -264,14 +267,15 @@ describe('drop-ins', () => {
 });
 
 describe('lost notifications', () => {
-  it('the sweeper registers drop-ins whose event never came, once, and does not redo rejected ones', async () => {
+  it('the sweeper refuses drop-ins no event announced (their writer is unknown), remembers them, and a late event still registers one', async () => {
     // Its own registry: the sweep looks at every drop-in under incoming/, and counts must not depend on other tests.
-    const own = await createAppHarness();
+    const own = await createAppHarness({ dropInPrincipals: [WRITER] });
     try {
       const put = async (key: string, bytes: Uint8Array, metadata: Record<string, string> = {}) => ({
         key,
         size: bytes.length,
         etag: await own.objects.put(key, bytes, metadata),
+        creator: WRITER,
       });
       // An announced drop-in, then an overwrite of it that no event announced.
       const announced = await put('incoming/dropped/model.onnx', randomBytes(40), { mreg_intent: 'create_model' });
@@ -279,20 +283,28 @@ describe('lost notifications', () => {
       await put('incoming/dropped/model.onnx', randomBytes(10));
       // A new drop-in whose event never came, and one whose event was refused.
       const bytes = randomBytes(300);
-      await put('incoming/unnotified/model.bin', bytes, { mreg_intent: 'create_model' });
+      const unannounced = await put('incoming/unnotified/model.bin', bytes, { mreg_intent: 'create_model' });
       const refused = await put('incoming/nomodel/model.bin', randomBytes(5), { mreg_intent: 'create_version' });
       expect(await own.registry.objectCreated(refused)).toMatchObject({ kind: 'rejected' });
       const first = await own.registry.sweep();
-      expect(first.incoming.registered).toBe(2);
-      expect((await own.json('GET', '/v1/models/dropped/versions/latest')).body.version).toBe(2);
+      expect(first.incoming.registered).toBe(0);
+      expect((await own.json('GET', '/v1/models/dropped/versions/latest')).body.version).toBe(1);
+      expect((await own.request('GET', '/v1/models/unnotified')).status).toBe(404);
+      for (const model of ['dropped', 'unnotified']) {
+        const listed = await own.json<{ items: Array<{ state: string; reason?: string }> }>(
+          'GET',
+          `/v1/models/${model}/drop-ins`,
+        );
+        expect(listed.body.items, model).toEqual([
+          expect.objectContaining({ state: 'REJECTED', reason: expect.stringMatching(/writer/) }),
+        ]);
+      }
+      expect((await own.registry.sweep()).incoming.registered).toBe(0);
+      expect((await own.request('GET', '/v1/models/nomodel')).status).toBe(404);
+      // The notification, redelivered (a dead-letter queue redriven), names the writer: it registers.
+      expect(await own.registry.objectCreated(unannounced)).toMatchObject({ kind: 'registered', state: 'READY' });
       const version = await own.json('GET', '/v1/models/unnotified/versions/latest');
       expect(version.body).toMatchObject({ state: 'READY', files: [{ path: 'model.bin', sha256: sha(bytes) }] });
-      const second = await own.registry.sweep();
-      expect(second.incoming.registered).toBe(0);
-      expect((await own.json<{ items: unknown[] }>('GET', '/v1/models/unnotified/versions')).body.items).toHaveLength(
-        1,
-      );
-      expect((await own.request('GET', '/v1/models/nomodel')).status).toBe(404);
     } finally {
       await own.close();
     }

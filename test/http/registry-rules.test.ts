@@ -15,7 +15,7 @@ interface Upload {
   multipart?: { uploadId: string; partSize: number; partCount: number };
 }
 interface Created {
-  version: { version: number; state: string; etag: string };
+  version: { version: number; state: string; etag: string; createdBy: string };
   uploads: Upload[];
 }
 
@@ -183,6 +183,43 @@ describe('idempotency', () => {
     });
     expect(other.status).toBe(409);
     expect((await h.json<{ items: unknown[] }>('GET', '/v1/models/idem/versions')).body.items).toHaveLength(1);
+  });
+});
+
+describe('idempotency keys belong to their caller', () => {
+  it('the same key from another caller makes that caller its own version, never a replay of someone else', async () => {
+    await h.json('POST', '/v1/models', { body: { name: 'idem-callers' } });
+    const body = { files: [{ path: 'a.bin', size: 5, sha256: sha(Buffer.from('hello')) }] };
+    const headers = { 'idempotency-key': 'nightly-build' };
+    const alice = await h.json<Created>('POST', '/v1/models/idem-callers/versions', {
+      body,
+      headers,
+      as: principal('alice', 'write'),
+    });
+    const bob = await h.json<Created>('POST', '/v1/models/idem-callers/versions', {
+      body,
+      headers,
+      as: principal('bob', 'write'),
+    });
+    expect(alice.status).toBe(201);
+    expect(bob.status).toBe(201);
+    expect(bob.body.version.version).not.toBe(alice.body.version.version);
+    expect(bob.body.version.createdBy).toBe('bob');
+    // Another body under the same key: bob's own key, not a conflict with alice's request.
+    const carol = await h.request('POST', '/v1/models/idem-callers/versions', {
+      body: { files: [{ path: 'c.bin', size: 5, sha256: sha(Buffer.from('hello')) }] },
+      headers,
+      as: principal('carol', 'write'),
+    });
+    expect(carol.status).toBe(201);
+    // Each caller's own retry still replays their own version.
+    const bobAgain = await h.json<Created>('POST', '/v1/models/idem-callers/versions', {
+      body,
+      headers,
+      as: principal('bob', 'write'),
+    });
+    expect(bobAgain.status).toBe(200);
+    expect(bobAgain.body.version.version).toBe(bob.body.version.version);
   });
 });
 

@@ -20,6 +20,33 @@ describe('registryStackProps', () => {
     });
   });
 
+  it('reads the scope prefix and the admin claim with its values', () => {
+    const props = registryStackProps(
+      nodeWith({
+        bucketName: 'b',
+        jwtIssuer: 'https://i/',
+        jwtAudience: 'a',
+        scopePrefix: 'mreg/',
+        adminClaim: 'cognito:groups',
+        adminValues: 'mreg-admins, ops',
+      }),
+      {},
+    );
+    expect(props).toMatchObject({
+      scopePrefix: 'mreg/',
+      adminClaim: 'cognito:groups',
+      adminValues: ['mreg-admins', 'ops'],
+    });
+    const fromEnv = registryStackProps(nodeWith({}), {
+      MREG_BUCKET: 'b',
+      MREG_JWT_ISSUER: 'https://i/',
+      MREG_JWT_AUDIENCE: 'a',
+      MREG_ADMIN_CLAIM: 'roles',
+      MREG_ADMIN_VALUES: 'Registry.Admin',
+    });
+    expect(fromEnv).toMatchObject({ adminClaim: 'roles', adminValues: ['Registry.Admin'] });
+  });
+
   it('falls back to the environment, and refuses to synthesize without a bucket or JWT settings', () => {
     const env = { MREG_BUCKET: 'b', MREG_JWT_ISSUER: 'https://i/', MREG_JWT_AUDIENCE: 'aud' };
     expect(registryStackProps(nodeWith({}), env).bucketName).toBe('b');

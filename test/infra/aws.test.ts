@@ -170,6 +170,34 @@ describe('AWS stack', () => {
     });
   });
 
+  it('gives the api function the scope prefix the routes use and the admin claim, exactly as configured', () => {
+    const { template: t } = synth(
+      { scopePrefix: 'mreg/', adminClaim: 'cognito:groups', adminValues: ['mreg-admins', 'ops'] },
+      false,
+    );
+    const routes = Object.values(t.findResources('AWS::ApiGatewayV2::Route')) as Array<{
+      Properties: { RouteKey: string; AuthorizationScopes?: string[] };
+    }>;
+    const create = routes.find((r) => r.Properties.RouteKey === 'POST /v1/models');
+    expect(create?.Properties.AuthorizationScopes).toEqual(['mreg/registry.write', 'mreg/registry.admin']);
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Description: 'mreg HTTP API',
+      Environment: {
+        Variables: Match.objectLike({
+          MREG_SCOPE_PREFIX: 'mreg/',
+          MREG_ADMIN_CLAIM: 'cognito:groups',
+          MREG_ADMIN_VALUES: 'mreg-admins,ops',
+        }),
+      },
+    });
+    // Without an admin claim nobody is an admin through the API; the prefix is still passed on.
+    template().hasResourceProperties('AWS::Lambda::Function', {
+      Description: 'mreg HTTP API',
+      Environment: { Variables: Match.objectLike({ MREG_SCOPE_PREFIX: '', MREG_ADMIN_CLAIM: Match.absent() }) },
+    });
+    expect(() => synth({ adminClaim: 'cognito:groups' }, false)).toThrow(/adminValues/);
+  });
+
   it('serves the OpenAPI document and the web UI from the docs function and every other route from the API function', () => {
     const integrations = template().findResources('AWS::ApiGatewayV2::Integration') as Record<
       string,
@@ -188,6 +216,30 @@ describe('AWS stack', () => {
       if (['GET /v1/openapi.json', ...UI_ROUTES].includes(route.RouteKey))
         expect(fn, route.RouteKey).toContain('DocsFunction');
       else expect(fn, route.RouteKey).toContain('ApiFunction');
+    }
+  });
+
+  it('outputs the bucket-policy statement that keeps everyone but the registry out of its blob area', () => {
+    const outputs = template().findOutputs('BlobAreaDenyStatement');
+    const value = Object.values(outputs)[0]?.Value as unknown;
+    expect(value, 'output BlobAreaDenyStatement').toBeDefined();
+    const text = JSON.stringify(value);
+    expect(text).toContain('\\"Effect\\":\\"Deny\\"');
+    for (const action of ['s3:PutObject', 's3:DeleteObject', 's3:DeleteObjectVersion'])
+      expect(text, action).toContain(action);
+    expect(text).toContain(`${BUCKET}/mreg/blobs/*`);
+    expect(text).toContain('aws:PrincipalArn');
+    // Exempt: exactly the roles of the functions that write or collect blobs.
+    const writers = ['ApiFunction', 'ObjectCreatedFunction', 'VerifierFunction', 'SweeperFunction'];
+    const roles = Object.keys(template().findResources('AWS::IAM::Role'));
+    for (const fn of writers) {
+      const role = roles.find((id) => id.startsWith(`${fn}`) && id.includes('Role'));
+      expect(role, fn).toBeDefined();
+      expect(text, fn).toContain(`${role}`);
+    }
+    for (const other of ['DocsFunction', 'PublisherFunction']) {
+      const role = roles.find((id) => id.startsWith(other) && id.includes('Role'));
+      expect(text, other).not.toContain(`${role}`);
     }
   });
 

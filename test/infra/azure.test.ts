@@ -316,6 +316,18 @@ describe('Azure template: Event Grid', () => {
   });
 });
 
+describe('Azure template: the blob area', () => {
+  it('outputs the role-assignment condition that keeps other writers out of the registry’s blob area', () => {
+    const output = template.outputs?.blobAreaWriteCondition;
+    expect(output?.type).toBe('string');
+    const value = output?.value ?? '';
+    expect(value).toContain("parameters('registryPrefix')");
+    expect(value).toContain('blobs/*');
+    expect(value).toContain('blobs:path');
+    for (const action of ['blobs/write', 'blobs/delete', 'blobs/add/action']) expect(value, action).toContain(action);
+  });
+});
+
 describe('Azure template: Entra ID authentication', () => {
   const auth = () => {
     const config = ofType('Microsoft.Web/sites/config').find((r) => r.name.includes('authsettingsV2'));
@@ -354,6 +366,37 @@ describe('Azure template: Entra ID authentication', () => {
     expect(outputs.entraRedirectUri?.value).toMatch(
       /^\[format\('https:\/\/\{0\}\/\.auth\/login\/aad\/callback', .*defaultHostName\)\]$/,
     );
+  });
+
+  it('has the function verify every token itself: the tenant issuers, the API audiences, the tenant keys', () => {
+    const settings = new Map(appSettings());
+    expect(settings.get('MREG_JWT_ISSUER')).toContain("parameters('entraTenantId')");
+    expect(settings.get('MREG_JWT_ISSUER')).toContain('/v2.0');
+    expect(settings.get('MREG_JWT_ISSUER')).toContain('sts.windows.net');
+    expect(settings.get('MREG_JWT_AUDIENCE')).toContain("parameters('entraClientId')");
+    expect(settings.get('MREG_JWT_AUDIENCE')).toContain("parameters('allowedAudiences')");
+    expect(settings.get('MREG_JWT_JWKS_URL')).toContain('/discovery/v2.0/keys');
+    // The switch that trusted X-MS-CLIENT-PRINCIPAL on its word is gone everywhere.
+    expect(text).not.toContain('MREG_TRUST_CLIENT_PRINCIPAL');
+  });
+
+  it('keeps the session tokens for the browser UI: token store on, the API scope asked for at login', () => {
+    const config = ofType('Microsoft.Web/sites/config').find((r) => r.name.includes('authsettingsV2'));
+    const props = config?.properties as {
+      login: { tokenStore: { enabled: boolean } };
+      identityProviders: {
+        azureActiveDirectory: {
+          registration: { clientSecretSettingName?: string };
+          login: { loginParameters: string };
+        };
+      };
+    };
+    expect(props.login.tokenStore.enabled).toBe(true);
+    expect(props.identityProviders.azureActiveDirectory.login.loginParameters).toContain("parameters('sessionScopes')");
+    expect(props.identityProviders.azureActiveDirectory.registration.clientSecretSettingName).toContain(
+      "parameters('sessionClientSecretSettingName')",
+    );
+    expect(template.parameters.sessionClientSecretSettingName?.defaultValue).toBe('');
   });
 });
 

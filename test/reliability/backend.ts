@@ -11,6 +11,15 @@ import type { FaultPlan } from './faults/fault-plan.js';
 
 export type BackendName = 'local' | 'aws' | 'azure';
 
+/** The writer the sections' drop-ins name; every registry here lets it create models by drop-in. */
+export const DROP_IN_WRITER = 'AWS:AIDARELIABILITY';
+
+/** A section's settings, with the drop-in writer on the deployment's allow-list. */
+export const sectionSettings = (settings: Partial<RegistrySettings> = {}): Partial<RegistrySettings> => ({
+  dropInPrincipals: [DROP_IN_WRITER],
+  ...settings,
+});
+
 export interface MovableClock {
   now(): Date;
   advance(seconds: number): void;

@@ -4,6 +4,7 @@
  * a proxy) is `npm run test:reliability`.
  */
 import { describe, expect, it } from 'vitest';
+import { BOUNDARY_ATTACKS } from './auth/boundary-attacks.js';
 import type { Registry } from './backend.js';
 import { localBackend } from './backends/local-backend.js';
 import { authMatrix } from './sections/auth-matrix.js';
@@ -102,6 +103,12 @@ describe('reliability (local, small)', () => {
     expect(drops.hostileCases).toBeGreaterThan(0);
     // Ordinary drop-ins registered: the objects were there when their events came.
     expect(drops.registered).toBeGreaterThan(0);
+    // Every trust-boundary attack ran, fuzzed, and none got past.
+    for (const [attack, f] of Object.entries(figures.boundaryAttacks ?? {})) {
+      expect(f.cases, attack).toBeGreaterThan(0);
+      expect(f.accepted, attack).toBe(0);
+    }
+    expect(Object.keys(figures.boundaryAttacks ?? {})).toHaveLength(5);
   });
 
   it('the auth matrix from the route table, and the token attacks on every route', async () => {
@@ -111,6 +118,9 @@ describe('reliability (local, small)', () => {
     const others = Object.entries(figures.acceptedByAttack).filter(([attack]) => attack !== 'noExpiry');
     expect(others.length).toBeGreaterThanOrEqual(15);
     for (const [attack, accepted] of others) expect(accepted, attack).toBe(0);
+    // The trust-boundary attacks (issue #14) are counted, every one refused.
+    for (const attack of BOUNDARY_ATTACKS) expect(figures.acceptedByAttack[attack], attack).toBe(0);
+    expect(figures.examples).toEqual([]);
   });
 
   // Known bug (reported): shared/auth/jwt-authenticator.ts does not require `exp`, so a token

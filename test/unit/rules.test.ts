@@ -5,9 +5,9 @@ import { aliasNameProblem, filePathProblem, labelProblem, modelNameProblem } fro
 import { RegistryError } from '../../shared/errors.js';
 import { scopesFromClaims } from '../../shared/ports/auth.js';
 import { CreateModelRequest, ModelName } from '../../shared/schemas.js';
+import { sequencerIsNewer } from '../../shared/service/drop-in-log.js';
 import { parseFilter } from '../../shared/service/filter.js';
 import { mergePatch } from '../../shared/service/merge-patch.js';
-import { sequencerIsNewer } from '../../shared/service/object-created.js';
 import { decodePageToken, encodePageToken, pageSizeOf } from '../../shared/service/page-token.js';
 
 const fieldOf = (f: () => unknown): string | undefined => {
@@ -116,7 +116,15 @@ describe('merge patch (RFC 7396)', () => {
 describe('scopes from claims', () => {
   it('reads space-separated scope, scp arrays and roles, with API prefixes; higher scopes imply lower', () => {
     expect([...scopesFromClaims(['openid registry.read'])]).toEqual(['registry.read']);
-    expect(scopesFromClaims(['api://mreg/registry.write'])).toEqual(new Set(['registry.write', 'registry.read']));
+    // Only the exact prefix counts: no stripping of whatever comes before the last "/".
+    expect(scopesFromClaims(['api://mreg/registry.write'])).toEqual(new Set());
+    expect(scopesFromClaims(['api://mreg/registry.write'], { prefix: 'api://mreg/' })).toEqual(
+      new Set(['registry.write', 'registry.read']),
+    );
+    expect(scopesFromClaims(['other/registry.admin', 'registry.admin'], { prefix: 'api://mreg/' })).toEqual(new Set());
+    expect(
+      scopesFromClaims(['registry.admin registry.write'], { grant: new Set(['registry.read', 'registry.write']) }),
+    ).toEqual(new Set(['registry.write', 'registry.read']));
     expect(scopesFromClaims(['registry.admin'])).toEqual(
       new Set(['registry.admin', 'registry.write', 'registry.read']),
     );

@@ -10,7 +10,7 @@ import { createApp } from '../../../shared/http/app.js';
 import type { Authenticator, Principal } from '../../../shared/ports/auth.js';
 import type { RegistryApi } from '../../../shared/service/registry-api.js';
 import { requestOf, resultOf } from '../api-gateway.js';
-import { principalFromAuthorizer } from '../jwt-principal.js';
+import { BARE_SCOPES, type ClaimMapping, principalFromAuthorizer } from '../jwt-principal.js';
 import type { Logger } from '../logger.js';
 
 /** `/healthz` has no authorizer, so its events carry no `authorizer` at all. */
@@ -34,6 +34,8 @@ export interface HttpApp {
 export function createHttpHandler(deps: {
   app: (authenticate: Authenticator, log: (message: string, error: unknown) => void) => HttpApp;
   logger: Logger;
+  /** How the authorizer's claims become scopes (default: bare scope names, no admin). */
+  claims?: ClaimMapping;
 }): ApiHandler {
   const { logger } = deps;
   // The principal of the request in flight: the app's authenticator reads it back.
@@ -46,7 +48,7 @@ export function createHttpHandler(deps: {
     logger.resetKeys();
     if (context) logger.addContext(context);
     logger.setCorrelationId(event.headers?.['x-correlation-id'] ?? event.requestContext.requestId);
-    const principal = principalFromAuthorizer(event.requestContext.authorizer);
+    const principal = principalFromAuthorizer(event.requestContext.authorizer, deps.claims ?? BARE_SCOPES);
     const request = requestOf(event as APIGatewayProxyEventV2);
     const response = await principals.run(principal, () => app.fetch(request));
     logger.info('request', {
@@ -60,9 +62,10 @@ export function createHttpHandler(deps: {
 }
 
 /** The `api` function: the registry's HTTP app (without its documents, which `docs` serves). */
-export function createApiHandler(deps: { registry: RegistryApi; logger: Logger }): ApiHandler {
+export function createApiHandler(deps: { registry: RegistryApi; logger: Logger; claims?: ClaimMapping }): ApiHandler {
   return createHttpHandler({
     app: (authenticate, log) => createApp({ registry: deps.registry, authenticate, log }),
     logger: deps.logger,
+    ...(deps.claims ? { claims: deps.claims } : {}),
   });
 }

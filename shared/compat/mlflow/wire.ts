@@ -66,6 +66,7 @@ function codeOf(error: RegistryError, conflict: ConflictMeaning): MlflowErrorCod
   switch (error.kind) {
     case 'validation':
     case 'payload-too-large':
+    case 'unsupported-media-type':
       return 'INVALID_PARAMETER_VALUE';
     case 'unauthorized':
       return 'UNAUTHENTICATED';

@@ -121,5 +121,18 @@ export function modelRoutes(registry: RegistryApi): RouteDef[] {
       handle: async (r) =>
         json(200, await registry.models.history(r.principal, r.params.model ?? '', pageQuery(r.query))),
     }),
+    defineRoute({
+      id: 'listDropIns',
+      method: 'GET',
+      path: '/v1/models/{model}/drop-ins',
+      scope: 'registry.read',
+      summary:
+        'The incoming/ drop-ins seen for this model name (the model need not exist): registered, refused and why',
+      tag: 'models',
+      query: PAGE_QUERY,
+      responses: [{ status: 200, description: 'a page', schema: 'DropInPage' }, ...problems(400)],
+      handle: async (r) =>
+        json(200, await registry.models.dropIns(r.principal, r.params.model ?? '', pageQuery(r.query))),
+    }),
   ];
 }

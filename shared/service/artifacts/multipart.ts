@@ -57,7 +57,11 @@ export async function createArtifactMultipart(
   for (let n = 1; n <= partCount; n++)
     parts.push({
       partNumber: n,
-      ...(await ctx.objects.presignPart(stagingKey, storeUploadId, n, ctx.settings.uploadUrlSeconds)),
+      // MLflow's request names no part size: a part may hold what the store takes in one part.
+      ...(await ctx.objects.presignPart(stagingKey, storeUploadId, n, {
+        expiresInSeconds: ctx.settings.uploadUrlSeconds,
+        maxBytes: ctx.objects.multipart.maxPartBytes,
+      })),
     });
   return { uploadId, parts };
 }

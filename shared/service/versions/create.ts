@@ -65,10 +65,11 @@ export async function createVersion(
     const runId = source.owner.kind === 'run' ? source.owner.id : await sourceRunOf(ctx, source.owner.id);
     if (runId !== undefined) input = { ...input, runId };
   }
+  const callerKey = idempotencyKey === undefined ? undefined : callersKey(actor.subject, idempotencyKey);
 
   let reservation: Item<IdempotencyRow> | undefined;
-  if (idempotencyKey !== undefined) {
-    const outcome = await reserveIdempotencyKey(ctx, model, idempotencyKey, requestHash);
+  if (callerKey !== undefined) {
+    const outcome = await reserveIdempotencyKey(ctx, model, callerKey, requestHash);
     if ('replay' in outcome) return replay(ctx, model, outcome.replay);
     reservation = outcome.reservation;
   }
@@ -81,29 +82,38 @@ export async function createVersion(
       declared,
       requestHash,
       reservation,
-      idempotencyKey,
+      callerKey,
     );
     if (!source) return created;
     // Every byte is already held (or none is needed): READY at once, nothing to upload.
     const ready = await commitVersion(ctx, actor, model, String(created.version.version));
     return { ...created, version: ready.version, uploads: [] };
   } catch (e) {
-    if (reservation && idempotencyKey !== undefined)
+    if (reservation && callerKey !== undefined)
       await ctx.metadata
-        .batch(pk, [{ op: 'delete', sk: keys.idempotency(idempotencyKey), if: { etag: reservation.etag } }])
+        .batch(pk, [{ op: 'delete', sk: keys.idempotency(callerKey), if: { etag: reservation.etag } }])
         .catch(() => undefined);
     throw e;
   }
 }
 
+/**
+ * An `Idempotency-Key` is the caller's own: the row is keyed by a digest of the subject and the
+ * key, so another caller's same key neither replays nor blocks this caller's request.
+ */
+function callersKey(subject: string, key: string): string {
+  if (!/^[\x21-\x7e]{1,128}$/.test(key))
+    throw invalid('header.idempotency-key', 'must be 1-128 printable ASCII characters');
+  return `${createHash('sha256').update(subject).digest('hex').slice(0, 32)}#${key}`;
+}
+
 async function reserveIdempotencyKey(
   ctx: RegistryContext,
   model: string,
+  /** The caller-scoped key (`callersKey`). */
   key: string,
   requestHash: string,
 ): Promise<{ replay: VersionRow } | { reservation: Item<IdempotencyRow> }> {
-  if (!/^[\x21-\x7e]{1,128}$/.test(key))
-    throw invalid('header.idempotency-key', 'must be 1-128 printable ASCII characters');
   const pk = keys.model(model);
   const sk = keys.idempotency(key);
   for (let attempt = 0; attempt < 3; attempt++) {

@@ -29,6 +29,11 @@ export function multipartPlan(
   return { partSize, partCount: Math.max(1, Math.ceil(size / partSize)) };
 }
 
+/** The most bytes part `partNumber` of the plan holds: the part size, the remainder for the last part. */
+export function partBytes(plan: { partSize: number; partCount: number }, size: number, partNumber: number): number {
+  return partNumber < plan.partCount ? plan.partSize : size - plan.partSize * (plan.partCount - 1);
+}
+
 /** A client's part size, checked against the store's limits (400 naming `partSize` outside them). */
 export function checkPartSize(ctx: RegistryContext, partSize: number | undefined): void {
   if (partSize === undefined) return;
@@ -66,15 +71,21 @@ export async function partUrls(
   request: { path: string; partNumbers: number[] },
 ): Promise<{ parts: Array<{ partNumber: number } & SignedRequest> }> {
   const { upload } = await multipartUploadOf(ctx, actor, model, ref, request.path);
+  const plan = multipartPlan(ctx, upload.size, upload.partSize);
+  // A URL for a part the plan lacks would only be room for bytes nobody declared.
+  const outside = request.partNumbers.find((n) => n > plan.partCount);
+  if (outside !== undefined)
+    throw invalid(
+      'partNumbers',
+      `the upload of "${request.path}" has ${plan.partCount} part(s); there is no part ${outside}`,
+    );
   const parts = await Promise.all(
     request.partNumbers.map(async (partNumber) => ({
       partNumber,
-      ...(await ctx.objects.presignPart(
-        upload.stagingKey,
-        upload.multipartUploadId,
-        partNumber,
-        ctx.settings.uploadUrlSeconds,
-      )),
+      ...(await ctx.objects.presignPart(upload.stagingKey, upload.multipartUploadId, partNumber, {
+        expiresInSeconds: ctx.settings.uploadUrlSeconds,
+        maxBytes: partBytes(plan, upload.size, partNumber),
+      })),
     })),
   );
   return { parts };

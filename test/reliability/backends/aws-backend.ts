@@ -16,7 +16,7 @@ import {
   startDynamoLocal,
   startS3rver,
 } from '../../support/aws/servers.js';
-import type { Backend, OpenOptions, Registry } from '../backend.js';
+import { type Backend, type OpenOptions, type Registry, sectionSettings } from '../backend.js';
 import { type FaultProxy, startFaultProxy } from '../faults/fault-proxy.js';
 import { movableClock } from '../movable-clock.js';
 import { withHooks } from './interleaved-object-store.js';
@@ -51,7 +51,12 @@ export async function awsBackend(servers?: { dynamo: DynamoLocalHandle; s3: S3rv
       const metadata = new DynamoMetadataStore({ client: ddbClient, tableName });
       const s3Objects = new S3ObjectStore({ client: s3Client, bucket: s3.bucket, now: clock.now });
       const objects = withHooks(s3Objects, options);
-      const registry = new RegistryService({ metadata, objects, clock, settings: { ...options.settings, prefix } });
+      const registry = new RegistryService({
+        metadata,
+        objects,
+        clock,
+        settings: { ...sectionSettings(options.settings), prefix },
+      });
       const { app, unexpectedErrors } = observedApp(registry);
       return {
         backend: 'aws',

@@ -6,7 +6,7 @@
 import { storageAdapters } from '../../../functions/azure/storage-clients.js';
 import { RegistryService } from '../../../shared/service/registry-service.js';
 import { DEV_ACCOUNT, DEV_KEY, startAzurite } from '../../support/azure/azurite.js';
-import type { Backend, OpenOptions, Registry } from '../backend.js';
+import { type Backend, type OpenOptions, type Registry, sectionSettings } from '../backend.js';
 import { type FaultProxy, startFaultProxy } from '../faults/fault-proxy.js';
 import { movableClock } from '../movable-clock.js';
 import { withHooks } from './interleaved-object-store.js';
@@ -56,7 +56,7 @@ export async function azureBackend(): Promise<Backend> {
         metadata: adapters.metadata,
         objects,
         clock,
-        settings: { ...options.settings, prefix },
+        settings: { ...sectionSettings(options.settings), prefix },
       });
       const { app, unexpectedErrors } = observedApp(registry);
       const userContainer = clean.blobService.getContainerClient(container);

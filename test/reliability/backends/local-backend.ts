@@ -1,13 +1,13 @@
 /** The local backend: the registry's app over SQLite and the filesystem store (test/support/app-harness.ts). */
 import { defaultSettings } from '../../../shared/service/context.js';
 import { createAppHarness } from '../../support/app-harness.js';
-import type { Backend, OpenOptions, Registry } from '../backend.js';
+import { type Backend, type OpenOptions, type Registry, sectionSettings } from '../backend.js';
 
 export function localBackend(): Backend {
   return {
     name: 'local',
     async open(options: OpenOptions = {}): Promise<Registry> {
-      const h = await createAppHarness(options.settings ?? {});
+      const h = await createAppHarness(sectionSettings(options.settings));
       return {
         backend: 'local',
         registry: h.registry,

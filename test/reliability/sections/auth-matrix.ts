@@ -2,7 +2,10 @@
  * Auth: the matrix generated from the route table (every route x none/read/write/admin)
  * through `jwtAuthenticator` with real signed tokens, and on every route the attacks that must
  * not get in: bad signature, expired, not yet valid, wrong issuer or audience, ID tokens,
- * `alg: none`, HS256 key confusion, no subject, no expiry, tokens outside the header.
+ * `alg: none`, HS256 key confusion, no subject, no expiry, tokens outside the header. Then the
+ * trust-boundary attacks of issue #14 (auth/boundary-attacks.ts) on every route they apply to:
+ * foreign-prefix scopes (AWS), a forged principal header (Azure), cross-origin writes (the local
+ * open mode), drop-ins by a foreign principal, oversize parts.
  */
 import { randomBytes } from 'node:crypto';
 import type { JWTPayload } from 'jose';
@@ -11,6 +14,7 @@ import { createApp } from '../../../shared/http/app.js';
 import type { RouteDef } from '../../../shared/http/route-table.js';
 import { registryRoutes } from '../../../shared/http/routes.js';
 import type { Scope } from '../../../shared/ports/auth.js';
+import { attacksOffRoute, attacksOnRoute, BOUNDARY_ATTACKS, boundaryTargets } from '../auth/boundary-attacks.js';
 import { AUDIENCE, ISSUER, nowSeconds, standardClaims, type TokenMinter, tokenMinter } from '../auth/token-minter.js';
 import type { Registry } from '../backend.js';
 import { ADMIN } from '../principal-header.js';
@@ -45,7 +49,7 @@ function scopeClaims(role: Exclude<Role, 'none'>, style: number): JWTPayload {
   const scope = ROLE_SCOPE[role];
   if (style % 3 === 0) return { scope: `openid ${scope}` };
   if (style % 3 === 1) return { scp: [scope] };
-  return { roles: [`${AUDIENCE}/${scope}`] };
+  return { roles: [scope] };
 }
 
 interface Fixture {
@@ -175,7 +179,7 @@ export async function authMatrix(reg: Registry): Promise<AuthFigures> {
     attacks: 0,
     accepted: 0,
     wrongStatus: 0,
-    acceptedByAttack: Object.fromEntries(ATTACKS.map((a) => [a.name, 0])),
+    acceptedByAttack: Object.fromEntries([...ATTACKS.map((a) => a.name), ...BOUNDARY_ATTACKS].map((name) => [name, 0])),
     examples: [],
   };
   const call = async (route: RouteDef, auth: { header?: string; query?: string }): Promise<number> => {
@@ -217,6 +221,23 @@ export async function authMatrix(reg: Registry): Promise<AuthFigures> {
           figures.examples.push({ route: route.id, case: attack.name, status, expected: String(attack.expected) });
       } else if (status !== attack.expected) wrong(route, attack.name, status, String(attack.expected));
     }
+  }
+
+  const boundaries = await boundaryTargets(reg);
+  try {
+    const results = [];
+    for (const route of routes) results.push(...(await attacksOnRoute(boundaries, route, concretePath(route, f))));
+    results.push(...(await attacksOffRoute(boundaries)));
+    for (const r of results) {
+      figures.attacks++;
+      if (!r.accepted) continue;
+      figures.accepted++;
+      figures.acceptedByAttack[r.attack] = (figures.acceptedByAttack[r.attack] ?? 0) + 1;
+      if (figures.examples.length < 20)
+        figures.examples.push({ route: r.target, case: r.attack, status: Number(r.got) || 0, expected: r.expected });
+    }
+  } finally {
+    await boundaries.close();
   }
   return figures;
 }

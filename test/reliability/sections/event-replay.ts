@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { ObjectCreatedEvent } from '../../../shared/service/object-created.js';
-import type { Registry } from '../backend.js';
+import { DROP_IN_WRITER, type Registry } from '../backend.js';
 import { deliverAll } from '../delivery-queue.js';
 import { ADMIN } from '../principal-header.js';
 import { RegistryClient, sha256 } from '../registry-client.js';
@@ -55,7 +55,7 @@ export async function eventReplay(
       size,
       etag,
       sequencer: sequence.toString(16).toUpperCase().padStart(18, '0'),
-      creator: 'AWS:AIDAREPLAY',
+      creator: DROP_IN_WRITER,
     };
     return { model, path, bytes, event };
   };

@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { startLocalServer } from '../../../functions/local/server.js';
 import type { ObjectCreatedEvent } from '../../../shared/service/object-created.js';
-import type { Backend, Registry } from '../backend.js';
+import { type Backend, DROP_IN_WRITER, type Registry } from '../backend.js';
 import { deliverAll } from '../delivery-queue.js';
 import { checkState, type StateFigures } from '../faults/fault-checks.js';
 import { type FlowFigures, runFaultFlow } from '../faults/fault-flow.js';
@@ -53,7 +53,7 @@ export async function cloudFaults(backend: Backend, options: FaultOptions): Prom
       const bytes = randomBytes(700 + i);
       const key = `incoming/faults-drop-${reg.backend}-${i}/model.bin`;
       const etag = await reg.putObject(key, bytes);
-      events.push({ key, size: bytes.length, etag });
+      events.push({ key, size: bytes.length, etag, creator: DROP_IN_WRITER });
     }
     const delivered = await deliverAll(reg, [...events, ...events]);
     plan.enabled = false;

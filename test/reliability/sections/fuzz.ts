@@ -3,12 +3,14 @@
  * 5xx, every error must be `application/problem+json` (MLflow's routes: MLflow's own error
  * format), and a hostile name, path or source the server sees must never be accepted. Then
  * drop-in keys: objects written for real under `incoming/` and announced, counted apart from the
- * HTTP cases; a hostile key must be refused.
+ * HTTP cases; a hostile key must be refused. The trust-boundary attacks of issue #14
+ * run fuzzed too (fuzz/boundary-fuzz.ts), each a hostile case.
  */
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { registryRoutes } from '../../../shared/http/routes.js';
-import type { Registry } from '../backend.js';
+import { DROP_IN_WRITER, type Registry } from '../backend.js';
+import { type BoundaryFuzzFigures, fuzzBoundaries } from '../fuzz/boundary-fuzz.js';
 import { HOSTILE_SEGMENTS, hostileDropIn } from '../fuzz/hostile-inputs.js';
 import { type FuzzRequest, requestArbitrary } from '../fuzz/request-arbitrary.js';
 import type { FieldPools } from '../fuzz/schema-arbitrary.js';
@@ -43,6 +45,8 @@ export interface FuzzFigures {
   hostileCases: number;
   hostileAccepted: number;
   dropIns: DropInFigures;
+  /** The trust-boundary attacks, fuzzed (counted in hostileCases and hostileAccepted too). */
+  boundaryAttacks?: BoundaryFuzzFigures;
   examples: Array<{ why: string; method: string; url: string; status: number; body?: string; hostile?: string }>;
 }
 
@@ -219,7 +223,7 @@ export async function fuzz(
       const example = { method: 'EVENT', url: key, status: 0 };
       let outcome: { kind: string; reason?: string };
       try {
-        outcome = await reg.registry.objectCreated({ key, size: bytes.length, etag });
+        outcome = await reg.registry.objectCreated({ key, size: bytes.length, etag, creator: DROP_IN_WRITER });
       } catch (e) {
         drops.errors++;
         note({ why: `drop-in threw ${String(e)}`, ...example });
@@ -238,6 +242,22 @@ export async function fuzz(
     }),
     { numRuns: options.dropIns, seed: options.seed },
   );
+
+  figures.boundaryAttacks = await fuzzBoundaries(
+    reg,
+    { runs: Math.max(50, Math.round(options.cases / 20)), seed: options.seed },
+    (r) =>
+      note({
+        why: `${r.attack} got past: ${r.got} (expected ${r.expected})`,
+        method: 'ATTACK',
+        url: r.target,
+        status: 0,
+      }),
+  );
+  for (const f of Object.values(figures.boundaryAttacks)) {
+    figures.hostileCases += f.cases;
+    figures.hostileAccepted += f.accepted;
+  }
   return figures;
 }
 

@@ -1,7 +1,13 @@
 /** One registry on the AWS adapters against the test servers, as the Lambda functions build it. */
 import type { AwsConfig } from '../../../functions/aws/config.js';
 import { type AwsRegistry, createRegistry } from '../../../functions/aws/runtime.js';
-import { type DynamoLocalHandle, type S3rverHandle, startDynamoLocal, startS3rver } from './servers.js';
+import {
+  type DynamoLocalHandle,
+  S3RVER_PRINCIPAL,
+  type S3rverHandle,
+  startDynamoLocal,
+  startS3rver,
+} from './servers.js';
 
 export interface AwsTestBed {
   dynamo: DynamoLocalHandle;
@@ -20,6 +26,8 @@ export async function startAwsTestBed(tableName = 'mreg-test'): Promise<AwsTestB
     tableName,
     bucket: s3.bucket,
     prefix: 'mreg/',
+    // Drop-ins written with the test credentials may create models (deny by default otherwise).
+    dropInPrincipals: [S3RVER_PRINCIPAL],
     endpoints: { s3: s3.endpoint, dynamodb: dynamo.endpoint },
   };
   const aws = createRegistry(config, { s3: s3.client, dynamodb: dynamo.client });
@@ -27,6 +35,7 @@ export async function startAwsTestBed(tableName = 'mreg-test'): Promise<AwsTestB
     MREG_TABLE_NAME: tableName,
     MREG_BUCKET: s3.bucket,
     MREG_PREFIX: 'mreg/',
+    MREG_DROP_IN_PRINCIPALS: S3RVER_PRINCIPAL,
     MREG_S3_ENDPOINT: s3.endpoint,
     MREG_DYNAMODB_ENDPOINT: dynamo.endpoint,
     AWS_REGION: 'us-east-1',

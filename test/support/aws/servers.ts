@@ -56,6 +56,13 @@ export function s3rverClient(endpoint: string): S3Client {
   });
 }
 
+/**
+ * The writer S3 names in a notification (`userIdentity.principalId`) for the `S3RVER`
+ * credentials. s3rver makes up a random one per event; the harness puts the fixed one back, as
+ * S3 would name the same caller every time (drop-ins are authorized by it).
+ */
+export const S3RVER_PRINCIPAL = 'AWS:S3RVER';
+
 export async function startS3rver(bucket = 'mreg-test-bucket'): Promise<S3rverHandle> {
   const directory = await mkdtemp(join(tmpdir(), 'mreg-s3rver-'));
   const script = fileURLToPath(new URL('./s3rver-process.mjs', import.meta.url));
@@ -72,6 +79,7 @@ export async function startS3rver(bucket = 'mreg-test-bucket'): Promise<S3rverHa
         clearTimeout(timer);
         resolve(message.port);
       } else if (message.type === 'event' && message.event) {
+        for (const record of message.event.Records) record.userIdentity = { principalId: S3RVER_PRINCIPAL };
         for (const listener of listeners) listener(message.event);
       }
     });

@@ -1,12 +1,14 @@
 /**
  * A stand-in for the Functions host and App Service authentication (Core Tools cannot be
  * installed here): a loopback HTTP server that hands each request to the `api` handler as an
- * `HttpRequest`, adds `X-MS-CLIENT-PRINCIPAL` for callers with a bearer token (as Easy Auth
- * would after validating it), and delivers the verifier queue's messages to `verify`.
+ * `HttpRequest`, drops the `X-MS-*` headers a caller sent and, for a caller with a bearer
+ * token, adds `X-MS-CLIENT-PRINCIPAL` built from the token's claims, as Easy Auth does (the
+ * function verifies the token itself), and delivers the verifier queue's messages to `verify`.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import azureFunctions from '@azure/functions';
+import { decodeJwt } from 'jose';
 import type { AzureHandlers } from '../../../functions/azure/handlers.js';
 import { verifyQueueOutput } from '../../../functions/azure/verification-outbox.js';
 
@@ -25,15 +27,36 @@ async function bodyOf(request: IncomingMessage): Promise<Uint8Array> {
   return Buffer.concat(chunks);
 }
 
-export async function startFunctionsHost(handlers: AzureHandlers, principalHeader: string): Promise<FunctionsHost> {
+/** What Easy Auth puts in `X-MS-CLIENT-PRINCIPAL` for a bearer token: its claims, under the aad provider. */
+function clientPrincipalOf(token: string): string | undefined {
+  let claims: Record<string, unknown>;
+  try {
+    claims = decodeJwt(token);
+  } catch {
+    return undefined;
+  }
+  const list = Object.entries(claims).flatMap(([typ, val]) =>
+    (Array.isArray(val) ? val : [val]).map((v) => ({
+      typ: typ === 'oid' ? 'http://schemas.microsoft.com/identity/claims/objectidentifier' : typ,
+      val: String(v),
+    })),
+  );
+  return Buffer.from(JSON.stringify({ auth_typ: 'aad', claims: list, name_typ: 'name', role_typ: 'roles' })).toString(
+    'base64',
+  );
+}
+
+export async function startFunctionsHost(handlers: AzureHandlers): Promise<FunctionsHost> {
   const running = new Set<Promise<unknown>>();
   const context = (functionName: string) => new InvocationContext({ functionName, logHandler: () => undefined });
   const server: Server = createServer((req, res) => {
     void (async () => {
       const headers: Record<string, string> = {};
       for (const [name, value] of Object.entries(req.headers))
-        if (typeof value === 'string' && name !== 'x-ms-client-principal') headers[name] = value;
-      if (/^Bearer\s/i.test(headers.authorization ?? '')) headers['x-ms-client-principal'] = principalHeader;
+        if (typeof value === 'string' && !name.startsWith('x-ms-')) headers[name] = value;
+      const bearer = /^Bearer\s+(\S+)$/i.exec(headers.authorization ?? '')?.[1];
+      const principal = bearer === undefined ? undefined : clientPrincipalOf(bearer);
+      if (principal !== undefined) headers['x-ms-client-principal'] = principal;
       const body = await bodyOf(req);
       const request = new HttpRequest({
         method: req.method ?? 'GET',
