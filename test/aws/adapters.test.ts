@@ -222,7 +222,7 @@ describe('a lost answer from DynamoDB (through the fault proxy, on the reliabili
     const loseReservation: FaultSource = {
       next: (request) => {
         const put = request.headers['x-amz-target'] === 'DynamoDB_20120810.PutItem';
-        if (lost > 0 || !put || !request.body.toString().includes('"I#retry-after-crash"')) return undefined;
+        if (lost > 0 || !put || !request.body.toString().includes('#retry-after-crash"')) return undefined;
         lost++;
         return 'lostResponse';
       },

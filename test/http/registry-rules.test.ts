@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keys } from '../../shared/domain/keys.js';
 import { registryRoutes } from '../../shared/http/routes.js';
 import type { IdempotencyRow } from '../../shared/service/records.js';
+import { callersKey } from '../../shared/service/versions/create.js';
 import { type AppHarness, createAppHarness, principal } from '../support/app-harness.js';
 import { overriding } from '../support/object-store-overrides.js';
 
@@ -236,13 +237,18 @@ describe('idempotency after a crash', () => {
     });
     expect(first.status).toBe(201);
     // What a request that reserved the key and then died leaves: its reservation, with no version.
-    const done = await h.metadata.get<IdempotencyRow>(keys.model('idem-crash'), keys.idempotency('first'));
+    const done = await h.metadata.get<IdempotencyRow>(
+      keys.model('idem-crash'),
+      keys.idempotency(callersKey('alice', 'first')),
+    );
     const dead: IdempotencyRow = {
       requestHash: done?.data.requestHash ?? '',
       reservedAt: h.clock.now().toISOString(),
       holder: 'a-request-that-died',
     };
-    await h.metadata.batch(keys.model('idem-crash'), [{ op: 'put', sk: keys.idempotency('retried'), data: dead }]);
+    await h.metadata.batch(keys.model('idem-crash'), [
+      { op: 'put', sk: keys.idempotency(callersKey('alice', 'retried')), data: dead },
+    ]);
     const headers = { 'idempotency-key': 'retried' };
     const early = await h.request('POST', '/v1/models/idem-crash/versions', { body, headers });
     expect(early.status).toBe(409);

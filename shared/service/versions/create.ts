@@ -108,7 +108,7 @@ export async function createVersion(
  * An `Idempotency-Key` is the caller's own: the row is keyed by a digest of the subject and the
  * key, so another caller's same key neither replays nor blocks this caller's request.
  */
-function callersKey(subject: string, key: string): string {
+export function callersKey(subject: string, key: string): string {
   if (!/^[\x21-\x7e]{1,128}$/.test(key))
     throw invalid('header.idempotency-key', 'must be 1-128 printable ASCII characters');
   return `${createHash('sha256').update(subject).digest('hex').slice(0, 32)}#${key}`;
