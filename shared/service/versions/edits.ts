@@ -97,17 +97,7 @@ export function archiveVersion(
   ref: string,
   ifMatch: string | undefined,
 ): Promise<ModelVersion> {
-  return changeVersion(ctx, actor, model, ref, ifMatch, (row) => {
-    if (row.state === 'ARCHIVED') return { row, action: 'version.archive' };
-    if (row.state !== 'READY')
-      throw conflict(`only READY versions can be archived (version ${row.version} is ${row.state})`);
-    return {
-      row: { ...row, state: 'ARCHIVED' },
-      action: 'version.archive',
-      extra: [{ op: 'delete', sk: keys.ready(row.version) }],
-      event: 'VersionStateChanged',
-    };
-  });
+  return moveArchived(ctx, actor, model, ref, ifMatch, { from: 'READY', to: 'ARCHIVED', action: 'version.archive' });
 }
 
 /** Undoes `archive`: an ARCHIVED version is READY again (and counts for `latest` and `-k`). */
@@ -118,10 +108,29 @@ export function unarchiveVersion(
   ref: string,
   ifMatch: string | undefined,
 ): Promise<ModelVersion> {
+  return moveArchived(ctx, actor, model, ref, ifMatch, { from: 'ARCHIVED', to: 'READY', action: 'version.unarchive' });
+}
+
+/** READY <-> ARCHIVED; already there is a no-op. Only READY versions have their `latest` row. */
+function moveArchived(
+  ctx: RegistryContext,
+  actor: Actor,
+  model: string,
+  ref: string,
+  ifMatch: string | undefined,
+  move: { from: 'READY' | 'ARCHIVED'; to: 'READY' | 'ARCHIVED'; action: 'version.archive' | 'version.unarchive' },
+): Promise<ModelVersion> {
   return changeVersion(ctx, actor, model, ref, ifMatch, (row) => {
-    if (row.state === 'READY') return { row, action: 'version.unarchive' };
-    if (row.state !== 'ARCHIVED')
-      throw conflict(`only ARCHIVED versions can be unarchived (version ${row.version} is ${row.state})`);
-    return { row: { ...row, state: 'READY' }, action: 'version.unarchive', event: 'VersionStateChanged' };
+    if (row.state === move.to) return { row, action: move.action };
+    if (row.state !== move.from)
+      throw conflict(
+        `only ${move.from} versions can be ${move.to === 'ARCHIVED' ? 'archived' : 'unarchived'} (version ${row.version} is ${row.state})`,
+      );
+    return {
+      row: { ...row, state: move.to },
+      action: move.action,
+      ...(move.to === 'ARCHIVED' ? { extra: [{ op: 'delete' as const, sk: keys.ready(row.version) }] } : {}),
+      event: 'VersionStateChanged',
+    };
   });
 }
