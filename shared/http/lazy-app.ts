@@ -5,9 +5,11 @@
  * imports the group and builds the app over its routes (`createRoutesApp`, as the whole app is
  * built), which answers that request and every later one under those prefixes. Other `/v1`
  * paths go to the app over no routes: the same 404, and the same body limits before it.
- * Its answers are the whole app's (test/http/lazy-app.test.ts).
+ * The shell is not a Hono app, so Hono loads with the first group; it routes on the path as
+ * Hono reads it (`getPath`) and matches as the whole app's LinearRouter does (`/healthz` with
+ * or without a trailing slash; `/prefix/*` is the prefix itself or below it). Its answers are the whole app's (test/http/lazy-app.test.ts).
  */
-import { Hono } from 'hono/quick';
+import { getPath } from 'hono/utils/url';
 import type { Authenticator } from '../ports/auth.js';
 import type { RegistryApi } from '../service/registry-api.js';
 import { noRoute } from './fallbacks.js';
@@ -34,26 +36,47 @@ export function loadOnce<T>(load: () => Promise<T>): () => Promise<T> {
   };
 }
 
-export function createLazyApp(options: LazyAppOptions): Hono {
-  const log = options.log ?? ((message, error) => console.error(message, error));
-  const app = new Hono();
-  app.onError((error) => errorResponse(error, log));
-  app.notFound((c) => noRoute(c.req.method, c.req.url));
-  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+/** A `fetch(Request) -> Response` app; `platform` travels to the group's app (Hono's env). */
+export interface LazyApp {
+  fetch(request: Request, platform?: unknown): Promise<Response>;
+}
 
-  const mount = (prefixes: readonly string[], routes: () => Promise<RouteDef[]>) => {
-    const loaded = loadOnce(async () => {
+/** What the whole app's `GET /healthz` answers (Hono's `c.json`; no body for HEAD). */
+const healthy = (method: string) =>
+  new Response(method === 'HEAD' ? null : JSON.stringify({ status: 'ok' }), {
+    headers: { 'content-type': 'application/json' },
+  });
+
+export function createLazyApp(options: LazyAppOptions): LazyApp {
+  const log = options.log ?? ((message, error) => console.error(message, error));
+  const mount = (prefixes: readonly string[], routes: () => Promise<RouteDef[]>) => ({
+    prefixes,
+    app: loadOnce(async () => {
       const [table, { createRoutesApp }] = await Promise.all([routes(), import('./routes-app.js')]);
       return createRoutesApp({ routes: table, authenticate: options.authenticate, log });
-    });
-    for (const prefix of prefixes)
-      for (const path of [prefix, `${prefix}/*`]) app.all(path, async (c) => (await loaded()).fetch(c.req.raw, c.env));
+    }),
+  });
+  const groups = [
+    ...ROUTE_GROUPS.map((group) =>
+      mount(group.prefixes, async () => {
+        const [routes, registry] = await Promise.all([group.routes(), options.registry()]);
+        return routes(registry);
+      }),
+    ),
+    mount(['/v1'], async () => []),
+  ];
+  return {
+    async fetch(request, platform) {
+      try {
+        const path = getPath(request);
+        if ((path === '/healthz' || path === '/healthz/') && (request.method === 'GET' || request.method === 'HEAD'))
+          return healthy(request.method);
+        const group = groups.find((g) => g.prefixes.some((p) => path === p || path.startsWith(`${p}/`)));
+        if (!group) return noRoute(request.method, request.url);
+        return await (await group.app()).fetch(request, platform);
+      } catch (error) {
+        return errorResponse(error, log);
+      }
+    },
   };
-  for (const group of ROUTE_GROUPS)
-    mount(group.prefixes, async () => {
-      const [routes, registry] = await Promise.all([group.routes(), options.registry()]);
-      return routes(registry);
-    });
-  mount(['/v1'], async () => []);
-  return app;
 }
