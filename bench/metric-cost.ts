@@ -21,8 +21,13 @@ import type * as ApiHandlerModule from '../functions/aws/handlers/api-handler.js
 import type * as AwsRuntimeModule from '../functions/aws/runtime.js';
 import { PROJECT_ROOT } from '../infra/aws/bundling.js';
 import type * as EventsModule from '../test/support/aws/events.js';
-import { startDynamoLocal, startS3rver } from '../test/support/aws/servers.js';
-import { startAzurite } from '../test/support/azure/azurite.js';
+import {
+  type DynamoLocalHandle,
+  type S3rverHandle,
+  startDynamoLocal,
+  startS3rver,
+} from '../test/support/aws/servers.js';
+import { type Azurite, startAzurite } from '../test/support/azure/azurite.js';
 import type * as FunctionsAppModule from '../test/support/azure/functions-app.js';
 import { checkoutCommit } from './earlier-checkout.js';
 
@@ -179,9 +184,9 @@ interface Version {
 async function measureVersion(
   version: Version,
   servers: {
-    dynamo: Awaited<ReturnType<typeof startDynamoLocal>>;
-    s3: Awaited<ReturnType<typeof startS3rver>>;
-    azurite: Awaited<ReturnType<typeof startAzurite>>;
+    dynamo: DynamoLocalHandle;
+    s3: S3rverHandle;
+    azurite: Azurite;
   },
   meters: { dynamo: { units: number; reportedByLocal: number }; table: { entities: number; requests: number } },
 ) {

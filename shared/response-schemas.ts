@@ -189,9 +189,25 @@ export const RunSchema = z
     startTime: z.string(),
     endTime: z.nullable(z.string()),
     latestMetrics: z.record(z.string(), MetricNumber),
+    latestMetricPoints: z.record(z.string(), z.object({ value: MetricNumber, step: z.int(), timestamp: z.int() })),
     modelVersions: z.array(z.object({ model: z.string(), version: z.int() })),
     createdBy: z.string(),
     lifecycleStage: z.optional(z.enum(['active', 'deleted'])),
+    inputs: z.object({
+      datasets: z.array(
+        z.object({
+          name: z.string(),
+          digest: z.string(),
+          sourceType: z.string(),
+          source: z.string(),
+          schema: z.optional(z.string()),
+          profile: z.optional(z.string()),
+          tags: z.record(z.string(), z.string()),
+        }),
+      ),
+      models: z.array(z.object({ modelId: z.string() })),
+    }),
+    outputs: z.object({ models: z.array(z.object({ modelId: z.string(), step: z.int() })) }),
   })
   .register(schemaRegistry, { id: 'Run' });
 

@@ -326,6 +326,53 @@ export const LogMetricsRequest = lazySchema(() =>
     .register(schemaRegistry, { id: 'LogMetricsRequest' }),
 );
 
+/**
+ * A run's inputs and outputs (MLflow's dataset and model inputs, model outputs). Sizes keep one
+ * dataset row well under DynamoDB's 400 KB item; MLflow's own limits are name 500, digest 36.
+ */
+export const MAX_RUN_IO_PER_REQUEST = 100;
+const Text = (min: number, max: number) => z.string().check(z.minLength(min), z.maxLength(max));
+const ModelRef = lazySchema(() => Text(1, 256));
+export const DatasetInputSchema = lazySchema(() =>
+  z
+    .strictObject({
+      name: Text(1, 500),
+      digest: Text(1, 64),
+      sourceType: Text(1, 64),
+      source: Text(0, 16_000),
+      schema: z.optional(Text(0, 64_000)),
+      profile: z.optional(Text(0, 16_000)),
+      tags: z.optional(
+        z
+          .record(Text(1, 255), Text(0, 500))
+          .check(z.refine((t) => Object.keys(t).length <= 20, { message: 'at most 20 tags' })),
+      ),
+    })
+    .register(schemaRegistry, { id: 'DatasetInput' }),
+);
+export const LogRunInputsRequest = lazySchema(() =>
+  z
+    .strictObject({
+      datasets: z.optional(z.array(DatasetInputSchema()).check(z.maxLength(MAX_RUN_IO_PER_REQUEST))),
+      models: z.optional(z.array(z.strictObject({ modelId: ModelRef() })).check(z.maxLength(MAX_RUN_IO_PER_REQUEST))),
+    })
+    .register(schemaRegistry, { id: 'LogRunInputsRequest' }),
+);
+export const LogRunOutputsRequest = lazySchema(() =>
+  z
+    .strictObject({
+      models: z
+        .array(
+          z.strictObject({ modelId: ModelRef(), step: z.int().check(z.minimum(-(10 ** 14)), z.maximum(10 ** 15)) }),
+        )
+        .check(z.maxLength(MAX_RUN_IO_PER_REQUEST)),
+    })
+    .register(schemaRegistry, { id: 'LogRunOutputsRequest' }),
+);
+
+export type LogRunInputsInput = z.infer<ReturnType<typeof LogRunInputsRequest>>;
+export type LogRunOutputsInput = z.infer<ReturnType<typeof LogRunOutputsRequest>>;
+export type DatasetInput = z.infer<ReturnType<typeof DatasetInputSchema>>;
 export type CreateExperimentInput = z.infer<ReturnType<typeof CreateExperimentRequest>>;
 export type PatchExperimentInput = z.infer<ReturnType<typeof PatchExperimentRequest>>;
 export type CreateRunInput = z.infer<ReturnType<typeof CreateRunRequest>>;

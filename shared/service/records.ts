@@ -113,6 +113,8 @@ export interface IdempotencyRow {
   requestHash: string;
   version?: number;
   reservedAt: string;
+  /** The request that reserved the key (absent on rows written before it was recorded). */
+  holder?: string;
 }
 
 export function modelFromRows(row: ModelRow, latestVersion: number, aliases: Record<string, number>): Model {

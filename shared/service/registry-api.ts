@@ -21,6 +21,7 @@ import { nativeSha256 } from './sha256-native.js';
 import * as experiments from './tracking/experiments.js';
 import * as loggedModels from './tracking/logged-models.js';
 import * as metrics from './tracking/metrics.js';
+import * as runInputs from './tracking/run-inputs.js';
 import * as runSearch from './tracking/run-search.js';
 import * as runs from './tracking/runs.js';
 import * as versionCreate from './versions/create.js';
@@ -128,6 +129,8 @@ export class RegistryApi {
       updateRun: bind(c, runs.updateRun),
       setRunLifecycle: bind(c, runs.setRunLifecycle),
       putParams: bind(c, runs.putParams),
+      logRunInputs: bind(c, runInputs.logRunInputs),
+      logRunOutputs: bind(c, runInputs.logRunOutputs),
       logMetrics: bind(c, metrics.logMetrics),
       metricHistory: bind(c, metrics.metricHistory),
     };

@@ -16,6 +16,8 @@ import { ConditionFailedError, RetryableStoreError } from '../../shared/errors.j
 import { ObjectChangedError } from '../../shared/ports/object-store.js';
 import { digestStream } from '../../shared/service/blobs.js';
 import { awsBackend } from '../reliability/backends/aws-backend.js';
+import type { FaultSource } from '../reliability/faults/fault-plan.js';
+import { RegistryClient, randomFile } from '../reliability/registry-client.js';
 import { s3ChecksumPath } from '../reliability/sections/s3-checksum-path.js';
 import {
   type DynamoLocalHandle,
@@ -209,6 +211,38 @@ describe('the S3 checksum path (through the registry, on the reliability backend
     const figures = await s3ChecksumPath(backend, { cases: 2, checksums: false });
     expect(figures).toMatchObject({ commits: 2, ready: 2, badDigestsRefused: 0 });
     expect(figures.stagedReads).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('a lost answer from DynamoDB (through the fault proxy, on the reliability backend)', () => {
+  it('a create whose Idempotency-Key reservation landed but whose answer was lost creates its version', async () => {
+    // The proxy forwards the reservation's conditional PutItem, then answers 503: the SDK retries
+    // it, and the retry fails its own condition (the row is there). That row is this request's.
+    let lost = 0;
+    const loseReservation: FaultSource = {
+      next: (request) => {
+        const put = request.headers['x-amz-target'] === 'DynamoDB_20120810.PutItem';
+        if (lost > 0 || !put || !request.body.toString().includes('#retry-after-crash"')) return undefined;
+        lost++;
+        return 'lostResponse';
+      },
+      delayMs: () => 0,
+    };
+    const reg = await (await awsBackend({ dynamo, s3 })).open({ faults: loseReservation });
+    try {
+      const client = new RegistryClient(reg);
+      await client.createModel('lost-answer');
+      const file = randomFile('model.bin', 64);
+      const options = { idempotencyKey: 'retry-after-crash' };
+      const created = await client.createVersion('lost-answer', [file], options);
+      expect(lost).toBe(1);
+      expect(created.status, JSON.stringify(created.body)).toBe(201);
+      const again = await client.createVersion('lost-answer', [file], options);
+      expect(again.status).toBe(200);
+      expect(again.body.version.version).toBe(created.body.version.version);
+    } finally {
+      await reg.close();
+    }
   });
 });
 

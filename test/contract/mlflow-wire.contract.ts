@@ -227,10 +227,11 @@ export function describeMlflowWireContract(name: string, harness: () => MlflowWi
           { key: 'depth', value: '6' },
         ]),
       );
+      // The latest point per key, with its own step and time.
       expect(got.data.metrics).toEqual(
         expect.arrayContaining([
-          expect.objectContaining({ key: 'loss', value: 0.5 }),
-          expect.objectContaining({ key: 'acc', value: 0.7 }),
+          { key: 'loss', value: 0.5, timestamp: 2, step: 1 },
+          { key: 'acc', value: 0.7, timestamp: 2, step: 1 },
         ]),
       );
       expect(got.data.tags).toContainEqual({ key: 'team', value: 'risk' });
@@ -275,6 +276,125 @@ export function describeMlflowWireContract(name: string, harness: () => MlflowWi
         params: { lr: '0.1', depth: '6' },
         latestMetrics: { loss: 0.5 },
       });
+    });
+
+    it('runs: log-inputs (datasets, models) and outputs stored once, shown by get and search', async () => {
+      const exp = (await call('POST', '/experiments/create', { name: unique('inputs') })).body.experiment_id as string;
+      const runId = (await newRun(exp)).info.run_id as string;
+      const dataset = {
+        name: 'iris',
+        digest: 'a1b2c3d4',
+        source_type: 'local',
+        source: '{"uri": "/data/iris.csv"}',
+        schema: '{"mlflow_colspec": [{"type": "double", "name": "x"}]}',
+        profile: '{"num_rows": 150}',
+      };
+      const training = [{ key: 'mlflow.data.context', value: 'training' }];
+      // The same dataset twice is one input.
+      for (let i = 0; i < 2; i++)
+        expect(
+          (await call('POST', '/runs/log-inputs', { run_id: runId, datasets: [{ tags: training, dataset }] })).body,
+        ).toEqual({});
+      const other = { name: 'iris', digest: 'ffff', source_type: 'local', source: '' };
+      await call('POST', '/runs/log-inputs', {
+        run_id: runId,
+        datasets: [{ dataset: other }],
+        models: [{ model_id: 'm-1' }],
+      });
+      await call('POST', '/runs/outputs', { run_id: runId, models: [{ model_id: 'm-2', step: '3' }] });
+      const expected = {
+        inputs: {
+          dataset_inputs: [
+            { tags: training, dataset },
+            { tags: [], dataset: other },
+          ],
+          model_inputs: [{ model_id: 'm-1' }],
+        },
+        outputs: { model_outputs: [{ model_id: 'm-2', step: 3 }] },
+      };
+      expect((await call('GET', '/runs/get', { run_id: runId })).body.run).toMatchObject(expected);
+      expect((await call('POST', '/runs/search', { experiment_ids: [exp] })).body.runs[0]).toMatchObject(expected);
+      expect(await (await raw('GET', `/v1/runs/${runId}`)).json()).toMatchObject({
+        inputs: {
+          datasets: [
+            { name: 'iris', digest: 'a1b2c3d4', sourceType: 'local', tags: { 'mlflow.data.context': 'training' } },
+            { digest: 'ffff' },
+          ],
+          models: [{ modelId: 'm-1' }],
+        },
+        outputs: { models: [{ modelId: 'm-2', step: 3 }] },
+      });
+      const viaNative = await raw('POST', `/v1/runs/${runId}/inputs`, {
+        body: JSON.stringify({ datasets: [{ name: 'native', digest: 'd1', sourceType: 's3', source: 's3://b/k' }] }),
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(viaNative.status).toBe(200);
+      expect((await viaNative.json()).inputs.datasets.map((d: Json) => d.name)).toEqual(['iris', 'iris', 'native']);
+      // Bounded sizes, refused naming the field; a dataset without its digest is refused.
+      const big = await call('POST', '/runs/log-inputs', {
+        run_id: runId,
+        datasets: [{ dataset: { ...dataset, digest: 'x', schema: 's'.repeat(64_001) } }],
+      });
+      expectError(big, 400, 'INVALID_PARAMETER_VALUE');
+      expect(big.body.message).toContain('schema');
+      const missing = await call('POST', '/runs/log-inputs', { run_id: runId, datasets: [{ dataset: { name: 'n' } }] });
+      expectError(missing, 400, 'INVALID_PARAMETER_VALUE');
+      expect(missing.body.message).toContain('digest');
+      // Bounded counts per run: a request that would pass 200 outputs writes none of them.
+      const outputs = (from: number) =>
+        call('POST', '/runs/outputs', {
+          run_id: runId,
+          models: Array.from({ length: 100 }, (_, i) => ({ model_id: `m-${from + i}`, step: 0 })),
+        });
+      expect((await outputs(100)).status).toBe(200);
+      const over = await outputs(200);
+      expectError(over, 400, 'INVALID_PARAMETER_VALUE');
+      expect(over.body.message).toContain('models');
+      expect((await call('GET', '/runs/get', { run_id: runId })).body.run.outputs.model_outputs).toHaveLength(101);
+    });
+
+    it('runs: a deleted run takes no writes until restored', async () => {
+      const exp = (await call('POST', '/experiments/create', { name: unique('deleted') })).body.experiment_id as string;
+      const runId = (await newRun(exp)).info.run_id as string;
+      // A deleted run refuses every write, as MLflow's server does; restored, it takes them again.
+      await call('POST', '/runs/delete', { run_id: runId });
+      const writes: Array<[string, Json]> = [
+        ['/runs/log-metric', { run_id: runId, key: 'loss', value: 1, timestamp: 1, step: 0 }],
+        ['/runs/log-batch', { run_id: runId, metrics: [{ key: 'loss', value: 1, timestamp: 1, step: 0 }] }],
+        ['/runs/log-batch', { run_id: runId }],
+        ['/runs/log-parameter', { run_id: runId, key: 'lr', value: '0.1' }],
+        ['/runs/set-tag', { run_id: runId, key: 'team', value: 'risk' }],
+        ['/runs/delete-tag', { run_id: runId, key: 'mlflow.user' }],
+        ['/runs/update', { run_id: runId, status: 'FINISHED' }],
+        [
+          '/runs/log-inputs',
+          { run_id: runId, datasets: [{ dataset: { name: 'd', digest: '1', source_type: 'local' } }] },
+        ],
+        ['/runs/outputs', { run_id: runId, models: [{ model_id: 'm-3', step: 0 }] }],
+      ];
+      for (const [path, body] of writes) {
+        const refused = await call('POST', path, body);
+        expectError(refused, 400, 'INVALID_PARAMETER_VALUE');
+        expect(refused.body.message, path).toContain("must be in the 'active' state");
+      }
+      const after = (await call('GET', '/runs/get', { run_id: runId })).body.run as Json;
+      expect(after.data.metrics ?? []).toEqual([]);
+      expect(after.data.params ?? []).toEqual([]);
+      expect(after.info.status).toBe('RUNNING');
+      expect(after.inputs.dataset_inputs).toEqual([]);
+      expect(after.outputs.model_outputs).toEqual([]);
+      // The native API says the same as a problem naming the run's lifecycle.
+      const native = await raw('PUT', `/v1/runs/${runId}/params`, {
+        body: JSON.stringify({ lr: '0.1' }),
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(native.status).toBe(400);
+      expect(native.headers.get('content-type')).toContain('application/problem+json');
+      expect((await native.json()).errors).toEqual([
+        { field: 'lifecycleStage', message: expect.stringContaining('restore') },
+      ]);
+      await call('POST', '/runs/restore', { run_id: runId });
+      expect((await call('POST', '/runs/set-tag', { run_id: runId, key: 'team', value: 'risk' })).status).toBe(200);
     });
 
     it('runs/search: filters on params, metrics, tags and attributes, order_by, pages', async () => {

@@ -1,8 +1,12 @@
 /** The registry's rules through its HTTP API: authorization, concurrency, idempotency, lifecycle. */
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { keys } from '../../shared/domain/keys.js';
 import { registryRoutes } from '../../shared/http/routes.js';
+import type { IdempotencyRow } from '../../shared/service/records.js';
+import { callersKey } from '../../shared/service/versions/create.js';
 import { type AppHarness, createAppHarness, principal } from '../support/app-harness.js';
+import { overriding } from '../support/object-store-overrides.js';
 
 let h: AppHarness;
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -220,6 +224,80 @@ describe('idempotency keys belong to their caller', () => {
     });
     expect(bobAgain.status).toBe(200);
     expect(bobAgain.body.version.version).toBe(bob.body.version.version);
+  });
+});
+
+describe('idempotency after a crash', () => {
+  it('a key reserved by a request that died answers 409 in progress, and is taken over after 30 s', async () => {
+    await h.json('POST', '/v1/models', { body: { name: 'idem-crash' } });
+    const body = { files: [{ path: 'a.bin', size: 5, sha256: sha(Buffer.from('crash')) }] };
+    const first = await h.json<Created>('POST', '/v1/models/idem-crash/versions', {
+      body,
+      headers: { 'idempotency-key': 'first' },
+    });
+    expect(first.status).toBe(201);
+    // What a request that reserved the key and then died leaves: its reservation, with no version.
+    const done = await h.metadata.get<IdempotencyRow>(
+      keys.model('idem-crash'),
+      keys.idempotency(callersKey('alice', 'first')),
+    );
+    const dead: IdempotencyRow = {
+      requestHash: done?.data.requestHash ?? '',
+      reservedAt: h.clock.now().toISOString(),
+      holder: 'a-request-that-died',
+    };
+    await h.metadata.batch(keys.model('idem-crash'), [
+      { op: 'put', sk: keys.idempotency(callersKey('alice', 'retried')), data: dead },
+    ]);
+    const headers = { 'idempotency-key': 'retried' };
+    const early = await h.request('POST', '/v1/models/idem-crash/versions', { body, headers });
+    expect(early.status).toBe(409);
+    expect(early.headers.get('retry-after')).toBe('1');
+    h.clock.advance(31);
+    const retried = await h.json<Created>('POST', '/v1/models/idem-crash/versions', { body, headers });
+    expect(retried.status, JSON.stringify(retried.body)).toBe(201);
+    expect(retried.body.version.version).toBe(first.body.version.version + 1);
+    const replayed = await h.json<Created>('POST', '/v1/models/idem-crash/versions', { body, headers });
+    expect(replayed.status).toBe(200);
+    expect(replayed.body.version.version).toBe(retried.body.version.version);
+  });
+
+  it('a request that outlives its reservation loses to the retry that took the key over: one version', async () => {
+    // The first request stops inside its create (a multipart upload is being opened) until released.
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let holding = true;
+    const slow = await createAppHarness({ multipartThresholdBytes: 1024 }, (store) =>
+      overriding(store, {
+        createMultipart: (target) => async (key, options) => {
+          if (holding) {
+            holding = false;
+            await held;
+          }
+          return target.createMultipart(key, options);
+        },
+      }),
+    );
+    try {
+      await slow.json('POST', '/v1/models', { body: { name: 'outlived' } });
+      const body = { files: [{ path: 'big.bin', size: 4096, sha256: 'd'.repeat(64) }] };
+      const headers = { 'idempotency-key': 'slow' };
+      const original = slow.json<Created>('POST', '/v1/models/outlived/versions', { body, headers });
+      while (holding) await new Promise((r) => setTimeout(r, 5));
+      slow.clock.advance(31);
+      const retry = await slow.json<Created>('POST', '/v1/models/outlived/versions', { body, headers });
+      expect(retry.status, JSON.stringify(retry.body)).toBe(201);
+      release();
+      expect((await original).status).toBe(409);
+      const again = await slow.json<Created>('POST', '/v1/models/outlived/versions', { body, headers });
+      expect(again.body.version.version).toBe(retry.body.version.version);
+      const listed = await slow.json<{ items: unknown[] }>('GET', '/v1/models/outlived/versions');
+      expect(listed.body.items).toHaveLength(1);
+    } finally {
+      await slow.close();
+    }
   });
 });
 

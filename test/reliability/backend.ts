@@ -7,7 +7,8 @@ import type { MetadataStore } from '../../shared/ports/metadata-store.js';
 import type { ObjectStore } from '../../shared/ports/object-store.js';
 import type { RegistrySettings } from '../../shared/service/context.js';
 import type { RegistryService } from '../../shared/service/registry-service.js';
-import type { FaultPlan } from './faults/fault-plan.js';
+import type { CrashableServer } from '../support/crashable-server.js';
+import type { FaultSource } from './faults/fault-plan.js';
 
 export type BackendName = 'local' | 'aws' | 'azure';
 
@@ -41,13 +42,21 @@ export interface Registry {
   putObject(key: string, bytes: Uint8Array, metadata?: Record<string, string>): Promise<string>;
   /** What the app logged as unexpected (the cause behind a 500), newest last. */
   unexpectedErrors: string[];
+  /** With `crashes`: the storage servers this registry alone talks to, which a section may SIGKILL and restart. */
+  crashable?: CrashableServer[];
   close(): Promise<void>;
 }
 
 export interface OpenOptions {
   settings?: Partial<RegistrySettings>;
   /** Routes the SDK clients through a fault-injecting proxy (cloud backends). */
-  faults?: FaultPlan;
+  faults?: FaultSource;
+  /**
+   * Cloud backends: the registry gets storage servers of its own, with their data on disk,
+   * listed in `Registry.crashable` (aws: s3rver, DynamoDB Local; azure: Azurite), so a section
+   * can kill them mid-flow without touching the servers the other sections share.
+   */
+  crashes?: boolean;
   /**
    * Runs just before the registry's server-side copy reaches the real store (cloud backends):
    * an interleaving point for races that are too narrow to hit by timing. Nothing is faked;

@@ -1,6 +1,8 @@
 /** The report's gates (pure logic): which figures fail a run, and how RELIABILITY_BACKENDS is read. */
 import { describe, expect, it } from 'vitest';
+import { contractCoveredElsewhere } from '../contract/object-store-traits.js';
 import { parseBackends, problemsOf, type Report } from './report.js';
+import type { FaultFigures } from './sections/faults.js';
 
 const EXPECTED = { creates: 200, fuzzRuns: { local: { http: 100, dropIns: 50 } } };
 
@@ -61,7 +63,7 @@ function passing(): Report {
       },
     },
     s3ChecksumPath: {},
-    contract: { skips: 1, skipsWithoutReason: 0, bySuite: { s3rver: ['x: no checksums'] } },
+    contract: { coveredElsewhere: 1, uncovered: 0, bySuite: { s3rver: ['x: on "shim" (no signatures)'] } },
     fuzz: { ...fuzzRun, byBackend: { local: fuzzRun } },
     auth: { routes: 40, cells: 160, attacks: 17, accepted: 0, wrongStatus: 0, acceptedByAttack: {} },
   } as Report;
@@ -86,7 +88,7 @@ describe('the reliability report gates', () => {
       /collectErrors=2/,
     ],
     ['no READY version in dedup', (r: Report) => Object.assign(r.dedupVsGc.local ?? {}, { ready: 0 }), /ready=0/],
-    ['a contract skip without a reason', (r: Report) => (r.contract.skipsWithoutReason = 1), /skipsWithoutReason=1/],
+    ['a contract test covered by no suite', (r: Report) => (r.contract.uncovered = 1), /contract\.uncovered=1/],
     [
       'drop-ins not written',
       (r: Report) => {
@@ -106,6 +108,24 @@ describe('the reliability report gates', () => {
     spoil(report);
     expect(problemsOf(report, EXPECTED).join('\n')).toMatch(problem);
   });
+
+  it.each(['aws', 'azure'] as const)(
+    'needs server kills on %s, every one planned, and injected faults: the gate is the same on every backend',
+    (backend) => {
+      const report = passing();
+      report.backends = { asked: ['local', backend], ran: ['local', backend] };
+      const good = { ...report.faults.local, kills: 3, killsPlanned: 3, injected: 40 } as FaultFigures;
+      const problems = (faults: Partial<FaultFigures>) => {
+        report.faults[backend] = { ...good, ...faults };
+        return problemsOf(report, EXPECTED).filter((p) => p.startsWith(`faults.${backend}.`));
+      };
+      expect(problems({})).toEqual([]);
+      expect(problems({ kills: 0, killsPlanned: 0 })).toEqual([`faults.${backend}.kills=0 (must be > 0)`]);
+      expect(problems({ kills: 2 })).toEqual([`faults.${backend}.kills=2 of 3 planned`]);
+      expect(problems({ injected: 0 })).toEqual([`faults.${backend}.injected=0 (must be > 0)`]);
+      expect(problems({ unexpected5xx: 1 })).toEqual([`faults.${backend}.unexpected5xx=1`]);
+    },
+  );
 
   it('needs the check-then-copy race on a cloud backend, with every rewrite landed', () => {
     const report = passing();
@@ -141,5 +161,16 @@ describe('RELIABILITY_BACKENDS', () => {
     expect(parseBackends('local,gcp')).toEqual({ error: expect.stringContaining('"gcp"') });
     expect(parseBackends('local,')).toEqual({ error: expect.stringContaining('""') });
     expect(parseBackends('')).toMatchObject({ error: expect.any(String) });
+  });
+});
+
+describe('contract tests covered elsewhere', () => {
+  it('are all run by a listed suite today, and counted uncovered when their suite is missing or defers too', () => {
+    const today = contractCoveredElsewhere();
+    expect(today.length).toBeGreaterThan(0);
+    expect(today.filter((c) => !c.covered)).toEqual([]);
+    const deferTo = (suite: string) => ({ vouchesSha256: false, signaturesCoveredBy: { suite, reason: 'r' } });
+    expect(contractCoveredElsewhere({ a: deferTo('gone') }).map((c) => c.covered)).toEqual([false, false]);
+    expect(contractCoveredElsewhere({ a: deferTo('b'), b: deferTo('a') }).every((c) => !c.covered)).toBe(true);
   });
 });

@@ -50,12 +50,18 @@ export function runOf(run: Run) {
   return {
     info: runInfoOf(run),
     data: {
-      // The latest value per key; the registry keeps its step and time with the series.
-      metrics: Object.entries(run.latestMetrics).map(([key, value]) => ({ key, value, timestamp: 0, step: 0 })),
+      metrics: Object.entries(run.latestMetricPoints).map(([key, p]) => ({ key, ...p })),
       params: Object.entries(run.params).map(([key, value]) => ({ key, value })),
       tags: tagList({ ...run.tags, 'mlflow.runName': run.name }),
     },
-    inputs: { dataset_inputs: [] },
+    inputs: {
+      dataset_inputs: run.inputs.datasets.map(({ tags, sourceType, ...d }) => ({
+        tags: tagList(tags),
+        dataset: { ...d, source_type: sourceType },
+      })),
+      model_inputs: run.inputs.models.map((m) => ({ model_id: m.modelId })),
+    },
+    outputs: { model_outputs: run.outputs.models.map((m) => ({ model_id: m.modelId, step: m.step })) },
   };
 }
 

@@ -14,7 +14,7 @@ import type { Actor, RegistryContext } from '../context.js';
 import { decodePageToken, encodePageToken, pageSizeOf } from '../page-token.js';
 import { comparePoints, type MetricPoint } from './metric-chunk.js';
 import { pointAt, positionOf, readSeries, writeSeries } from './metric-series.js';
-import { loadRunRow } from './runs.js';
+import { loadActiveRun, loadRunRow } from './runs.js';
 
 export interface LatestMetricRow {
   [key: string]: unknown;
@@ -36,7 +36,7 @@ export async function logMetrics(
     throw new RegistryError('payload-too-large', `at most ${MAX_METRIC_POINTS} metric points per request`, {
       issues: [{ field: 'metrics', message: `${input.metrics.length} points sent` }],
     });
-  await loadRunRow(ctx, runId);
+  await loadActiveRun(ctx, runId);
   const now = ctx.clock.now().getTime();
   const byKey = new Map<string, MetricPoint[]>();
   for (const [i, m] of input.metrics.entries()) {

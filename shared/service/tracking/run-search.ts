@@ -12,7 +12,7 @@ import type { Actor, RegistryContext } from '../context.js';
 import { decodePageToken, encodePageToken, pageSizeOf } from '../page-token.js';
 import { scanPartition } from '../scan.js';
 import { getExperiment, matchesView, type ViewType } from './experiments.js';
-import { type Run, type RunRow, withDerived } from './runs.js';
+import { bareRun, type Run, type RunRow, withDerived } from './runs.js';
 
 export const MAX_SEARCHED_RUNS = 10_000;
 export const MAX_SEARCH_EXPERIMENTS = 100;
@@ -169,7 +169,7 @@ export async function searchRuns(ctx: RegistryContext, actor: Actor, search: Run
       { prefix: runKeys.runRowPrefix, after: undefined, want: MAX_SEARCHED_RUNS + 1, budget: MAX_SEARCHED_RUNS + 1 },
       ({ data }) => {
         if (!matchesView(data.lifecycleStage, view)) return undefined;
-        const bare: Run = { ...data, latestMetrics: {}, modelVersions: [] };
+        const bare = bareRun(data);
         return early.every((c) => matchesCondition(bare, c)) ? data : undefined;
       },
     );
@@ -186,10 +186,7 @@ export async function searchRuns(ctx: RegistryContext, actor: Actor, search: Run
     runs = runs.filter((r) => search.conditions.every((c) => matchesCondition(r, c)));
     runs = sortRuns(runs, search.orderBy).slice(offset, offset + pageSize + 1);
   } else {
-    const page = sortRuns(
-      rows.map((r) => ({ ...r, latestMetrics: {}, modelVersions: [] })),
-      search.orderBy,
-    ).slice(offset, offset + pageSize + 1);
+    const page = sortRuns(rows.map(bareRun), search.orderBy).slice(offset, offset + pageSize + 1);
     runs = await derived(ctx, page);
   }
   const more = runs.length > pageSize;

@@ -23,6 +23,7 @@ import {
   type ViewType,
 } from './experiments.js';
 import type { LatestMetricRow } from './metrics.js';
+import { type RunInputs, type RunOutputs, readRunInputs } from './run-inputs.js';
 export type RunStatus = 'RUNNING' | 'FINISHED' | 'FAILED' | 'KILLED';
 
 export interface RunRow {
@@ -42,7 +43,11 @@ export interface RunRow {
 
 export interface Run extends RunRow {
   latestMetrics: Record<string, number>;
+  /** The latest point per key with its step and time (`latestMetrics` keeps the bare values). */
+  latestMetricPoints: Record<string, { value: number; step: number; timestamp: number }>;
   modelVersions: Array<{ model: string; version: number }>;
+  inputs: RunInputs;
+  outputs: RunOutputs;
 }
 
 export async function createRun(
@@ -71,8 +76,18 @@ export async function createRun(
   await ctx.metadata.batch(runKeys.experimentRuns(experimentId), [
     { op: 'put', sk: runKeys.runRow(id), data: row, if: { absent: true } },
   ]);
-  return { ...row, latestMetrics: {}, modelVersions: [] };
+  return bareRun(row);
 }
+
+/** A run with none of what it derives from its other rows (a new run, or a row a search has yet to read further). */
+export const bareRun = (row: RunRow): Run => ({
+  ...row,
+  latestMetrics: {},
+  latestMetricPoints: {},
+  modelVersions: [],
+  inputs: { datasets: [], models: [] },
+  outputs: { models: [] },
+});
 
 export async function loadRunRow(ctx: RegistryContext, runId: string): Promise<Item<RunRow>> {
   checkId('runId', runId);
@@ -81,6 +96,26 @@ export async function loadRunRow(ctx: RegistryContext, runId: string): Promise<I
     pointer &&
     (await ctx.metadata.get<RunRow>(runKeys.experimentRuns(pointer.data.experimentId), runKeys.runRow(runId)));
   if (!item) throw notFound(`run ${runId}`);
+  return item;
+}
+
+/**
+ * MLflow's rule: a deleted run takes no writes (params, metrics, tags, inputs, outputs, updates)
+ * until restored. A 400 naming the lifecycle, as for a deleted experiment.
+ */
+export function requireActiveRun(row: RunRow): void {
+  const stage = row.lifecycleStage ?? 'active';
+  if (stage !== 'active')
+    throw invalid(
+      'lifecycleStage',
+      `run ${row.id} must be in the 'active' state to take writes; it is '${stage}': restore it first`,
+    );
+}
+
+/** The run, refused when it is deleted: what every write to a run starts with. */
+export async function loadActiveRun(ctx: RegistryContext, runId: string): Promise<Item<RunRow>> {
+  const item = await loadRunRow(ctx, runId);
+  requireActiveRun(item.data);
   return item;
 }
 
@@ -102,20 +137,31 @@ export async function linkRunVersion(
   ]);
 }
 
-/** A run as clients see it: its row with the latest value per metric key and the versions made from it. */
+/**
+ * A run as clients see it: its row with the latest point per metric key, the versions made
+ * from it, and its inputs and outputs.
+ */
 export async function withDerived(ctx: RegistryContext, row: RunRow): Promise<Run> {
   const pk = runKeys.run(row.id);
-  const [metrics, versions] = await Promise.all([
+  const [metrics, versions, io] = await Promise.all([
     ctx.metadata.query<LatestMetricRow>(pk, { prefix: runKeys.latestMetricPrefix, limit: 1000 }),
     ctx.metadata.query<{ model: string; version: number }>(pk, { prefix: runKeys.runVersionPrefix, limit: 1000 }),
+    readRunInputs(ctx, row.id),
   ]);
-  const latestMetrics: Record<string, number> = {};
+  const latestMetrics: Run['latestMetrics'] = {};
+  const latestMetricPoints: Run['latestMetricPoints'] = {};
   row.lifecycleStage ??= 'active';
-  for (const m of metrics.items) latestMetrics[m.data.key] = fromJsonValue(m.data.value);
+  for (const { data } of metrics.items) {
+    const value = fromJsonValue(data.value);
+    latestMetrics[data.key] = value;
+    latestMetricPoints[data.key] = { value, step: data.step, timestamp: data.timestamp };
+  }
   return {
     ...row,
     latestMetrics,
+    latestMetricPoints,
     modelVersions: versions.items.map((v) => ({ model: v.data.model, version: v.data.version })),
+    ...io,
   };
 }
 
@@ -146,15 +192,18 @@ export async function listRuns(
   return { items, nextPageToken: result.resumeAfter ? encodePageToken(scope, result.resumeAfter) : null };
 }
 
+/** Read-modify-write of a run row under its etag; `change` answers undefined when nothing changes. */
 async function changeRun(
   ctx: RegistryContext,
   actor: Actor,
   runId: string,
   change: (row: RunRow) => RunRow | undefined,
+  options: { deletedToo?: boolean } = {},
 ): Promise<Run> {
   requireScope(actor, 'registry.write');
   for (let attempt = 0; attempt < 5; attempt++) {
     const item = await loadRunRow(ctx, runId);
+    if (!options.deletedToo) requireActiveRun(item.data);
     const next = change(item.data);
     if (!next) return withDerived(ctx, item.data);
     try {
@@ -179,7 +228,7 @@ export function updateRun(ctx: RegistryContext, actor: Actor, runId: string, pat
       next.status = patch.status;
       next.endTime = patch.status === 'RUNNING' ? null : ctx.clock.now().toISOString();
     }
-    return next;
+    return JSON.stringify(next) === JSON.stringify(row) ? undefined : next;
   });
 }
 
@@ -193,8 +242,12 @@ export function setRunLifecycle(
   runId: string,
   stage: LifecycleStage,
 ): Promise<Run> {
-  return changeRun(ctx, actor, runId, (row) =>
-    (row.lifecycleStage ?? 'active') === stage ? undefined : { ...row, lifecycleStage: stage },
+  return changeRun(
+    ctx,
+    actor,
+    runId,
+    (row) => ((row.lifecycleStage ?? 'active') === stage ? undefined : { ...row, lifecycleStage: stage }),
+    { deletedToo: true },
   );
 }
 

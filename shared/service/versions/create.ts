@@ -27,8 +27,15 @@ const sourceRunOf = async (ctx: RegistryContext, loggedModelId: string): Promise
 
 /** Files are kept inline on the version row up to this much JSON; beyond, one row per file. */
 const INLINE_FILES_BYTES = 48 * 1024;
-/** An idempotency reservation with no version this old belongs to a crashed request. */
-const STALE_RESERVATION_MS = 5 * 60_000;
+/**
+ * An idempotency reservation with no version this old belongs to a request that died (its
+ * process, or its storage before it could take the reservation back): as in Powertools'
+ * idempotency, "in progress" lasts as long as a request can run, and the API function's timeout
+ * is 29 s. A request that outlives it anyway loses nothing: its final write is conditional on
+ * the reservation it took, so a retry that took the key over makes that write fail, and the
+ * key still yields one version.
+ */
+const STALE_RESERVATION_MS = 30_000;
 
 export interface CreatedVersion {
   version: ModelVersion;
@@ -101,7 +108,7 @@ export async function createVersion(
  * An `Idempotency-Key` is the caller's own: the row is keyed by a digest of the subject and the
  * key, so another caller's same key neither replays nor blocks this caller's request.
  */
-function callersKey(subject: string, key: string): string {
+export function callersKey(subject: string, key: string): string {
   if (!/^[\x21-\x7e]{1,128}$/.test(key))
     throw invalid('header.idempotency-key', 'must be 1-128 printable ASCII characters');
   return `${createHash('sha256').update(subject).digest('hex').slice(0, 32)}#${key}`;
@@ -116,9 +123,15 @@ async function reserveIdempotencyKey(
 ): Promise<{ replay: VersionRow } | { reservation: Item<IdempotencyRow> }> {
   const pk = keys.model(model);
   const sk = keys.idempotency(key);
+  // Names this request's reservation: a write whose answer was lost lands all the same, and the
+  // store's retry of it then fails its own condition. The row found next is this request's.
+  const holder = ctx.newId();
+  const ours = (row: Item<IdempotencyRow> | undefined): boolean =>
+    row?.data.holder === holder && row.data.version === undefined;
   for (let attempt = 0; attempt < 3; attempt++) {
     const existing = await ctx.metadata.get<IdempotencyRow>(pk, sk);
-    const fresh: IdempotencyRow = { requestHash, reservedAt: ctx.clock.now().toISOString() };
+    if (existing && ours(existing)) return { reservation: existing };
+    const fresh: IdempotencyRow = { requestHash, reservedAt: ctx.clock.now().toISOString(), holder };
     if (existing) {
       if (existing.data.requestHash !== requestHash)
         throw new RegistryError('conflict', 'this Idempotency-Key was used with a different request', {
@@ -149,8 +162,7 @@ async function reserveIdempotencyKey(
       }
     }
     const reservation = await ctx.metadata.get<IdempotencyRow>(pk, sk);
-    if (reservation && reservation.data.reservedAt === fresh.reservedAt && reservation.data.version === undefined)
-      return { reservation };
+    if (reservation && ours(reservation)) return { reservation };
   }
   throw new RegistryError('conflict', 'a request with this Idempotency-Key is still in progress', {
     retryAfterSeconds: 1,

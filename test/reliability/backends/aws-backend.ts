@@ -30,15 +30,20 @@ export async function awsBackend(servers?: { dynamo: DynamoLocalHandle; s3: S3rv
     name: 'aws',
     async open(options: OpenOptions = {}): Promise<Registry> {
       const n = ++opened;
-      const tableName = await dynamo.createTable(`reliability-${n}-${Date.now()}`);
+      // Servers of its own for a registry whose servers get killed (DynamoDB Local on disk; s3rver always is).
+      const own = options.crashes
+        ? await Promise.all([startS3rver(), startDynamoLocal({ persistent: true })])
+        : undefined;
+      const [objectServer, tableServer] = own ?? [s3, dynamo];
+      const tableName = await tableServer.createTable(`reliability-${n}-${Date.now()}`);
       const prefix = `r${n}/`;
       const proxies: FaultProxy[] = [];
-      let s3Endpoint = s3.endpoint;
-      let dynamoEndpoint = dynamo.endpoint;
+      let s3Endpoint = objectServer.endpoint;
+      let dynamoEndpoint = tableServer.endpoint;
       if (options.faults) {
         const [p1, p2] = await Promise.all([
-          startFaultProxy(s3.endpoint, options.faults),
-          startFaultProxy(dynamo.endpoint, options.faults),
+          startFaultProxy(objectServer.endpoint, options.faults),
+          startFaultProxy(tableServer.endpoint, options.faults),
         ]);
         proxies.push(p1, p2);
         s3Endpoint = p1.url;
@@ -49,7 +54,7 @@ export async function awsBackend(servers?: { dynamo: DynamoLocalHandle; s3: S3rv
       const ddbClient = dynamoClient(dynamoEndpoint);
       const clock = movableClock();
       const metadata = new DynamoMetadataStore({ client: ddbClient, tableName });
-      const s3Objects = new S3ObjectStore({ client: s3Client, bucket: s3.bucket, now: clock.now });
+      const s3Objects = new S3ObjectStore({ client: s3Client, bucket: objectServer.bucket, now: clock.now });
       const objects = withHooks(s3Objects, options);
       const registry = new RegistryService({
         metadata,
@@ -67,20 +72,21 @@ export async function awsBackend(servers?: { dynamo: DynamoLocalHandle; s3: S3rv
         prefix,
         fetch: async (request) => app.fetch(request),
         unexpectedErrors,
+        ...(own ? { crashable: own } : {}),
         sendSigned: (url, init) => fetch(url, init),
         async putObject(key, bytes, meta = {}) {
           // s3rver keeps objects as files named by their keys: a `..` segment would land outside
           // its bucket folder. S3 would store the key literally; here it is refused, never written.
           if (key.split('/').includes('..')) throw new Error(`s3rver cannot hold the key ${key}`);
-          const out = await s3.client.send(
-            new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: bytes, Metadata: meta }),
+          const out = await objectServer.client.send(
+            new PutObjectCommand({ Bucket: objectServer.bucket, Key: key, Body: bytes, Metadata: meta }),
           );
           return (out.ETag ?? '').replace(/"/g, '');
         },
         async close() {
           s3Client.destroy();
           ddbClient.destroy();
-          await Promise.all([...proxies.map((p) => p.close()), shim?.close()]);
+          await Promise.all([...proxies.map((p) => p.close()), shim?.close(), ...(own ?? []).map((s) => s.stop())]);
         },
       };
     },

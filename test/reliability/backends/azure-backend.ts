@@ -32,7 +32,10 @@ export async function azureBackend(): Promise<Backend> {
       const n = ++opened;
       const container = `reliability-${n}`;
       const table = `reliability${n}`;
-      const clean = storageAdapters({ connectionString: azurite.connectionString, container, table });
+      // An Azurite of its own, on disk, for a registry whose storage gets killed.
+      const own = options.crashes ? await startAzurite({ persistent: true }) : undefined;
+      const server = own ?? azurite;
+      const clean = storageAdapters({ connectionString: server.connectionString, container, table });
       await clean.blobService.getContainerClient(container).createIfNotExists();
       await clean.metadata.ensureTable();
       const proxies: FaultProxy[] = [];
@@ -41,10 +44,10 @@ export async function azureBackend(): Promise<Backend> {
         // Only Table traffic goes through the fault proxy. Blob copies are server-side copies
         // from a SAS URL built on the client's endpoint; Azurite copies only from its own
         // address, so a proxied blob endpoint would break every copy (not a registry fault).
-        const tbl = await startFaultProxy(origin(azurite.tableEndpoint), options.faults);
+        const tbl = await startFaultProxy(origin(server.tableEndpoint), options.faults);
         proxies.push(tbl);
         adapters = storageAdapters({
-          connectionString: connectionString(azurite.blobEndpoint, `${tbl.url}/${DEV_ACCOUNT}`),
+          connectionString: connectionString(server.blobEndpoint, `${tbl.url}/${DEV_ACCOUNT}`),
           container,
           table,
         });
@@ -69,6 +72,7 @@ export async function azureBackend(): Promise<Backend> {
         prefix,
         fetch: async (request) => app.fetch(request),
         unexpectedErrors,
+        ...(own ? { crashable: [own] } : {}),
         sendSigned: (url, init) => fetch(url, init),
         async putObject(key, bytes, metadata = {}) {
           const out = await userContainer.getBlockBlobClient(key).upload(bytes, bytes.length, { metadata });
@@ -76,6 +80,7 @@ export async function azureBackend(): Promise<Backend> {
         },
         async close() {
           await Promise.all(proxies.map((p) => p.close()));
+          await own?.stop();
         },
       };
     },

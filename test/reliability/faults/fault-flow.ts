@@ -9,6 +9,8 @@ import { type ClientTarget, type CreatedBody, type LocalFile, RegistryClient, ty
 export interface FlowFigures {
   calls: number;
   networkErrors: number;
+  /** 503 answers: a fault or an outage reached the caller, named as retriable. */
+  unavailable: number;
   /** 5xx other than 503: an error the caller cannot tell is retriable. */
   unexpected5xx: number;
   /** Error answers that were not problem+json. */
@@ -37,6 +39,7 @@ export async function runFaultFlow(
   const figures: FlowFigures = {
     calls: 0,
     networkErrors: 0,
+    unavailable: 0,
     unexpected5xx: 0,
     nonProblemErrors: 0,
     pushed: 0,
@@ -54,6 +57,7 @@ export async function runFaultFlow(
     counted();
     try {
       const reply = await call();
+      if (reply.status === 503) figures.unavailable++;
       if (reply.status >= 500 && reply.status !== 503) {
         figures.unexpected5xx++;
         if (figures.examples.length < 10)
@@ -68,7 +72,7 @@ export async function runFaultFlow(
     }
   };
   const retriable = (r: Reply<unknown> | undefined) =>
-    !r || r.status >= 500 || (r.status === 409 && JSON.stringify(r.body).includes('in progress'));
+    !r || r.status >= 500 || (r.status === 409 && String(JSON.stringify(r.body)).includes('in progress'));
 
   const pushOne = async (worker: number, i: number): Promise<boolean> => {
     const bytes = i % options.sharedEvery === 0 ? shared : randomBytes(1024 + ((worker * 97 + i * 13) % 3000));

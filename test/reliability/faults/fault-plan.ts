@@ -1,4 +1,6 @@
 /** Which faults a proxy injects, how often, and the counts it keeps. */
+import type { IncomingHttpHeaders } from 'node:http';
+
 export type FaultKind = 'drop' | 'delay' | 'status500' | 'status503' | 'resetMidBody' | 'lostResponse';
 
 export const FAULT_KINDS: readonly FaultKind[] = [
@@ -16,7 +18,23 @@ export interface FaultStats {
   byKind: Record<FaultKind, number>;
 }
 
-export class FaultPlan {
+/** A request as the fault proxy holds it, before it decides its fate. */
+export interface ProxiedRequest {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
+/** What the fault proxy asks about each request: a seeded plan, or a test aiming at one request. */
+export interface FaultSource {
+  /** The fault for this request, or none. */
+  next(request: ProxiedRequest): FaultKind | undefined;
+  /** How long a `delay` fault holds its request. */
+  delayMs(): number;
+}
+
+export class FaultPlan implements FaultSource {
   /** While false, every request passes untouched (set-up and the final reconciliation). */
   enabled = false;
   readonly stats: FaultStats = {

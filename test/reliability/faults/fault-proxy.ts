@@ -2,12 +2,13 @@
  * A fault-injecting HTTP proxy on 127.0.0.1 between the SDK clients and a storage server.
  * Each request is buffered, then (per the plan) dropped, delayed, answered 500/503 without
  * reaching the server, forwarded with its response cut off mid-body, or forwarded with its
- * response replaced by a 503 (the write happened; the caller cannot know).
+ * response replaced by a 503 (the write happened; the caller cannot know). Otherwise it is
+ * transparent, down to a connection that fails when the server does.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { forward, readAll, type Upstream } from '../../support/buffered-forward.js';
-import type { FaultPlan } from './fault-plan.js';
+import type { FaultSource } from './fault-plan.js';
 
 export interface FaultProxy {
   /** `http://127.0.0.1:<port>`: give this to the SDK client instead of the server's endpoint. */
@@ -38,9 +39,9 @@ function reply(res: ServerResponse, upstream: Upstream, cutMidBody: boolean, hea
   res.write(upstream.body.subarray(0, Math.floor(upstream.body.length / 2)), () => res.socket?.destroy());
 }
 
-async function handle(target: URL, plan: FaultPlan, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(target: URL, plan: FaultSource, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const body = await readAll(req);
-  const fault = plan.next();
+  const fault = plan.next({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body });
   if (fault === 'drop') {
     req.socket.destroy();
     return;
@@ -60,15 +61,12 @@ async function handle(target: URL, plan: FaultPlan, req: IncomingMessage, res: S
   reply(res, upstream, fault === 'resetMidBody', req.method === 'HEAD');
 }
 
-export async function startFaultProxy(upstream: string, plan: FaultPlan): Promise<FaultProxy> {
+export async function startFaultProxy(upstream: string, plan: FaultSource): Promise<FaultProxy> {
   const target = new URL(upstream);
   const server: Server = createServer((req, res) => {
-    handle(target, plan, req, res).catch(() => {
-      if (!res.headersSent) {
-        res.writeHead(502, { 'content-length': '0' });
-        res.end();
-      } else res.socket?.destroy();
-    });
+    // The server behind it gone (killed, restarting): the caller's connection fails as it
+    // would talking to the server itself, not with an answer the server never gave.
+    handle(target, plan, req, res).catch(() => res.socket?.destroy());
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

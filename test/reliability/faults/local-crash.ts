@@ -1,6 +1,6 @@
 /**
  * The local server as its own process (`functions/local/main.ts`), killed with SIGKILL at
- * random moments and started again on the same port and data directory: a crash mid-flow.
+ * seeded points of a flow and started again on the same port and data directory: a crash mid-flow.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -8,15 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../support/aws/servers.js';
+import { type CrashableServer, crashableChild, sigkill } from '../../support/crashable-server.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
-export interface CrashingServer {
+export interface CrashingServer extends CrashableServer {
   url: string;
   dataDir: string;
-  kills: number;
-  /** SIGKILL, then start again on the same port and data. */
-  crashAndRestart(): Promise<void>;
   stop(): Promise<void>;
   cleanup(): Promise<void>;
 }
@@ -50,24 +48,11 @@ export async function startCrashingServer(): Promise<CrashingServer> {
     await waitUntilUp(url, child);
     return child;
   };
-  const kill = async (child: ChildProcess) => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGKILL');
-    await exited;
-  };
-  let child = await launch();
-  const server: CrashingServer = {
+  const crashable = crashableChild('registry', await launch(), launch);
+  return Object.assign(crashable, {
     url,
     dataDir,
-    kills: 0,
-    async crashAndRestart() {
-      await kill(child);
-      server.kills++;
-      child = await launch();
-    },
-    stop: () => kill(child),
+    stop: () => sigkill(crashable.current()),
     cleanup: () => rm(dir, { recursive: true, force: true }),
-  };
-  return server;
+  });
 }

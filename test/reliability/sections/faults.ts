@@ -1,29 +1,31 @@
 /**
- * Faults. Cloud backends: the SDK clients talk to the storage servers through a fault proxy
- * (drops, delays, 500/503, responses cut mid-body or lost after the write) while workers push
- * versions and drop-in events are delivered. Local: the server process is SIGKILLed and
- * restarted mid-flow. Afterwards, faults off: the state checks, the sweeper and a
- * reconciliation pass.
+ * Faults. Cloud backends: the SDK clients talk to storage servers of their own through a fault
+ * proxy (drops, delays, 500/503, responses cut mid-body or lost after the write) while workers
+ * push versions and drop-in events are delivered, and those servers (aws: s3rver and DynamoDB
+ * Local; azure: Azurite) are SIGKILLed and restarted on their data at seeded points of the
+ * flow. Local: the registry's own server process is SIGKILLed and restarted the same way.
+ * Afterwards, faults off: the state checks, the sweeper and a reconciliation pass.
  */
 import { randomBytes } from 'node:crypto';
 import { startLocalServer } from '../../../functions/local/server.js';
 import type { ObjectCreatedEvent } from '../../../shared/service/object-created.js';
+import type { CrashableServer } from '../../support/crashable-server.js';
 import { type Backend, DROP_IN_WRITER, type Registry } from '../backend.js';
 import { deliverAll } from '../delivery-queue.js';
 import { checkState, type StateFigures } from '../faults/fault-checks.js';
 import { type FlowFigures, runFaultFlow } from '../faults/fault-flow.js';
 import { FaultPlan } from '../faults/fault-plan.js';
+import { type KillSchedule, killSchedule } from '../faults/kill-schedule.js';
 import { startCrashingServer } from '../faults/local-crash.js';
 import { movableClock } from '../movable-clock.js';
 import { ADMIN } from '../principal-header.js';
 import { RegistryClient } from '../registry-client.js';
-import { SeededRandom } from '../seeded-random.js';
 
 export interface FaultFigures extends StateFigures {
   requests: number;
   /** Faults injected: requests the proxy dropped, delayed, failed or cut (cloud); server kills (local). */
   injected: number;
-  /** Registry server processes SIGKILLed mid-flow (local; the cloud registries run in-process, their faults are the proxy's). */
+  /** Server processes SIGKILLed mid-flow and restarted: the storage servers (cloud), the registry's server (local). */
   kills: number;
   /** Kills the seeded plan called for; a flow that ended before one of them leaves `kills` short. */
   killsPlanned: number;
@@ -38,16 +40,29 @@ export interface FaultOptions {
   iterations: number;
   rate: number;
   seed: number;
+  /** Server kills, at seeded points of the flow (taking turns over the servers). */
+  kills: number;
 }
+
+/** The seeded kill points over a flow of `options`: it makes at least 4 calls per push (create, upload, commit, alias). */
+const scheduleFor = (servers: CrashableServer[], options: FaultOptions): KillSchedule =>
+  killSchedule(servers, {
+    kills: options.kills,
+    minimumCalls: options.workers * options.iterations * 4,
+    seed: options.seed,
+  });
 
 export async function cloudFaults(backend: Backend, options: FaultOptions): Promise<FaultFigures> {
   const plan = new FaultPlan(options.rate, options.seed);
-  const reg = await backend.open({ faults: plan });
+  const reg = await backend.open({ faults: plan, crashes: true });
   try {
+    const servers = reg.crashable ?? [];
+    const kills = scheduleFor(servers, options);
     const model = `faults-${reg.backend}`;
     await new RegistryClient(reg).createModel(model);
     plan.enabled = true;
-    const flow = await runFaultFlow(reg, model, { ...options, sharedEvery: 3 });
+    const flow = await runFaultFlow(reg, model, { ...options, sharedEvery: 3, onCall: kills.onCall });
+    await kills.settled();
     const events: ObjectCreatedEvent[] = [];
     for (let i = 0; i < options.workers; i++) {
       const bytes = randomBytes(700 + i);
@@ -78,12 +93,16 @@ export async function cloudFaults(backend: Backend, options: FaultOptions): Prom
     return {
       requests: plan.stats.requests,
       injected: plan.stats.injected,
-      kills: 0,
-      killsPlanned: 0,
+      kills: servers.reduce((n, s) => n + s.kills, 0),
+      killsPlanned: options.kills,
       unexpected5xx: flow.unexpected5xx,
       ...state,
       flow,
       extra: {
+        killsByServer: kills.byServer(),
+        killPoints: kills.points,
+        unavailable: flow.unavailable,
+        networkErrors: flow.networkErrors,
         byKind: plan.stats.byKind,
         dropInsDeadLettered: delivered.deadLettered,
         dropInsRegisteredBySweep: swept?.incoming.registered ?? 0,
@@ -98,7 +117,7 @@ export async function cloudFaults(backend: Backend, options: FaultOptions): Prom
 }
 
 /** The local server killed (SIGKILL) and restarted while the workers push over real HTTP. */
-export async function localCrashFaults(options: FaultOptions & { kills: number }): Promise<FaultFigures> {
+export async function localCrashFaults(options: FaultOptions): Promise<FaultFigures> {
   const server = await startCrashingServer();
   try {
     const target = {
@@ -108,25 +127,9 @@ export async function localCrashFaults(options: FaultOptions & { kills: number }
     };
     const model = 'faults-local';
     await new RegistryClient(target).createModel(model);
-    // Seeded kill points, placed by the flow's progress (its Nth call), not by time: every kill
-    // lands mid-flow, and a run repeats from its seed. The flow makes at least 4 calls per push.
-    const random = new SeededRandom(options.seed);
-    const minimumCalls = options.workers * options.iterations * 4;
-    const killAt = Array.from({ length: options.kills }, () => 3 + random.int(Math.floor(minimumCalls * 0.8))).sort(
-      (a, b) => a - b,
-    );
-    let killing: Promise<void> = Promise.resolve();
-    let busy = false;
-    const onCall = (calls: number) => {
-      if (busy || killAt.length === 0 || calls < (killAt[0] ?? Number.POSITIVE_INFINITY)) return;
-      killAt.shift();
-      busy = true;
-      killing = server.crashAndRestart().finally(() => {
-        busy = false;
-      });
-    };
-    const flow = await runFaultFlow(target, model, { ...options, sharedEvery: 3, onCall });
-    await killing;
+    const kills = scheduleFor([server], options);
+    const flow = await runFaultFlow(target, model, { ...options, sharedEvery: 3, onCall: kills.onCall });
+    await kills.settled();
     await server.stop();
     // Reconcile in-process over the same data directory, with a clock the check can move.
     const clock = movableClock();
@@ -160,7 +163,7 @@ export async function localCrashFaults(options: FaultOptions & { kills: number }
         unexpected5xx: flow.unexpected5xx,
         ...state,
         flow,
-        extra: { networkErrors: flow.networkErrors },
+        extra: { killPoints: kills.points, unavailable: flow.unavailable, networkErrors: flow.networkErrors },
       };
     } finally {
       await reg.close();

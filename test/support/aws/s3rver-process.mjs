@@ -1,7 +1,8 @@
 /**
  * s3rver in its own process, forked with `--openssl-legacy-provider` (its paged listing
- * encrypts continuation tokens with DES, which Node 20 refuses otherwise). It reports its port
- * and forwards its object-created events to the parent over IPC.
+ * encrypts continuation tokens with DES, which Node 20 refuses otherwise). Arguments: the
+ * directory, the buckets (comma-separated), and a port (default: a free one). It reports its
+ * port and forwards its object-created events to the parent over IPC.
  *
  * s3rver 3.7.1 lacks five things real S3 has and the registry relies on; a small middleware in
  * front of its router supplies them from s3rver's own file store, answering as S3 does:
@@ -12,7 +13,7 @@ import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import S3rver from 's3rver';
 
-const [directory, bucketsArg] = process.argv.slice(2);
+const [directory, bucketsArg, portArg] = process.argv.slice(2);
 const buckets = (bucketsArg ?? '').split(',').filter(Boolean);
 
 const bare = (etag) => String(etag ?? '').replace(/"/g, '');
@@ -40,7 +41,8 @@ async function etagOf(store, bucket, key) {
 
 const server = new S3rver({
   address: '127.0.0.1',
-  port: 0,
+  // A restart after a crash comes back on the port it had.
+  port: Number(portArg ?? 0),
   silent: true,
   directory,
   configureBuckets: buckets.map((name) => ({ name })),

@@ -74,8 +74,30 @@ const LogModel = lazySchema(() => z.object({ run_id: z.optional(Str()), model_js
 const LogInputs = lazySchema(() =>
   z.object({
     run_id: z.optional(Str()),
-    datasets: z.optional(z.array(z.unknown())),
-    models: z.optional(z.array(z.unknown())),
+    datasets: z.optional(
+      z.array(
+        z.object({
+          tags: z.optional(TagList()),
+          dataset: z.optional(
+            z.object({
+              name: z.optional(Str()),
+              digest: z.optional(Str()),
+              source_type: z.optional(Str()),
+              source: z.optional(Str()),
+              schema: z.optional(Str()),
+              profile: z.optional(Str()),
+            }),
+          ),
+        }),
+      ),
+    ),
+    models: z.optional(z.array(z.object({ model_id: z.optional(Str()) }))),
+  }),
+);
+const LogOutputs = lazySchema(() =>
+  z.object({
+    run_id: z.optional(Str()),
+    models: z.optional(z.array(z.object({ model_id: z.optional(Str()), step: z.optional(Int64()) }))),
   }),
 );
 const SearchRuns = lazySchema(() =>
@@ -276,7 +298,8 @@ export function runEndpoints(registry: RegistryApi) {
         if (params) await t.putParams(r.principal, runId, params as Record<string, string>);
         if (points) await t.logMetrics(r.principal, runId, points);
         await patchRunTags(registry, r.principal, runId, tags);
-        if (!params && !points && Object.keys(tags).length === 0) await t.getRun(r.principal, runId);
+        // An empty batch still asks the core whether the run takes writes (an empty param set writes nothing).
+        if (!params && !points && Object.keys(tags).length === 0) await t.putParams(r.principal, runId, {});
         return ok();
       },
     }),
@@ -315,10 +338,25 @@ export function runEndpoints(registry: RegistryApi) {
       method: 'POST',
       path: '/mlflow/runs/log-inputs',
       scope: 'registry.write',
-      summary: 'MLflow: log dataset inputs (accepted; datasets are not stored)',
+      summary:
+        'MLflow: log dataset inputs (with their tags) and MLflow 3 model inputs; the same dataset again is a no-op',
       body: LogInputs,
       handle: async (r) => {
-        await t.getRun(r.principal, required(r.body.run_id, 'run_id'));
+        const runId = required(r.body.run_id, 'run_id');
+        const datasets = (r.body.datasets ?? []).map((d) => {
+          const ds = required(d.dataset, 'dataset');
+          return {
+            name: required(ds.name, 'name'),
+            digest: required(ds.digest, 'digest'),
+            sourceType: required(ds.source_type, 'source_type'),
+            source: ds.source ?? '',
+            ...(ds.schema !== undefined ? { schema: ds.schema } : {}),
+            ...(ds.profile !== undefined ? { profile: ds.profile } : {}),
+            tags: tagMap(d.tags),
+          };
+        });
+        const models = (r.body.models ?? []).map((m) => ({ modelId: required(m.model_id, 'model_id') }));
+        await t.logRunInputs(r.principal, runId, native(s.LogRunInputsRequest, { datasets, models }));
         return ok();
       },
     }),
@@ -327,10 +365,18 @@ export function runEndpoints(registry: RegistryApi) {
       method: 'POST',
       path: '/mlflow/runs/outputs',
       scope: 'registry.write',
-      summary: 'MLflow 3: log model outputs of a run (accepted; the logged model names its run)',
-      body: LogInputs,
+      summary: 'MLflow 3: log the models a run produced, by step',
+      body: LogOutputs,
       handle: async (r) => {
-        await t.getRun(r.principal, required(r.body.run_id, 'run_id'));
+        const models = (r.body.models ?? []).map((m) => ({
+          modelId: required(m.model_id, 'model_id'),
+          step: toInt(m.step) ?? 0,
+        }));
+        await t.logRunOutputs(
+          r.principal,
+          required(r.body.run_id, 'run_id'),
+          native(s.LogRunOutputsRequest, { models }),
+        );
         return ok();
       },
     }),
