@@ -227,8 +227,12 @@ async function alternate(
     bare.push((await coldInit(bundles.bare.file, events(i, 'bare'), env, status)).importAndHandleMs);
   }
   return {
-    loadedBytes: { api: loads.api.bytes, bare: loads.bare.bytes, ratio: round(loads.api.bytes / loads.bare.bytes, 3) },
-    loadedFiles: { api: loads.api.files, bare: loads.bare.files, how: loads.api.how },
+    // Without resolve hooks (Node before 22.15) what a request imports is unknown: no figure.
+    loadedBytes:
+      loads.api.how === 'loaded'
+        ? { api: loads.api.bytes, bare: loads.bare.bytes, ratio: round(loads.api.bytes / loads.bare.bytes, 3) }
+        : null,
+    loadedFiles: loads.api.how === 'loaded' ? { api: loads.api.files, bare: loads.bare.files } : null,
     api: round(median(api)),
     bare: round(median(bare)),
     ratio: round(median(api) / median(bare), 3),
