@@ -4,6 +4,13 @@
  * init: fresh node processes that import the bundle and handle one request (GET /healthz for
  * the API; the bare handler returns at once). Goals: size <= 1.2x, init <= 1.15x.
  *
+ * The bundles are split (infra/aws/bundling.ts): the API's entry imports its route groups and
+ * registry on first use, from chunks beside it. So "size" is what a cold start loads: the
+ * entry and every file the first request imports, read off a module resolve hook in a fresh
+ * process (`loaded`; Node 22.15 and later; elsewhere the entry's static imports, `static`),
+ * with the files' total beside it (`apiAllFiles`). `oneCall` and `schemaRequest` say what
+ * their first request loads too.
+ *
  * The bare bundle is built as the design defines it, with the SDK's default credential chain.
  * The stack's bundles replace that chain with Lambda's env-only provider
  * (functions/aws/lambda-credentials.ts), which makes the design's ratio flatter the API. So
@@ -31,11 +38,12 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
-import { buildLambdaBundle, PROJECT_ROOT } from '../infra/aws/bundling.js';
+import { type BundleFiles, buildLambdaBundle, PROJECT_ROOT } from '../infra/aws/bundling.js';
 import { FUNCTION_RUNTIME } from '../infra/aws/registry-function.js';
 import { ALL_SCOPES } from '../shared/ports/auth.js';
 import { startAwsTestBed } from '../test/support/aws/aws-registry.js';
@@ -54,16 +62,60 @@ const dynamodb = new DynamoDBClient({});
 const BARE_SOURCE = `${BARE_CLIENTS}export const handler = async () => ({ statusCode: 200, body: String(Boolean(s3 && dynamodb)) });
 `;
 
+/** A built bundle: its entry (`index.mjs`) and its files (the entry and its chunks). */
+interface Bundle {
+  file: string;
+  dir: string;
+  files: BundleFiles;
+}
+
 async function bundle(
   name: string,
   input: { entry: string } | { source: string },
   credentialsAlias = true,
-): Promise<string> {
+): Promise<Bundle> {
   const outfile = join(dir, name, 'index.mjs');
-  await buildLambdaBundle('entry' in input ? input : { ...input, resolveDir: PROJECT_ROOT }, outfile, {
+  const files = await buildLambdaBundle('entry' in input ? input : { ...input, resolveDir: PROJECT_ROOT }, outfile, {
     credentialsAlias,
   });
-  return outfile;
+  return { file: outfile, dir: join(dir, name), files };
+}
+
+const sumBytes = (b: Bundle, names: Iterable<string>) => [...names].reduce((n, f) => n + (b.files[f]?.bytes ?? 0), 0);
+
+/** The entry and the chunks it imports statically: what importing it loads before any request. */
+function staticFiles(b: Bundle): Set<string> {
+  const seen = new Set<string>();
+  const visit = (f: string) => {
+    if (seen.has(f)) return;
+    seen.add(f);
+    for (const i of b.files[f]?.imports ?? []) visit(i);
+  };
+  visit('index.mjs');
+  return seen;
+}
+
+/** One fresh process that records every module it resolves: the bundle's files its first request loads. */
+const LOADED_PROBE = `const { registerHooks } = await import('node:module');
+const loaded = new Set();
+registerHooks?.({ resolve(specifier, context, next) { const r = next(specifier, context); loaded.add(r.url); return r; } });
+const { handler } = await import(process.argv[1]);
+const result = await handler(JSON.parse(process.argv[2]), {});
+if (result.statusCode !== Number(process.argv[3])) throw new Error('status ' + result.statusCode + ': ' + result.body);
+console.log(JSON.stringify(registerHooks ? [...loaded] : null));`;
+
+/** What a cold start of `b` on `event` loads: bytes and files, measured (`loaded`) or, without resolve hooks, the static imports. */
+async function coldLoad(b: Bundle, event: object = HEALTH_EVENT, env: Record<string, string> = ENV, status = 200) {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--input-type=module', '-e', LOADED_PROBE, b.file, JSON.stringify(event), String(status)],
+    { env },
+  );
+  const urls = JSON.parse(stdout.trim()) as string[] | null;
+  const files = urls
+    ? Object.keys(b.files).filter((f) => urls.includes(pathToFileURL(join(b.dir, f)).href))
+    : [...staticFiles(b)];
+  return { how: urls ? 'loaded' : 'static', bytes: sumBytes(b, files), files: files.length };
 }
 
 const HEALTH_EVENT = apiEvent({ method: 'GET', path: '/healthz' });
@@ -152,22 +204,35 @@ export const handler = async (event) => {
 };
 `;
 
-/** Runs `api` and `bare` alternately in fresh processes on `events(i)`; medians, quartiles and the paired ratio. */
+/**
+ * Runs `api` and `bare` alternately in fresh processes on `events(i)`; medians, quartiles and
+ * the paired ratio, and the bytes each one's cold request loads.
+ */
 async function alternate(
-  files: { api: string; bare: string },
+  bundles: { api: Bundle; bare: Bundle },
   events: (i: number, who: 'api' | 'bare') => object,
   env: Record<string, string>,
   status: number,
 ) {
-  await coldInit(files.api, events(-1, 'api'), env, status);
-  await coldInit(files.bare, events(-1, 'bare'), env, status);
+  const loads = {
+    api: await coldLoad(bundles.api, events(-2, 'api'), env, status),
+    bare: await coldLoad(bundles.bare, events(-2, 'bare'), env, status),
+  };
+  await coldInit(bundles.api.file, events(-1, 'api'), env, status);
+  await coldInit(bundles.bare.file, events(-1, 'bare'), env, status);
   const api: number[] = [];
   const bare: number[] = [];
   for (let i = 0; i < RUNS; i++) {
-    api.push((await coldInit(files.api, events(i, 'api'), env, status)).importAndHandleMs);
-    bare.push((await coldInit(files.bare, events(i, 'bare'), env, status)).importAndHandleMs);
+    api.push((await coldInit(bundles.api.file, events(i, 'api'), env, status)).importAndHandleMs);
+    bare.push((await coldInit(bundles.bare.file, events(i, 'bare'), env, status)).importAndHandleMs);
   }
   return {
+    // Without resolve hooks (Node before 22.15) what a request imports is unknown: no figure.
+    loadedBytes:
+      loads.api.how === 'loaded'
+        ? { api: loads.api.bytes, bare: loads.bare.bytes, ratio: round(loads.api.bytes / loads.bare.bytes, 3) }
+        : null,
+    loadedFiles: loads.api.how === 'loaded' ? { api: loads.api.files, bare: loads.bare.files } : null,
     api: round(median(api)),
     bare: round(median(bare)),
     ratio: round(median(api) / median(bare), 3),
@@ -181,7 +246,7 @@ async function alternate(
  * against the bare bundle's one Query, and the API creating a model (building its request
  * schema) against the bare bundle's one transaction.
  */
-async function coldRequests(api: string, bareQuery: string, bareWrite: string) {
+async function coldRequests(api: Bundle, bareQuery: Bundle, bareWrite: Bundle) {
   const bed = await startAwsTestBed('mreg-bench-p1');
   try {
     const actor = { subject: 'bench', scopes: ALL_SCOPES };
@@ -227,17 +292,21 @@ async function coldRequests(api: string, bareQuery: string, bareWrite: string) {
 }
 
 try {
-  const files = {
+  const bundles = {
     api: await bundle('api', { entry: join(PROJECT_ROOT, 'functions/aws/api.ts') }),
     bare: await bundle('bare', { source: BARE_SOURCE }, false),
     bareLambda: await bundle('bare-lambda', { source: BARE_SOURCE }),
     bareLambdaFetch: await bundle('bare-lambda-fetch', { source: BARE_FETCH_SOURCE }),
   };
-  type Name = keyof typeof files;
-  const names = Object.keys(files) as Name[];
-  const sizes = Object.fromEntries(
-    await Promise.all(names.map(async (n) => [n, (await stat(files[n])).size])),
-  ) as Record<Name, number>;
+  type Name = keyof typeof bundles;
+  const names = Object.keys(bundles) as Name[];
+  // What a cold start on GET /healthz loads (the bare bundles are one file each).
+  const loads = Object.fromEntries(
+    await Promise.all(names.map(async (n) => [n, await coldLoad(bundles[n])])),
+  ) as Record<Name, Awaited<ReturnType<typeof coldLoad>>>;
+  const sizes = Object.fromEntries(names.map((n) => [n, loads[n].bytes])) as Record<Name, number>;
+  const allBytes = (b: Bundle) => sumBytes(b, Object.keys(b.files));
+  const files = Object.fromEntries(names.map((n) => [n, bundles[n].file])) as Record<Name, string>;
   // Warm the file cache, then alternate so drift hits all alike.
   for (const n of names) await coldInit(files[n]);
   const inits = Object.fromEntries(names.map((n) => [n, [] as number[]])) as Record<Name, number[]>;
@@ -250,7 +319,7 @@ try {
     }
   const init = Object.fromEntries(names.map((n) => [n, median(inits[n])])) as Record<Name, number>;
   const requests = await coldRequests(
-    files.api,
+    bundles.api,
     await bundle('bare-query', { source: BARE_FETCH_QUERY_SOURCE }),
     await bundle('bare-write', { source: BARE_WRITE_SOURCE }),
   );
@@ -267,8 +336,14 @@ try {
     lambdaRuntime: FUNCTION_RUNTIME.name,
     onLambdaRuntimeMajor: FUNCTION_RUNTIME.name === `nodejs${process.versions.node.split('.')[0]}.x`,
     runs: RUNS,
+    // What a cold start loads: the entry and the files its first request (GET /healthz) imports.
     bytes: {
+      how: loads.api.how,
       api: sizes.api,
+      apiFilesLoaded: loads.api.files,
+      apiStaticImports: sumBytes(bundles.api, staticFiles(bundles.api)),
+      apiAllFiles: allBytes(bundles.api),
+      apiFiles: Object.keys(bundles.api.files).length,
       bare: sizes.bare,
       ratio: round(sizes.api / sizes.bare, 3),
       goal: 1.2,

@@ -1,8 +1,11 @@
 /**
- * The esbuild settings of every Lambda bundle, in one place: the stack (through
- * NodejsFunction) and the bundle benchmark and bundle tests build with exactly these.
+ * The esbuild settings of every Lambda bundle, in one place: the stack (its functions' local
+ * bundling), the bundle benchmark and the bundle tests build with exactly these.
  */
+import { execSync } from 'node:child_process';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type BuildOptions, build, buildSync } from 'esbuild';
 import { UI_DIRECTORY } from '../../ui/assets.js';
 
 /** The repository root: entries (`functions/aws/<name>.ts`) and the lock file are found from here. */
@@ -20,25 +23,29 @@ export const LAMBDA_BUNDLE = {
   mainFields: ['module', 'main'],
   alias: CREDENTIALS_ALIAS,
   // ESM bundles of CommonJS dependencies still call `require` for Node built-ins.
+  // ESM bundles of CommonJS dependencies still call `require` for Node built-ins (every chunk is a module of its own).
   banner:
     "import { createRequire as __mregRequire } from 'node:module'; const require = __mregRequire(import.meta.url);",
+  /**
+   * Code behind a dynamic `import()` (the API's route groups and registry) goes into chunks that
+   * the function loads on first use: a cold start parses the entry and what it imports statically.
+   */
+  splitting: true,
 } as const;
 
-/** The same aliases as esbuild command-line arguments, for NodejsFunction's `esbuildArgs`. */
-export const aliasArgs = (): Record<string, string> =>
-  Object.fromEntries(Object.entries(LAMBDA_BUNDLE.alias).map(([from, to]) => [`--alias:${from}`, to]));
+/** Where a bundle's files go: `index.mjs` (the handler's module) and `chunks/` beside it. */
+const OUTPUT_NAMES = {
+  entryNames: 'index',
+  chunkNames: 'chunks/[name]-[hash]',
+  outExtension: { '.js': '.mjs' },
+} as const;
 
-/**
- * Builds one Lambda bundle with these settings, outside CDK: the bundle benchmark and the
- * bundle test run what the stack ships. `credentialsAlias: false` keeps the SDK's default chain.
- */
-export async function buildLambdaBundle(
+export function buildOptions(
   input: { entry: string } | { source: string; resolveDir: string },
-  outfile: string,
-  options: { credentialsAlias?: boolean } = {},
-): Promise<void> {
-  const { build } = await import('esbuild');
-  await build({
+  outdir: string,
+  options: { credentialsAlias?: boolean },
+): BuildOptions {
+  return {
     ...('entry' in input
       ? { entryPoints: [input.entry] }
       : { stdin: { contents: input.source, resolveDir: input.resolveDir, loader: 'ts' as const } }),
@@ -50,16 +57,62 @@ export async function buildLambdaBundle(
     mainFields: [...LAMBDA_BUNDLE.mainFields],
     banner: { js: LAMBDA_BUNDLE.banner },
     ...(options.credentialsAlias === false ? {} : { alias: { ...LAMBDA_BUNDLE.alias } }),
-    outfile,
+    splitting: LAMBDA_BUNDLE.splitting,
+    ...OUTPUT_NAMES,
+    outExtension: { ...OUTPUT_NAMES.outExtension },
+    outdir,
+    metafile: true,
     logLevel: 'silent',
-  });
+  };
+}
+
+/** The files a bundle consists of, relative to its directory, with their sizes and static imports. */
+export interface BundleFiles {
+  [file: string]: { bytes: number; imports: string[]; dynamicImports: string[] };
 }
 
 /**
+ * Builds one Lambda bundle with these settings, outside CDK: the bundle benchmark and the
+ * bundle test run what the stack ships. `outfile` is the entry's `<dir>/index.mjs`; its chunks
+ * go beside it. `credentialsAlias: false` keeps the SDK's default chain.
+ */
+export async function buildLambdaBundle(
+  input: { entry: string } | { source: string; resolveDir: string },
+  outfile: string,
+  options: { credentialsAlias?: boolean } = {},
+): Promise<BundleFiles> {
+  if (!outfile.endsWith('/index.mjs')) throw new Error(`a bundle's entry is <dir>/index.mjs, not ${outfile}`);
+  const outdir = dirname(outfile);
+  const { metafile } = await build(buildOptions(input, outdir, options));
+  const files: BundleFiles = {};
+  const relative = (path: string) => path.slice(path.indexOf(`${outdir}/`) + outdir.length + 1);
+  for (const [path, output] of Object.entries(metafile?.outputs ?? {}))
+    files[relative(path)] = {
+      bytes: output.bytes,
+      imports: output.imports.filter((i) => i.kind === 'import-statement' && !i.external).map((i) => relative(i.path)),
+      dynamicImports: output.imports
+        .filter((i) => i.kind === 'dynamic-import' && !i.external)
+        .map((i) => relative(i.path)),
+    };
+  return files;
+}
+
+/**
+ * The stack's bundling of one function, run by CDK on this machine (`ILocalBundling`, which is
+ * synchronous): the entry and its chunks into the asset's directory, then the `after` commands
+ * (the web UI's build beside the docs bundle) from the project root.
+ */
+export function bundleFunctionSync(entry: string, outdir: string, after: string[] = []): void {
+  buildSync(buildOptions({ entry }, outdir, {}));
+  for (const command of after) execSync(command, { cwd: PROJECT_ROOT, stdio: 'inherit' });
+}
+
+const shellQuote = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
+
+/**
  * Shell commands that write the built web UI beside a bundle (`<outputDir>/ui`), where the
- * docs function reads it: NodejsFunction runs them after esbuild, from the project root.
+ * docs function reads it: the stack's bundling runs them after esbuild, from the project root.
  */
 export function uiBuildCommands(outputDir: string): string[] {
-  const quote = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
-  return [`npx --no-install tsx ui/build.ts ${quote(`${outputDir}/${UI_DIRECTORY}`)}`];
+  return [`npx --no-install tsx ui/build.ts ${shellQuote(`${outputDir}/${UI_DIRECTORY}`)}`];
 }

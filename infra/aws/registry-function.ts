@@ -1,30 +1,40 @@
 /**
  * One registry Lambda function: Node on arm64, bundled here by the local esbuild as minified
  * ESM with the SDK v3 clients inside (not the runtime's copy), its own log group with a
- * retention, X-Ray tracing, JSON logs.
+ * retention, X-Ray tracing, JSON logs. The bundle is split (`index.mjs` and `chunks/`), which
+ * NodejsFunction cannot build (it names one output file), so the asset is bundled here, with
+ * the settings of infra/aws/bundling.ts, as NodejsFunction would: from the project root, hashed
+ * by its output.
  */
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { AssetHashType, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { aliasArgs, LAMBDA_BUNDLE, PROJECT_ROOT } from './bundling.js';
+import { bundleFunctionSync, PROJECT_ROOT } from './bundling.js';
 
 export const FUNCTION_RUNTIME = lambda.Runtime.NODEJS_24_X;
 
-/** NodejsFunction's form of the shared bundle settings; the SDK v3 clients are bundled, not taken from the runtime. */
-export const BUNDLING: nodejs.BundlingOptions = {
-  format: nodejs.OutputFormat.ESM,
-  minify: LAMBDA_BUNDLE.minify,
-  sourceMap: false,
-  target: LAMBDA_BUNDLE.target,
-  mainFields: [...LAMBDA_BUNDLE.mainFields],
-  externalModules: [],
-  banner: LAMBDA_BUNDLE.banner,
-  esbuildArgs: aliasArgs(),
-};
+/** The function's code: its entry bundled with its chunks (and what `afterBundling` adds) into one asset. */
+function bundledCode(entry: string, afterBundling?: (outputDir: string) => string[]): lambda.Code {
+  return lambda.Code.fromAsset(PROJECT_ROOT, {
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      // Never pulled: the local bundling below builds every asset, or fails with esbuild's error.
+      image: FUNCTION_RUNTIME.bundlingImage,
+      // CDK caches bundled assets by their bundling options, not by the local bundler: the entry
+      // (and whether anything runs after esbuild) keeps each function's asset its own.
+      environment: { MREG_ENTRY: entry, MREG_AFTER_BUNDLING: String(Boolean(afterBundling)) },
+      local: {
+        tryBundle(outputDir) {
+          bundleFunctionSync(`${PROJECT_ROOT}functions/aws/${entry}`, outputDir, afterBundling?.(outputDir));
+          return true;
+        },
+      },
+    },
+  });
+}
 
 export interface RegistryFunctionProps {
   /** Entry file name under functions/aws (e.g. `api.ts`). */
@@ -40,7 +50,7 @@ export interface RegistryFunctionProps {
 }
 
 export class RegistryFunction extends Construct {
-  readonly fn: nodejs.NodejsFunction;
+  readonly fn: lambda.Function;
 
   constructor(scope: Construct, id: string, props: RegistryFunctionProps) {
     super(scope, id);
@@ -57,12 +67,10 @@ export class RegistryFunction extends Construct {
         resources: [logGroup.logGroupArn],
       }),
     );
-    this.fn = new nodejs.NodejsFunction(this, 'Function', {
+    this.fn = new lambda.Function(this, 'Function', {
       role,
-      entry: `${PROJECT_ROOT}functions/aws/${props.entry}`,
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: `${PROJECT_ROOT}package-lock.json`,
-      handler: 'handler',
+      code: bundledCode(props.entry, props.afterBundling),
+      handler: 'index.handler',
       description: props.description,
       runtime: FUNCTION_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
@@ -72,16 +80,6 @@ export class RegistryFunction extends Construct {
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       environment: { ...props.environment, POWERTOOLS_LOG_LEVEL: 'INFO' },
-      bundling: props.afterBundling
-        ? {
-            ...BUNDLING,
-            commandHooks: {
-              beforeBundling: () => [],
-              beforeInstall: () => [],
-              afterBundling: (_inputDir: string, outputDir: string) => props.afterBundling?.(outputDir) ?? [],
-            },
-          }
-        : BUNDLING,
       ...(props.deadLetterQueue ? { deadLetterQueue: props.deadLetterQueue } : {}),
     });
   }

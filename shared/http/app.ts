@@ -1,220 +1,23 @@
 /**
  * The registry's HTTP app: `fetch(Request) -> Response`. Every runtime (Lambda, Azure
- * Functions, the local Node server) is a thin adapter around it. Hono's quick preset
- * (LinearRouter) skips the router compile that every cold start would pay on its first request.
+ * Functions, the local Node server) is a thin adapter around it; Azure and the local server
+ * build it whole, Lambda's API loads it a route group at a time (`lazy-app.ts`).
  */
-import { bodyLimit } from 'hono/body-limit';
-import type { HonoOptions } from 'hono/hono-base';
-import { Hono } from 'hono/quick';
-import type { BlankEnv, MiddlewareHandler } from 'hono/types';
-import type { core } from 'zod/mini';
-import { mountMlflowBodyLimits, mountMlflowFallbacks } from '../compat/mlflow/mount.js';
-import { RegistryError } from '../errors.js';
-import type { Authenticator, Principal } from '../ports/auth.js';
+import type { Hono } from 'hono/quick';
 import type { RegistryApi } from '../service/registry-api.js';
-import type { DocumentRoutes } from './documents.js';
-import { checkModelParam, decodeRestOfPath, decodeSegment } from './path-params.js';
-import { errorResponse, problemOf, problemResponse } from './problem.js';
-import { requireJsonContentType } from './request-guards.js';
 import type { RouteDef } from './route-table.js';
 import { registryRoutes } from './routes.js';
+import { createRoutesApp, type RoutesAppOptions } from './routes-app.js';
 
-export const MAX_JSON_BODY_BYTES = 1024 * 1024;
+export { MAX_JSON_BODY_BYTES } from './routes-app.js';
 
-export interface AppOptions {
+export interface AppOptions extends Omit<RoutesAppOptions, 'routes'> {
   registry: RegistryApi;
-  authenticate: Authenticator;
-  /** The OpenAPI document and the docs viewer (`documentRoutes`), where this runtime serves them. */
-  documents?: DocumentRoutes;
-  log?: (message: string, error: unknown) => void;
-  /** Extra routes a runtime adds (the local server's signed object URLs). */
-  extend?: (app: Hono) => void;
-  /**
-   * The router. By default Hono's LinearRouter, which has nothing to build on a cold start; a
-   * long-running server gives a compiled one (RegExpRouter), faster per request.
-   */
-  router?: HonoOptions<BlankEnv>['router'];
-  /** Runs before every path the app answers (the local open mode's loopback Host and same-origin rule). */
-  guard?: MiddlewareHandler;
-}
-
-const honoPath = (path: string): string =>
-  path.replace(/\{([A-Za-z]+)\+\}/g, ':$1{.+}').replace(/\{([A-Za-z]+)\}/g, ':$1');
-
-/**
- * Reads a route's path parameters from the raw (still encoded) path, each decoded exactly once.
- * The template is read once, when the route is mounted.
- */
-function paramReader(template: string): (url: URL) => Record<string, string> {
-  const slots: Array<{ index: number; name: string; rest: boolean }> = [];
-  for (const [index, part] of template.split('/').entries()) {
-    const m = /^\{([A-Za-z]+)(\+?)\}$/.exec(part);
-    if (m?.[1]) slots.push({ index, name: m[1], rest: m[2] === '+' });
-  }
-  return (url) => {
-    const params: Record<string, string> = {};
-    if (slots.length === 0) return params;
-    const raw = url.pathname.split('/');
-    for (const { index, name, rest } of slots)
-      params[name] = rest ? decodeRestOfPath(raw.slice(index).join('/'), name) : decodeSegment(raw[index] ?? '', name);
-    if (params.model !== undefined) checkModelParam(params.model);
-    return params;
-  };
-}
-
-function zodProblem(error: core.$ZodError): RegistryError {
-  const issues = error.issues.flatMap((issue) => {
-    const base = issue.path.map(String);
-    // An unknown field is named itself, not its parent object.
-    if (issue.code === 'unrecognized_keys')
-      return issue.keys.map((key) => ({ field: [...base, key].join('.'), message: 'unknown field' }));
-    return [{ field: base.length > 0 ? base.join('.') : 'body', message: issue.message }];
-  });
-  return new RegistryError(
-    'validation',
-    `invalid request body: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`,
-    {
-      issues,
-    },
-  );
-}
-
-async function parseBody(route: RouteDef, request: Request): Promise<unknown> {
-  if (!route.body) return undefined;
-  requireJsonContentType(request.headers);
-  const text = await request.text();
-  if (text.trim() === '')
-    throw new RegistryError('validation', 'a JSON body is required', {
-      issues: [{ field: 'body', message: 'missing' }],
-    });
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (e) {
-    throw new RegistryError('validation', 'the body is not valid JSON', {
-      issues: [{ field: 'body', message: 'malformed JSON' }],
-      cause: e,
-    });
-  }
-  const accepted = route.acceptBody?.(value);
-  if (accepted !== undefined) return accepted;
-  const parsed = route.body().safeParse(value);
-  if (!parsed.success) throw zodProblem(parsed.error);
-  return parsed.data;
-}
-
-const tooLarge = () =>
-  problemResponse(
-    problemOf('payload-too-large', `JSON bodies are limited to ${MAX_JSON_BODY_BYTES} bytes`, [
-      { field: 'body', message: 'too large' },
-    ]),
-  );
-
-/**
- * Bodies over 1 MiB are 413. A declared length is checked as a header: reading `request.body`
- * (as Hono's bodyLimit does first) makes an adapter such as @hono/node-server build a full
- * Request with a body stream on every request, GETs included. A body without a declared length
- * (chunked) is counted as it streams, by Hono's bodyLimit.
- */
-function limitBody(): MiddlewareHandler {
-  const counted = bodyLimit({ maxSize: MAX_JSON_BODY_BYTES, onError: tooLarge });
-  return async (c, next) => {
-    const method = c.req.method;
-    if (method === 'GET' || method === 'HEAD') return next();
-    const length = c.req.header('content-length');
-    if (length !== undefined && c.req.header('transfer-encoding') === undefined)
-      return Number.parseInt(length, 10) > MAX_JSON_BODY_BYTES ? tooLarge() : next();
-    return counted(c, next);
-  };
 }
 
 export function createApp(options: AppOptions): Hono {
-  const log = options.log ?? ((message, error) => console.error(message, error));
-  const routes = registryRoutes(options.registry);
-  const app = new Hono();
-  // The quick preset's constructor sets its router whatever the options say; replaced before any route.
-  if (options.router) app.router = options.router;
-
-  app.onError((error) => errorResponse(error, log));
-  app.notFound((c) =>
-    problemResponse(problemOf('not-found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`)),
-  );
-
-  if (options.guard) app.use('*', options.guard);
-  // Routes whose body is a file's bytes (a run artifact PUT) stream it: the JSON limit is not theirs.
-  const rawBody = routes
-    .filter((r) => r.rawBody)
-    .map((r) => ({ method: r.method, path: new RegExp(`^${routeRegex(r.path)}$`) }));
-  const jsonLimit = limitBody();
-  app.use('/v1/*', (c, next) => {
-    const method = c.req.method;
-    if (rawBody.some((r) => r.method === method)) {
-      const path = new URL(c.req.url).pathname;
-      if (rawBody.some((r) => r.method === method && r.path.test(path))) return next();
-    }
-    return jsonLimit(c, next);
-  });
-
-  mountMlflowBodyLimits(app);
-
-  app.get('/healthz', (c) => c.json({ status: 'ok' }));
-  options.documents?.(app, routes);
-  options.extend?.(app);
-
-  for (const route of routes) {
-    const rawParams = paramReader(route.path);
-    app.on(route.method, honoPath(route.path), async (c) => {
-      const request = c.req.raw;
-      const url = new URL(request.url);
-      try {
-        let principal: Principal | undefined;
-        if (route.scope !== null) {
-          principal = await options.authenticate(request, c.env);
-          if (!principal) throw new RegistryError('unauthorized', 'a valid bearer token is required');
-          if (!principal.scopes.has(route.scope))
-            throw new RegistryError('forbidden', `this route needs the scope ${route.scope}`);
-        }
-        const params = rawParams(url);
-        const body = await parseBody(route, request);
-        return await route.handle({
-          principal: principal ?? { subject: 'anonymous', scopes: new Set() },
-          params,
-          query: url.searchParams,
-          headers: request.headers,
-          body,
-          url,
-          request,
-        });
-      } catch (error) {
-        if (route.formatError) return route.formatError(error, log);
-        throw error;
-      }
-    });
-  }
-  mountMlflowFallbacks(app);
-
-  // A known path with the wrong method is 405, not 404.
-  app.all('/v1/*', (c) => {
-    const path = new URL(c.req.url).pathname;
-    const allowed = routes.filter((r) => new RegExp(`^${routeRegex(r.path)}$`).test(path)).map((r) => r.method);
-    if (allowed.length === 0) return problemResponse(problemOf('not-found', `no route for ${path}`));
-    return problemResponse(
-      {
-        type: 'urn:mreg:problem:method-not-allowed',
-        title: 'Method not allowed',
-        status: 405,
-        detail: `use ${allowed.join(', ')}`,
-      },
-      { allow: allowed.join(', ') },
-    );
-  });
-  return app;
+  const { registry, ...rest } = options;
+  return createRoutesApp({ ...rest, routes: registryRoutes(registry) });
 }
-
-const routeRegex = (path: string): string =>
-  path
-    .replace(/[.*?^$()|[\]\\]/g, '\\$&')
-    .replace(/\{[A-Za-z]+\+\}/g, '.+')
-    .replace(/\{[A-Za-z]+\}/g, '[^/]+');
 
 export type { RouteDef };

@@ -31,6 +31,7 @@ export function routeSpecs(): RouteSpec[] {
   return unboundRoutes().map(({ id, method, path, scope }) => ({ id, method, path, scope }));
 }
 
+/** The whole table, in the order of its groups (`route-groups.ts`, which the lazily loaded app imports one by one). */
 export function registryRoutes(registry: RegistryApi): RouteDef[] {
   return [
     ...modelRoutes(registry),

@@ -5,14 +5,14 @@
  * credentials Lambda puts in the environment.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiHandler } from '../../functions/aws/handlers/api-handler.js';
-import { buildLambdaBundle, PROJECT_ROOT } from '../../infra/aws/bundling.js';
+import { type BundleFiles, buildLambdaBundle, bundleFunctionSync, PROJECT_ROOT } from '../../infra/aws/bundling.js';
 import { UI_DIRECTORY } from '../../ui/assets.js';
 import { writeUi } from '../../ui/build.js';
 import { type AwsTestBed, startAwsTestBed } from '../support/aws/aws-registry.js';
@@ -22,6 +22,7 @@ const WRITER = { sub: 'trainer', scope: 'registry.write' };
 let bed: AwsTestBed;
 let dir: string;
 let bundle: string;
+let files: BundleFiles;
 let api: ApiHandler;
 let docs: ApiHandler;
 
@@ -29,7 +30,7 @@ beforeAll(async () => {
   bed = await startAwsTestBed('mreg-bundle');
   dir = await mkdtemp(join(tmpdir(), 'mreg-bundle-test-'));
   bundle = join(dir, 'api', 'index.mjs');
-  await buildLambdaBundle({ entry: join(PROJECT_ROOT, 'functions/aws/api.ts') }, bundle);
+  files = await buildLambdaBundle({ entry: join(PROJECT_ROOT, 'functions/aws/api.ts') }, bundle);
   Object.assign(process.env, bed.env);
   api = ((await import(pathToFileURL(bundle).href)) as { handler: ApiHandler }).handler;
   const docsBundle = join(dir, 'docs', 'index.mjs');
@@ -57,6 +58,16 @@ async function call(request: ApiCall, handler = api): Promise<APIGatewayProxyStr
 }
 
 describe('the shipped API bundle', () => {
+  it('is split: the stack’s bundling writes the entry and the same chunks, which the entry loads on first use', async () => {
+    const staged = join(dir, 'staged');
+    bundleFunctionSync(join(PROJECT_ROOT, 'functions/aws/api.ts'), staged);
+    const listed = (await readdir(staged, { recursive: true, withFileTypes: true }))
+      .filter((e) => e.isFile())
+      .map((e) => join(e.parentPath, e.name).slice(staged.length + 1));
+    expect(listed.sort()).toEqual(Object.keys(files).sort());
+    expect(files['index.mjs']?.dynamicImports.length).toBeGreaterThan(0);
+  });
+
   it('carries Lambda’s credential provider, not the default chain', async () => {
     const text = await readFile(bundle, 'utf8');
     // Debug messages of the default chain's providers (a bundle is too long to print on failure).

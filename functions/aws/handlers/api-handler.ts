@@ -5,7 +5,7 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
-import { createApp } from '../../../shared/http/app.js';
+import { createLazyApp } from '../../../shared/http/lazy-app.js';
 import type { Authenticator, Principal } from '../../../shared/ports/auth.js';
 import type { RegistryApi } from '../../../shared/service/registry-api.js';
 import { requestOf, resultOf } from '../api-gateway.js';
@@ -65,10 +65,24 @@ export function createHttpHandler(deps: {
   };
 }
 
-/** The `api` function: the registry's HTTP app (without its documents, which `docs` serves). */
-export function createApiHandler(deps: { registry: RegistryApi; logger: Logger; claims?: ClaimMapping }): ApiHandler {
+/**
+ * The `api` function: the registry's HTTP app (without its documents, which `docs` serves),
+ * its route groups loaded on first use, so a cold start parses only what its request needs.
+ * `registry` may be loaded on first use too (the entry point's is).
+ */
+export function createApiHandler(deps: {
+  registry: RegistryApi | (() => Promise<RegistryApi>);
+  logger: Logger;
+  claims?: ClaimMapping;
+}): ApiHandler {
+  const { registry } = deps;
   return createHttpHandler({
-    app: (authenticate, log) => createApp({ registry: deps.registry, authenticate, log }),
+    app: (authenticate, log) =>
+      createLazyApp({
+        registry: typeof registry === 'function' ? registry : async () => registry,
+        authenticate,
+        log,
+      }),
     logger: deps.logger,
     ...(deps.claims ? { claims: deps.claims } : {}),
   });

@@ -5,10 +5,10 @@
  */
 import type { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { ARTIFACTS_PREFIX, MLFLOW_PREFIXES } from './prefixes.js';
 import { mlflowErrorResponse } from './wire.js';
 
-export const MLFLOW_PREFIXES = ['/api/2.0/mlflow', '/ajax-api/2.0/mlflow'] as const;
-export const ARTIFACTS_PREFIX = '/api/2.0/mlflow-artifacts';
+export { ARTIFACTS_PREFIX, MLFLOW_PREFIXES };
 
 export const MAX_MLFLOW_JSON_BYTES = 1024 * 1024;
 
