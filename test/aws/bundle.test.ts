@@ -5,7 +5,7 @@
  * credentials Lambda puts in the environment.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -61,9 +61,10 @@ describe('the shipped API bundle', () => {
   it('is split: the stack’s bundling writes the entry and the same chunks, which the entry loads on first use', async () => {
     const staged = join(dir, 'staged');
     bundleFunctionSync(join(PROJECT_ROOT, 'functions/aws/api.ts'), staged);
-    const listed = (await readdir(staged, { recursive: true, withFileTypes: true }))
-      .filter((e) => e.isFile())
-      .map((e) => join(e.parentPath, e.name).slice(staged.length + 1));
+    // Relative names from readdir itself (Dirent.parentPath of a recursive listing differs across Node 20 releases).
+    const names = await readdir(staged, { recursive: true });
+    const listed: string[] = [];
+    for (const name of names) if ((await stat(join(staged, name))).isFile()) listed.push(name);
     expect(listed.sort()).toEqual(Object.keys(files).sort());
     expect(files['index.mjs']?.dynamicImports.length).toBeGreaterThan(0);
   });
