@@ -3,7 +3,7 @@
  * bundling), the bundle benchmark and the bundle tests build with exactly these.
  */
 import { execSync } from 'node:child_process';
-import { dirname } from 'node:path';
+import { dirname, relative as relativePath, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BuildOptions, build, buildSync } from 'esbuild';
 import { UI_DIRECTORY } from '../../ui/assets.js';
@@ -85,7 +85,8 @@ export async function buildLambdaBundle(
   const outdir = dirname(outfile);
   const { metafile } = await build(buildOptions(input, outdir, options));
   const files: BundleFiles = {};
-  const relative = (path: string) => path.slice(path.indexOf(`${outdir}/`) + outdir.length + 1);
+  // The metafile names outputs relative to the working directory esbuild ran in.
+  const relative = (path: string) => relativePath(outdir, resolve(process.cwd(), path));
   for (const [path, output] of Object.entries(metafile?.outputs ?? {}))
     files[relative(path)] = {
       bytes: output.bytes,
