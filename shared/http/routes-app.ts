@@ -4,7 +4,6 @@
  * It imports no route module: `app.ts` gives it the whole registry's table, `lazy-app.ts` one
  * route group's.
  */
-import { bodyLimit } from 'hono/body-limit';
 import type { HonoOptions } from 'hono/hono-base';
 import { Hono } from 'hono/quick';
 import type { BlankEnv, MiddlewareHandler } from 'hono/types';
@@ -12,6 +11,7 @@ import type { core } from 'zod/mini';
 import { mountMlflowBodyLimits, mountMlflowFallbacks } from '../compat/mlflow/mount.js';
 import { RegistryError } from '../errors.js';
 import type { Authenticator, Principal } from '../ports/auth.js';
+import { limitBody } from './body-limit.js';
 import type { DocumentRoutes } from './documents.js';
 import { methodNotAllowed, noRoute, routeRegex } from './fallbacks.js';
 import { checkModelParam, decodeRestOfPath, decodeSegment } from './path-params.js';
@@ -111,24 +111,6 @@ const tooLarge = () =>
   );
 
 /**
- * Bodies over 1 MiB are 413. A declared length is checked as a header: reading `request.body`
- * (as Hono's bodyLimit does first) makes an adapter such as @hono/node-server build a full
- * Request with a body stream on every request, GETs included. A body without a declared length
- * (chunked) is counted as it streams, by Hono's bodyLimit.
- */
-function limitBody(): MiddlewareHandler {
-  const counted = bodyLimit({ maxSize: MAX_JSON_BODY_BYTES, onError: tooLarge });
-  return async (c, next) => {
-    const method = c.req.method;
-    if (method === 'GET' || method === 'HEAD') return next();
-    const length = c.req.header('content-length');
-    if (length !== undefined && c.req.header('transfer-encoding') === undefined)
-      return Number.parseInt(length, 10) > MAX_JSON_BODY_BYTES ? tooLarge() : next();
-    return counted(c, next);
-  };
-}
-
-/**
  * The app over a given route table: the whole registry's (`createApp`) or one route group's,
  * which the lazily loaded app (`lazy-app.ts`) builds on the group's first request.
  */
@@ -147,7 +129,7 @@ export function createRoutesApp(options: RoutesAppOptions): Hono {
   const rawBody = routes
     .filter((r) => r.rawBody)
     .map((r) => ({ method: r.method, path: new RegExp(`^${routeRegex(r.path)}$`) }));
-  const jsonLimit = limitBody();
+  const jsonLimit = limitBody(MAX_JSON_BODY_BYTES, tooLarge);
   app.use('/v1/*', (c, next) => {
     const method = c.req.method;
     if (rawBody.some((r) => r.method === method)) {

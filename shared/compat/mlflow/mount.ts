@@ -4,7 +4,7 @@
  * What no route matched under these prefixes answers in MLflow's format, not problem+json.
  */
 import type { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
+import { limitBody } from '../../http/body-limit.js';
 import { ARTIFACTS_PREFIX, MLFLOW_PREFIXES } from './prefixes.js';
 import { mlflowErrorResponse } from './wire.js';
 
@@ -13,24 +13,12 @@ export { ARTIFACTS_PREFIX, MLFLOW_PREFIXES };
 export const MAX_MLFLOW_JSON_BYTES = 1024 * 1024;
 
 export function mountMlflowBodyLimits(app: Hono): void {
-  for (const prefix of MLFLOW_PREFIXES)
-    app.use(
-      `${prefix}/*`,
-      bodyLimit({
-        maxSize: MAX_MLFLOW_JSON_BYTES,
-        onError: () =>
-          mlflowErrorResponse('INVALID_PARAMETER_VALUE', `JSON bodies are limited to ${MAX_MLFLOW_JSON_BYTES} bytes`),
-      }),
-    );
-  // mpu/* carry small JSON bodies; the artifact PUT carries the file itself.
-  app.use(
-    `${ARTIFACTS_PREFIX}/mpu/*`,
-    bodyLimit({
-      maxSize: MAX_MLFLOW_JSON_BYTES,
-      onError: () =>
-        mlflowErrorResponse('INVALID_PARAMETER_VALUE', `JSON bodies are limited to ${MAX_MLFLOW_JSON_BYTES} bytes`),
-    }),
+  const limit = limitBody(MAX_MLFLOW_JSON_BYTES, () =>
+    mlflowErrorResponse('INVALID_PARAMETER_VALUE', `JSON bodies are limited to ${MAX_MLFLOW_JSON_BYTES} bytes`),
   );
+  for (const prefix of MLFLOW_PREFIXES) app.use(`${prefix}/*`, limit);
+  // mpu/* carry small JSON bodies; the artifact PUT carries the file itself.
+  app.use(`${ARTIFACTS_PREFIX}/mpu/*`, limit);
 }
 
 export function mountMlflowFallbacks(app: Hono): void {

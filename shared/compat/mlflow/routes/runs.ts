@@ -4,6 +4,7 @@
  * history; the tracking API's artifact listing.
  */
 import * as z from 'zod/mini';
+import { acceptLogMetrics } from '../../../log-metrics-fast-path.js';
 import type { Principal } from '../../../ports/auth.js';
 import * as s from '../../../schemas.js';
 import { lazySchema } from '../../../schemas.js';
@@ -123,14 +124,16 @@ function metricPoints(
     step?: number | string | undefined;
   }>,
 ) {
-  return native(s.LogMetricsRequest, {
+  const request = {
     metrics: metrics.map((m) => ({
       key: required(m.key, 'key'),
       value: required(m.value, 'value'),
       step: toInt(m.step) ?? 0,
       ...(m.timestamp !== undefined ? { timestamp: toInt(m.timestamp) } : {}),
     })),
-  });
+  };
+  // The native route's fast path first: what it does not accept, the schema decides and names.
+  return acceptLogMetrics(request) ?? native(s.LogMetricsRequest, request);
 }
 
 /** Sets or removes run tags; `mlflow.runName` is the run's name, not a tag. */
