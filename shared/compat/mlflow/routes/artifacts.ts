@@ -113,6 +113,26 @@ function route(def: Omit<RouteDef, 'tag' | 'responses' | 'formatError'>): RouteD
   };
 }
 
+type MpuAct = (principal: Principal, owner: ArtifactOwner, path: string, uploadId: string) => Promise<unknown>;
+
+/** `mpu/complete` and `mpu/abort`: the same request, one act on the upload it names. */
+function mpuRoute(verb: 'complete' | 'abort', what: string, act: MpuAct): RouteDef {
+  return route({
+    id: verb === 'complete' ? 'mlflow.completeMultipartUpload' : 'mlflow.abortMultipartUpload',
+    method: 'POST',
+    path: `${ARTIFACTS_PREFIX}/mpu/${verb}/{path+}`,
+    scope: 'registry.write',
+    summary: `MLflow artifact proxy: ${what}`,
+    body: MpuBody as RouteDef['body'],
+    handle: async (req) => {
+      const r = req as RouteRequest<z.infer<ReturnType<typeof MpuBody>>>;
+      const { owner, path } = mpuTarget(r);
+      await act(r.principal, owner, path, required(r.body.upload_id, 'upload_id'));
+      return ok();
+    },
+  });
+}
+
 export function artifactRoutes(registry: RegistryApi): RouteDef[] {
   const a = registry.artifacts;
   return [
@@ -199,33 +219,9 @@ export function artifactRoutes(registry: RegistryApi): RouteDef[] {
         });
       },
     }),
-    route({
-      id: 'mlflow.completeMultipartUpload',
-      method: 'POST',
-      path: `${ARTIFACTS_PREFIX}/mpu/complete/{path+}`,
-      scope: 'registry.write',
-      summary: 'MLflow artifact proxy: complete a multipart upload (the staged bytes are hashed and kept)',
-      body: MpuBody as RouteDef['body'],
-      handle: async (req) => {
-        const r = req as RouteRequest<z.infer<ReturnType<typeof MpuBody>>>;
-        const { owner, path } = mpuTarget(r);
-        await a.completeMultipart(r.principal, owner, path, required(r.body.upload_id, 'upload_id'));
-        return ok();
-      },
-    }),
-    route({
-      id: 'mlflow.abortMultipartUpload',
-      method: 'POST',
-      path: `${ARTIFACTS_PREFIX}/mpu/abort/{path+}`,
-      scope: 'registry.write',
-      summary: 'MLflow artifact proxy: abort a multipart upload',
-      body: MpuBody as RouteDef['body'],
-      handle: async (req) => {
-        const r = req as RouteRequest<z.infer<ReturnType<typeof MpuBody>>>;
-        const { owner, path } = mpuTarget(r);
-        await a.abortMultipart(r.principal, owner, path, required(r.body.upload_id, 'upload_id'));
-        return ok();
-      },
-    }),
+    mpuRoute('complete', 'complete a multipart upload (the staged bytes are hashed and kept)', (p, o, path, id) =>
+      a.completeMultipart(p, o, path, id),
+    ),
+    mpuRoute('abort', 'abort a multipart upload', (p, o, path, id) => a.abortMultipart(p, o, path, id)),
   ];
 }
