@@ -12,6 +12,6 @@ export default defineConfig({
     pool: 'forks',
     // Most test time waits on servers in other processes (DynamoDB Local, Azurite, s3rver, Chromium,
     // python3); vitest's default on a 2-core CI machine is one worker, which leaves the cores idle.
-    maxWorkers: 4,
+    maxWorkers: 3,
   },
 });
