@@ -24,6 +24,12 @@ export interface RegistrySettings {
   /** How long one asynchronous verification may hash before it saves its state and re-enqueues. */
   verificationSliceMs: number;
   /**
+   * An Idempotency-Key reservation with no version this old belongs to a request that died; a
+   * retry takes it over. As in Powertools' idempotency, "in progress" lasts as long as a request
+   * can run: the API function's timeout is 29 s.
+   */
+  idempotencyInProgressSeconds: number;
+  /**
    * The deployment's allow-list: principals whose `incoming/` drop-ins may create a model (they
    * own it then). Unset or empty: no drop-in creates a model. Versions of an existing model come
    * only from its writers (see `isDropInWriter`).
@@ -42,6 +48,7 @@ export const defaultSettings: RegistrySettings = {
   defaultMaxTransientVersions: 20,
   pendingTimeoutSeconds: 7 * 86400,
   verificationSliceMs: 10 * 60_000,
+  idempotencyInProgressSeconds: 30,
 };
 
 /** Hands a PENDING version to asynchronous verification (in-process, a queue, a function). */

@@ -27,15 +27,6 @@ const sourceRunOf = async (ctx: RegistryContext, loggedModelId: string): Promise
 
 /** Files are kept inline on the version row up to this much JSON; beyond, one row per file. */
 const INLINE_FILES_BYTES = 48 * 1024;
-/**
- * An idempotency reservation with no version this old belongs to a request that died (its
- * process, or its storage before it could take the reservation back): as in Powertools'
- * idempotency, "in progress" lasts as long as a request can run, and the API function's timeout
- * is 29 s. A request that outlives it anyway loses nothing: its final write is conditional on
- * the reservation it took, so a retry that took the key over makes that write fail, and the
- * key still yields one version.
- */
-const STALE_RESERVATION_MS = 30_000;
 
 export interface CreatedVersion {
   version: ModelVersion;
@@ -141,7 +132,12 @@ async function reserveIdempotencyKey(
         const version = await ctx.metadata.get<VersionRow>(pk, keys.version(existing.data.version));
         if (version) return { replay: version.data };
       }
-      const stale = ctx.clock.now().getTime() - Date.parse(existing.data.reservedAt) > STALE_RESERVATION_MS;
+      // A request that outlives its reservation loses nothing: its final write is conditional on
+      // the reservation it took, so a retry that took the key over makes that write fail, and the
+      // key still yields one version.
+      const stale =
+        ctx.clock.now().getTime() - Date.parse(existing.data.reservedAt) >
+        ctx.settings.idempotencyInProgressSeconds * 1000;
       if (!stale && existing.data.version === undefined)
         throw new RegistryError('conflict', 'a request with this Idempotency-Key is still in progress', {
           retryAfterSeconds: 1,

@@ -12,6 +12,13 @@ import { type CrashableServer, crashableChild, sigkill } from '../../support/cra
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
+/**
+ * What a crash leaves behind waits this long: a killed request's Idempotency-Key "in progress",
+ * a killed copy's WRITING blob row. Production's 30 s each (the function timeout) would make the
+ * flow wait out every one; the rules tested are the same.
+ */
+export const CRASH_TIMEOUT_SECONDS = 5;
+
 export interface CrashingServer extends CrashableServer {
   url: string;
   dataDir: string;
@@ -42,7 +49,7 @@ export async function startCrashingServer(): Promise<CrashingServer> {
   const launch = async (): Promise<ChildProcess> => {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', 'functions/local/main.ts', '--port', String(port), '--data-dir', dataDir],
+      ['--import', 'tsx', 'test/reliability/faults/crash-server-main.ts', String(port), dataDir],
       { cwd: ROOT, stdio: 'ignore' },
     );
     await waitUntilUp(url, child);
