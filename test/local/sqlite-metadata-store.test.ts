@@ -51,6 +51,17 @@ describe('SQLite metadata store', () => {
     expect(tableSql(file)).toMatch(/PRIMARY KEY \(pk, sk\)\)$/);
   });
 
+  it('holds its database alone: a second store (another server on the same data directory) is refused, naming the file', () => {
+    const file = join(dir, 'owned.db');
+    const first = new SqliteMetadataStore(file);
+    try {
+      expect(() => new SqliteMetadataStore(file)).toThrow(`${file} is in use by another mreg server`);
+    } finally {
+      first.close();
+    }
+    new SqliteMetadataStore(file).close();
+  });
+
   it('writes asked for in one turn of the event loop share a transaction; a failed condition writes nothing of its batch', async () => {
     const store = new SqliteMetadataStore(join(dir, 'group.db'));
     try {
