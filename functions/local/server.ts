@@ -9,7 +9,7 @@ import { SmartRouter } from 'hono/router/smart-router';
 import { TrieRouter } from 'hono/router/trie-router';
 import { createApp } from '../../shared/http/app.js';
 import { documentRoutes } from '../../shared/http/documents.js';
-import { loopbackOnly } from '../../shared/http/request-guards.js';
+import { guarded, loopbackOnly } from '../../shared/http/request-guards.js';
 import type { AuthConfig } from '../../shared/http/ui-config.js';
 import type { Authenticator } from '../../shared/ports/auth.js';
 import type { EventSink } from '../../shared/ports/event-sink.js';
@@ -128,14 +128,20 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     extend: (a) => mountObjectRoutes(a, objects, signer),
     // A long-running server: a router compiled once beats the linear scan a cold start prefers.
     router: new SmartRouter({ routers: [new RegExpRouter(), new TrieRouter()] }),
-    // Open mode trusts whoever reaches loopback: never a web page, never another name for it.
-    ...(open ? { guard: loopbackOnly(() => port) } : {}),
   });
   const limits = { ...connectionLimits, ...options.limits };
   const server = await new Promise<ReturnType<typeof serve>>((ready, fail) => {
     const s = serve(
       {
-        fetch: drainingUnreadBodies(app.fetch),
+        // Open mode trusts whoever reaches loopback: never a web page, never another name for it.
+        fetch: drainingUnreadBodies(
+          open
+            ? guarded(
+                loopbackOnly(() => port),
+                app.fetch,
+              )
+            : app.fetch,
+        ),
         port: options.port,
         hostname: options.host,
         serverOptions: {

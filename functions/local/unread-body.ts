@@ -50,17 +50,26 @@ async function discard(body: ReadableStream<Uint8Array>): Promise<boolean> {
 /** Wraps a `fetch(Request) -> Response` app so that an answer that left the body unread drains it first. */
 export function drainingUnreadBodies<E>(
   fetch: (request: Request, env: E) => Response | Promise<Response>,
-): (request: Request, env: E) => Promise<Response> {
-  return async (request, env) => {
-    const response = await fetch(request, env);
-    // `bodyUsed` and the method first: reading `request.body` makes @hono/node-server build a
-    // full Request with a body stream, which every request would pay for (GETs included).
-    if (request.method === 'GET' || request.method === 'HEAD' || request.bodyUsed || !request.body) return response;
-    // A body declared past the bound is not read at all (a part URL refuses 96 MiB at once).
-    const declared = Number(request.headers.get('content-length') ?? Number.NaN);
-    if (!(declared > MAX_DISCARDED_BYTES) && (await discard(request.body))) return response;
-    const headers = new Headers(response.headers);
-    headers.set('connection', 'close');
-    return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+): (request: Request, env: E) => Response | Promise<Response> {
+  return (request, env) => {
+    // The method first: reading `request.body` makes @hono/node-server build a full Request with
+    // a body stream, which every request would pay for (GETs included).
+    if (request.method === 'GET' || request.method === 'HEAD') return fetch(request, env);
+    return drained(fetch, request, env);
   };
+}
+
+async function drained<E>(
+  fetch: (request: Request, env: E) => Response | Promise<Response>,
+  request: Request,
+  env: E,
+): Promise<Response> {
+  const response = await fetch(request, env);
+  if (request.bodyUsed || !request.body) return response;
+  // A body declared past the bound is not read at all (a part URL refuses 96 MiB at once).
+  const declared = Number(request.headers.get('content-length') ?? Number.NaN);
+  if (!(declared > MAX_DISCARDED_BYTES) && (await discard(request.body))) return response;
+  const headers = new Headers(response.headers);
+  headers.set('connection', 'close');
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
 }

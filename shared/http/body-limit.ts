@@ -7,6 +7,9 @@
 import { bodyLimit } from 'hono/body-limit';
 import type { MiddlewareHandler } from 'hono/types';
 
+/** The methods whose requests may carry a body, and so meet the body limits. */
+export const BODY_METHODS = ['POST', 'PUT', 'PATCH', 'DELETE'];
+
 export function limitBody(maxSize: number, tooLarge: () => Response): MiddlewareHandler {
   const counted = bodyLimit({ maxSize, onError: tooLarge });
   return async (c, next) => {

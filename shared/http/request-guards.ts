@@ -11,7 +11,6 @@
  *   must be the server's own. That covers the routes without a body (commit, archive, DELETE) and
  *   reads, which the content type does not.
  */
-import type { MiddlewareHandler } from 'hono';
 import { RegistryError } from '../errors.js';
 import { problemOf, problemResponse } from './problem.js';
 
@@ -50,22 +49,33 @@ const refused = (field: 'header.host' | 'header.origin', detail: string) =>
 
 /**
  * The local open mode's guard, for every path the server answers (API, documents, UI, signed
- * object URLs). `port` is read on the first request, when the server listens (port 0 picks one).
- * Per request: one header read, one set lookup, and a string comparison when `Origin` is sent.
+ * object URLs): a refusal, or undefined to go on. `port` is read on the first request, when the
+ * server listens (port 0 picks one). Per request: one header read, one set lookup, and a string
+ * comparison when `Origin` is sent. Synchronous and outside the app's middleware, so that a read
+ * the app answers with one handler takes Hono's single-handler path.
  */
-export function loopbackOnly(port: () => number): MiddlewareHandler {
+export function loopbackOnly(port: () => number): (request: Request) => Response | undefined {
   let hosts: Set<string> | undefined;
-  return async (c, next) => {
+  return (request) => {
     hosts ??= loopbackHosts(port());
-    const host = c.req.raw.headers.get('host')?.toLowerCase();
+    const host = request.headers.get('host')?.toLowerCase();
     if (host === undefined || !hosts.has(host))
       return refused(
         'header.host',
         'this registry answers only to its loopback names (127.0.0.1, localhost, [::1]) and its port',
       );
-    const origin = c.req.raw.headers.get('origin');
+    const origin = request.headers.get('origin');
     if (origin !== null && origin.toLowerCase() !== `http://${host}`)
       return refused('header.origin', 'cross-origin requests are refused: only pages this registry serves may call it');
-    await next();
+    return undefined;
   };
 }
+
+/** An app's `fetch` behind a guard: the guard's refusal, or the app's answer. */
+export const guarded =
+  <E>(
+    refusal: (request: Request) => Response | undefined,
+    fetch: (request: Request, env?: E) => Response | Promise<Response>,
+  ) =>
+  (request: Request, env?: E): Response | Promise<Response> =>
+    refusal(request) ?? fetch(request, env);

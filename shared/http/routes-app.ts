@@ -6,12 +6,12 @@
  */
 import type { HonoOptions } from 'hono/hono-base';
 import { Hono } from 'hono/quick';
-import type { BlankEnv, MiddlewareHandler } from 'hono/types';
+import type { BlankEnv } from 'hono/types';
 import type { core } from 'zod/mini';
 import { mountMlflowBodyLimits, mountMlflowFallbacks } from '../compat/mlflow/mount.js';
 import { RegistryError } from '../errors.js';
 import type { Authenticator, Principal } from '../ports/auth.js';
-import { limitBody } from './body-limit.js';
+import { BODY_METHODS, limitBody } from './body-limit.js';
 import type { DocumentRoutes } from './documents.js';
 import { methodNotAllowed, noRoute, routeRegex } from './fallbacks.js';
 import { checkModelParam, decodeRestOfPath, decodeSegment } from './path-params.js';
@@ -34,8 +34,6 @@ export interface RoutesAppOptions {
    * long-running server gives a compiled one (RegExpRouter), faster per request.
    */
   router?: HonoOptions<BlankEnv>['router'];
-  /** Runs before every path the app answers (the local open mode's loopback Host and same-origin rule). */
-  guard?: MiddlewareHandler;
 }
 
 const honoPath = (path: string): string =>
@@ -124,13 +122,14 @@ export function createRoutesApp(options: RoutesAppOptions): Hono {
   app.onError((error) => errorResponse(error, log));
   app.notFound((c) => noRoute(c.req.method, c.req.url));
 
-  if (options.guard) app.use('*', options.guard);
   // Routes whose body is a file's bytes (a run artifact PUT) stream it: the JSON limit is not theirs.
   const rawBody = routes
     .filter((r) => r.rawBody)
     .map((r) => ({ method: r.method, path: new RegExp(`^${routeRegex(r.path)}$`) }));
   const jsonLimit = limitBody(MAX_JSON_BODY_BYTES, tooLarge);
-  app.use('/v1/*', (c, next) => {
+  // Only methods that carry a body: a read then matches its route's handler alone, which Hono
+  // calls directly instead of composing a middleware chain.
+  app.on(BODY_METHODS, '/v1/*', (c, next) => {
     const method = c.req.method;
     if (rawBody.some((r) => r.method === method)) {
       const path = new URL(c.req.url).pathname;

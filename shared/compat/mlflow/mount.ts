@@ -4,7 +4,7 @@
  * What no route matched under these prefixes answers in MLflow's format, not problem+json.
  */
 import type { Hono } from 'hono';
-import { limitBody } from '../../http/body-limit.js';
+import { BODY_METHODS, limitBody } from '../../http/body-limit.js';
 import { ARTIFACTS_PREFIX, MLFLOW_PREFIXES } from './prefixes.js';
 import { mlflowErrorResponse } from './wire.js';
 
@@ -16,9 +16,9 @@ export function mountMlflowBodyLimits(app: Hono): void {
   const limit = limitBody(MAX_MLFLOW_JSON_BYTES, () =>
     mlflowErrorResponse('INVALID_PARAMETER_VALUE', `JSON bodies are limited to ${MAX_MLFLOW_JSON_BYTES} bytes`),
   );
-  for (const prefix of MLFLOW_PREFIXES) app.use(`${prefix}/*`, limit);
+  for (const prefix of MLFLOW_PREFIXES) app.on(BODY_METHODS, `${prefix}/*`, limit);
   // mpu/* carry small JSON bodies; the artifact PUT carries the file itself.
-  app.use(`${ARTIFACTS_PREFIX}/mpu/*`, limit);
+  app.on(BODY_METHODS, `${ARTIFACTS_PREFIX}/mpu/*`, limit);
 }
 
 export function mountMlflowFallbacks(app: Hono): void {

@@ -20,7 +20,7 @@ import { entraAuthenticator } from '../../../functions/azure/entra-auth.js';
 import { localAuthenticator } from '../../../functions/local/local-auth.js';
 import { accessTokenVerifier } from '../../../shared/auth/jwt-authenticator.js';
 import { createApp } from '../../../shared/http/app.js';
-import { loopbackOnly } from '../../../shared/http/request-guards.js';
+import { guarded, loopbackOnly } from '../../../shared/http/request-guards.js';
 import type { RouteDef } from '../../../shared/http/route-table.js';
 import { createAppHarness } from '../../support/app-harness.js';
 import { apiEvent } from '../../support/aws/events.js';
@@ -83,12 +83,13 @@ export const clientPrincipal = (value: unknown): string => Buffer.from(JSON.stri
 export async function boundaryTargets(reg: Registry): Promise<BoundaryTargets> {
   const registry = reg.registry;
   // The local server in open mode: anyone on loopback, guarded against other sites and names.
-  const localOpen = createApp({
-    registry,
-    authenticate: localAuthenticator(undefined),
-    guard: loopbackOnly(() => LOCAL_PORT),
-    log: () => undefined,
-  });
+  const localApp = createApp({ registry, authenticate: localAuthenticator(undefined), log: () => undefined });
+  const localOpen = {
+    fetch: guarded(
+      loopbackOnly(() => LOCAL_PORT),
+      localApp.fetch,
+    ),
+  };
   // The Azure Function App's authenticator: Entra tokens verified against the issuer's keys.
   const minter = await tokenMinter();
   const azure = createApp({
