@@ -113,13 +113,14 @@ export class DynamoMetadataStore implements MetadataStore {
     const { input, skip } = base;
     const items: Item<T>[] = [];
     let startKey: DynamoRecord | undefined;
-    // Read one row beyond the limit: a lastKey then means that more rows really follow.
+    // Read one row beyond the limit (unless told not to): a lastKey then means that more rows really follow.
+    const wanted = options.limit + (options.exactLimit ? 0 : 1);
     do {
       const out = await this.client
         .send(
           new QueryCommand({
             ...input,
-            Limit: options.limit + 1 - items.length + (skip ? 1 : 0),
+            Limit: wanted - items.length + (skip ? 1 : 0),
             ...(startKey ? { ExclusiveStartKey: startKey } : {}),
           }),
         )
@@ -131,9 +132,9 @@ export class DynamoMetadataStore implements MetadataStore {
         if (item.sk !== skip) items.push(item);
       }
       startKey = out.LastEvaluatedKey;
-    } while (startKey && items.length <= options.limit);
+    } while (startKey && items.length < wanted);
     const page: QueryPage<T> = { items: items.slice(0, options.limit) };
-    if (items.length > options.limit) {
+    if (items.length > options.limit || (options.exactLimit && options.limit > 0 && items.length === options.limit)) {
       const last = page.items.at(-1);
       if (last) page.lastKey = last.sk;
     }

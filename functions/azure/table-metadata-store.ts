@@ -59,7 +59,8 @@ export class TableMetadataStore implements MetadataStore {
       if (upper !== undefined) clauses.push(odata`RowKey lt ${upper}`);
     }
     if (options.after !== undefined) clauses.push(odata`RowKey gt ${encodeTableKey(options.after)}`);
-    const wanted = options.limit + 1; // one more than asked tells whether rows follow
+    // One more than asked tells whether rows follow (unless told not to read it).
+    const wanted = options.limit + (options.exactLimit ? 0 : 1);
     const items: Item<T>[] = [];
     try {
       const pages = this.client
@@ -73,7 +74,7 @@ export class TableMetadataStore implements MetadataStore {
       throw asStoreError(e, `querying ${pk}`);
     }
     const result: QueryPage<T> = { items: items.slice(0, options.limit) };
-    if (items.length > options.limit) {
+    if (items.length > options.limit || (options.exactLimit && options.limit > 0 && items.length === options.limit)) {
       const last = result.items.at(-1);
       if (last) result.lastKey = last.sk;
     }

@@ -120,13 +120,14 @@ export class SqliteMetadataStore implements MetadataStore {
   async query<T extends ItemData>(pk: string, options: QueryOptions): Promise<QueryPage<T>> {
     const prefix = options.prefix ?? '';
     const after = options.after;
+    const wanted = options.limit + (options.exactLimit ? 0 : 1);
     const rows =
       after !== undefined && after >= prefix
-        ? this.statements.queryAfter.all(pk, after, prefix + MAX_CHAR, options.limit + 1)
-        : this.statements.queryFrom.all(pk, prefix, prefix + MAX_CHAR, options.limit + 1);
+        ? this.statements.queryAfter.all(pk, after, prefix + MAX_CHAR, wanted)
+        : this.statements.queryFrom.all(pk, prefix, prefix + MAX_CHAR, wanted);
     const items = rows.slice(0, options.limit).map((r) => toItem<T>(r));
     const page: QueryPage<T> = { items };
-    if (rows.length > options.limit) {
+    if (rows.length > options.limit || (options.exactLimit && options.limit > 0 && rows.length === options.limit)) {
       const last = items.at(-1);
       if (last) page.lastKey = last.sk;
     }

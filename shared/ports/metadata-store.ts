@@ -31,6 +31,12 @@ export interface QueryOptions {
   after?: string;
   /** At most this many rows (the store may return fewer). */
   limit: number;
+  /**
+   * Read `limit` rows and no more: `lastKey` is then set on every full page, whether or not
+   * rows follow. For a caller that stops at `limit` rows anyway (resolving `-1`); by default a
+   * store reads one row beyond, so that `lastKey` means more rows really follow.
+   */
+  exactLimit?: boolean;
 }
 
 export interface QueryPage<T extends ItemData = ItemData> {

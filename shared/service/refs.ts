@@ -52,7 +52,7 @@ async function kthNewestReadyRow(ctx: RegistryContext, model: string, k: number)
   const found = await scanPartition<VersionRow, VersionRow>(
     ctx.metadata,
     keys.model(model),
-    { prefix: keys.readyPrefix, after: undefined, want: k, budget: k + 5000 },
+    { prefix: keys.readyPrefix, after: undefined, want: k, budget: k + 5000, final: true },
     ({ data }) => (isExpired(data, now) ? undefined : data),
   );
   const row = found.items[k - 1];

@@ -10,7 +10,14 @@ export interface ScanResult<R> {
 export async function scanPartition<T extends ItemData, R>(
   store: MetadataStore,
   pk: string,
-  options: { prefix: string; after: string | undefined; want: number; budget: number },
+  options: {
+    prefix: string;
+    after: string | undefined;
+    want: number;
+    budget: number;
+    /** The caller does not resume (`resumeAfter` may then be set with nothing after it): no row beyond is read. */
+    final?: boolean;
+  },
   accept: (item: Item<T>) => R | undefined,
 ): Promise<ScanResult<R>> {
   const items: R[] = [];
@@ -21,7 +28,12 @@ export async function scanPartition<T extends ItemData, R>(
   while (budget > 0) {
     const limit = Math.min(budget, 1000, (options.want - items.length) * widen);
     widen *= 4;
-    const page = await store.query<T>(pk, { prefix: options.prefix, after, limit });
+    const page = await store.query<T>(pk, {
+      prefix: options.prefix,
+      after,
+      limit,
+      ...(options.final ? { exactLimit: true } : {}),
+    });
     budget -= Math.max(page.items.length, 1);
     for (const [i, item] of page.items.entries()) {
       after = item.sk;

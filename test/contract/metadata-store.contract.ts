@@ -173,6 +173,23 @@ export function describeMetadataStoreContract(name: string, harness: () => Metad
       expect((await store().query(pk, { prefix: 'C#', limit: 10 })).items).toEqual([]);
     });
 
+    it('with exactLimit reads no row beyond the limit: a full page names its last key even at the end', async () => {
+      const pk = unique('exact');
+      await store().batch(
+        pk,
+        ['R#1', 'R#2', 'R#3'].map((sk) => ({ op: 'put' as const, sk, data: { sk } })),
+      );
+      const exact = await store().query(pk, { prefix: 'R#', limit: 3, exactLimit: true });
+      expect(exact.items.map((i) => i.sk)).toEqual(['R#1', 'R#2', 'R#3']);
+      expect(exact.lastKey).toBe('R#3');
+      // Without it, the store reads one row beyond and so knows nothing follows.
+      expect((await store().query(pk, { prefix: 'R#', limit: 3 })).lastKey).toBeUndefined();
+      const first = await store().query(pk, { prefix: 'R#', limit: 1, exactLimit: true });
+      expect([first.items.map((i) => i.sk), first.lastKey]).toEqual([['R#1'], 'R#1']);
+      const short = await store().query(pk, { prefix: 'R#', after: 'R#2', limit: 5, exactLimit: true });
+      expect([short.items.map((i) => i.sk), short.lastKey]).toEqual([['R#3'], undefined]);
+    });
+
     it('pages through more rows than one store page returns', async () => {
       const pk = unique('many');
       const rows = Array.from({ length: 250 }, (_, i) => `k${String(i).padStart(4, '0')}`);
