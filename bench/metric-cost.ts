@@ -225,20 +225,26 @@ async function measureVersion(
   };
 
   const shapes = [];
-  for (const shape of SHAPES) {
-    const units = meters.dynamo.units;
-    const reported = meters.dynamo.reportedByLocal;
-    await logShape(awsCall, shape);
-    const writeUnits = meters.dynamo.units - units;
-    const { entities, requests } = meters.table;
-    await logShape(azureCall, shape);
-    shapes.push({
-      shape: shape.name,
-      dynamoWriteUnitsPer1000Points: Math.round((writeUnits * 1000) / POINTS),
-      dynamoLocalReportedPer1000Points: Math.round(((meters.dynamo.reportedByLocal - reported) * 1000) / POINTS),
-      azureEntitiesPer1000Points: Math.round(((meters.table.entities - entities) * 1000) / POINTS),
-      azureWriteRequestsPer1000Points: Math.round(((meters.table.requests - requests) * 1000) / POINTS),
-    });
+  try {
+    for (const shape of SHAPES) {
+      const units = meters.dynamo.units;
+      const reported = meters.dynamo.reportedByLocal;
+      await logShape(awsCall, shape);
+      const writeUnits = meters.dynamo.units - units;
+      const { entities, requests } = meters.table;
+      await logShape(azureCall, shape);
+      shapes.push({
+        shape: shape.name,
+        dynamoWriteUnitsPer1000Points: Math.round((writeUnits * 1000) / POINTS),
+        dynamoLocalReportedPer1000Points: Math.round(((meters.dynamo.reportedByLocal - reported) * 1000) / POINTS),
+        azureEntitiesPer1000Points: Math.round(((meters.table.entities - entities) * 1000) / POINTS),
+        azureWriteRequestsPer1000Points: Math.round(((meters.table.requests - requests) * 1000) / POINTS),
+      });
+    }
+  } finally {
+    // The app's token issuer serves its keys over HTTP; left open, it keeps this process alive.
+    // (An earlier commit's test app may have no issuer, and no close.)
+    await (azure as { close?: () => Promise<void> }).close?.();
   }
   return shapes;
 }
