@@ -158,7 +158,7 @@ export function createRoutesApp(options: RoutesAppOptions): Hono {
             throw new RegistryError('forbidden', `this route needs the scope ${route.scope}`);
         }
         const params = rawParams(url);
-        const body = await parseBody(route, request);
+        const body = route.body ? await parseBody(route, request) : undefined;
         return await route.handle({
           principal: principal ?? { subject: 'anonymous', scopes: new Set() },
           params,
