@@ -3,6 +3,7 @@
  * core's app; its `Response` becomes the proxy result (binary bodies base64, cookies apart).
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { heldText } from '../../shared/http/json-response.js';
 
 /**
  * HTTP APIs hand `rawPath` over percent-decoded (REST APIs and function URLs do not). Escape
@@ -44,12 +45,13 @@ export async function resultOf(response: Response): Promise<APIGatewayProxyStruc
     if (name !== 'set-cookie') headers[name] = value;
   });
   const cookies = response.headers.getSetCookie();
-  const bytes = Buffer.from(await response.arrayBuffer());
-  const textual = TEXTUAL.test(response.headers.get('content-type') ?? '') || bytes.length === 0;
+  const text = heldText(response);
+  const bytes = text === undefined ? Buffer.from(await response.arrayBuffer()) : undefined;
+  const textual = text !== undefined || TEXTUAL.test(response.headers.get('content-type') ?? '') || bytes?.length === 0;
   const result: APIGatewayProxyStructuredResultV2 = {
     statusCode: response.status,
     headers,
-    body: textual ? bytes.toString('utf8') : bytes.toString('base64'),
+    body: text ?? (textual ? bytes?.toString('utf8') : bytes?.toString('base64')) ?? '',
     isBase64Encoded: !textual,
   };
   if (cookies.length > 0) result.cookies = cookies;

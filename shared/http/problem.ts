@@ -2,6 +2,7 @@
 import type { ErrorKind, FieldIssue } from '../errors.js';
 import { ConditionFailedError, isTransientFailure, RegistryError, RetryableStoreError } from '../errors.js';
 import { ObjectChangedError } from '../ports/object-store.js';
+import { jsonResponse } from './json-response.js';
 
 const STATUS: Record<ErrorKind, number> = {
   validation: 400,
@@ -38,10 +39,7 @@ export interface Problem {
 }
 
 export function problemResponse(problem: Problem, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(problem), {
-    status: problem.status,
-    headers: { 'content-type': 'application/problem+json', ...headers },
-  });
+  return jsonResponse(problem, problem.status, { 'content-type': 'application/problem+json', ...headers });
 }
 
 export function problemOf(kind: ErrorKind, detail: string, errors: FieldIssue[] = []): Problem {

@@ -57,7 +57,7 @@ export function createHttpHandler(deps: {
     const response = await app.fetch(request, { principal });
     logger.info('request', {
       method: request.method,
-      path: new URL(request.url).pathname,
+      path: event.rawPath,
       status: response.status,
       subject: principal?.subject,
     });

@@ -5,6 +5,7 @@
  */
 import * as z from 'zod/mini';
 import { isTransientFailure, RegistryError, RetryableStoreError } from '../../errors.js';
+import { jsonResponse } from '../../http/json-response.js';
 import type { RouteDef } from '../../http/route-table.js';
 import { ObjectChangedError } from '../../ports/object-store.js';
 import { lazySchema } from '../../schemas.js';
@@ -50,13 +51,10 @@ export class MlflowError extends Error {
 export const invalidParam = (message: string) => new MlflowError('INVALID_PARAMETER_VALUE', message);
 
 export const ok = (body: object = {}, status = 200): Response =>
-  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+  jsonResponse(body, status, { 'content-type': 'application/json' });
 
 export function mlflowErrorResponse(code: MlflowErrorCode, message: string, headers: Record<string, string> = {}) {
-  return new Response(JSON.stringify({ error_code: code, message }), {
-    status: STATUS[code],
-    headers: { 'content-type': 'application/json', ...headers },
-  });
+  return jsonResponse({ error_code: code, message }, STATUS[code], { 'content-type': 'application/json', ...headers });
 }
 
 /** What a conflict means on a route: a duplicate on creates, otherwise a refused value. */

@@ -1,9 +1,10 @@
 /** What the route modules share: JSON responses, If-Match, paging query fields, problem statuses. */
 import { invalid } from '../../errors.js';
+import { jsonResponse } from '../json-response.js';
 import { errorResponse } from '../problem.js';
 
 export const json = (status: number, body: unknown, headers: Record<string, string> = {}): Response =>
-  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
+  jsonResponse(body, status, { 'content-type': 'application/json', ...headers });
 
 export const withEtag = (status: number, body: { etag: string }): Response =>
   json(status, body, { etag: `"${body.etag}"` });
