@@ -18,14 +18,16 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { ConditionFailedError, RetryableStoreError } from '../../shared/errors.js';
-import type {
-  Item,
-  ItemData,
-  MetadataStore,
-  QueryOptions,
-  QueryPage,
-  WriteCondition,
-  WriteOp,
+import {
+  type Item,
+  type ItemData,
+  type MetadataStore,
+  pageOfRows,
+  type QueryOptions,
+  type QueryPage,
+  rowsToRead,
+  type WriteCondition,
+  type WriteOp,
 } from '../../shared/ports/metadata-store.js';
 import { type DynamoRecord, decodeItem, encodeItem, fieldAttribute } from './dynamo-item.js';
 
@@ -114,7 +116,7 @@ export class DynamoMetadataStore implements MetadataStore {
     const items: Item<T>[] = [];
     let startKey: DynamoRecord | undefined;
     // Read one row beyond the limit (unless told not to): a lastKey then means that more rows really follow.
-    const wanted = options.limit + (options.exactLimit ? 0 : 1);
+    const wanted = rowsToRead(options);
     do {
       const out = await this.client
         .send(
@@ -133,12 +135,7 @@ export class DynamoMetadataStore implements MetadataStore {
       }
       startKey = out.LastEvaluatedKey;
     } while (startKey && items.length < wanted);
-    const page: QueryPage<T> = { items: items.slice(0, options.limit) };
-    if (items.length > options.limit || (options.exactLimit && options.limit > 0 && items.length === options.limit)) {
-      const last = page.items.at(-1);
-      if (last) page.lastKey = last.sk;
-    }
-    return page;
+    return pageOfRows(items, options);
   }
 
   /**

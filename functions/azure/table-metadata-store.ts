@@ -10,8 +10,10 @@ import {
   type ItemData,
   MAX_BATCH_WRITES,
   type MetadataStore,
+  pageOfRows,
   type QueryOptions,
   type QueryPage,
+  rowsToRead,
   type WriteOp,
 } from '../../shared/ports/metadata-store.js';
 import { dataFromProperties, dataToProperties } from './entity-data.js';
@@ -60,7 +62,7 @@ export class TableMetadataStore implements MetadataStore {
     }
     if (options.after !== undefined) clauses.push(odata`RowKey gt ${encodeTableKey(options.after)}`);
     // One more than asked tells whether rows follow (unless told not to read it).
-    const wanted = options.limit + (options.exactLimit ? 0 : 1);
+    const wanted = rowsToRead(options);
     const items: Item<T>[] = [];
     try {
       const pages = this.client
@@ -73,12 +75,7 @@ export class TableMetadataStore implements MetadataStore {
     } catch (e) {
       throw asStoreError(e, `querying ${pk}`);
     }
-    const result: QueryPage<T> = { items: items.slice(0, options.limit) };
-    if (items.length > options.limit || (options.exactLimit && options.limit > 0 && items.length === options.limit)) {
-      const last = result.items.at(-1);
-      if (last) result.lastKey = last.sk;
-    }
-    return result;
+    return pageOfRows(items, options);
   }
 
   async batch(pk: string, writes: WriteOp[]): Promise<void> {

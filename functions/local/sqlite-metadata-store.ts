@@ -2,14 +2,16 @@
 import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { ConditionFailedError } from '../../shared/errors.js';
-import type {
-  Item,
-  ItemData,
-  MetadataStore,
-  QueryOptions,
-  QueryPage,
-  WriteCondition,
-  WriteOp,
+import {
+  type Item,
+  type ItemData,
+  type MetadataStore,
+  pageOfRows,
+  type QueryOptions,
+  type QueryPage,
+  rowsToRead,
+  type WriteCondition,
+  type WriteOp,
 } from '../../shared/ports/metadata-store.js';
 
 interface Row {
@@ -123,18 +125,15 @@ export class SqliteMetadataStore implements MetadataStore {
   async query<T extends ItemData>(pk: string, options: QueryOptions): Promise<QueryPage<T>> {
     const prefix = options.prefix ?? '';
     const after = options.after;
-    const wanted = options.limit + (options.exactLimit ? 0 : 1);
+    const wanted = rowsToRead(options);
     const rows =
       after !== undefined && after >= prefix
         ? this.statements.queryAfter.all(pk, after, prefix + MAX_CHAR, wanted)
         : this.statements.queryFrom.all(pk, prefix, prefix + MAX_CHAR, wanted);
-    const items = rows.slice(0, options.limit).map((r) => toItem<T>(r));
-    const page: QueryPage<T> = { items };
-    if (rows.length > options.limit || (options.exactLimit && options.limit > 0 && rows.length === options.limit)) {
-      const last = items.at(-1);
-      if (last) page.lastKey = last.sk;
-    }
-    return page;
+    return pageOfRows(
+      rows.map((r) => toItem<T>(r)),
+      options,
+    );
   }
 
   async batch(pk: string, writes: WriteOp[]): Promise<void> {

@@ -45,6 +45,18 @@ export interface QueryPage<T extends ItemData = ItemData> {
   lastKey?: string;
 }
 
+/** How many rows a store reads for `options`: one beyond the limit, unless `exactLimit`. */
+export const rowsToRead = (options: QueryOptions): number => options.limit + (options.exactLimit ? 0 : 1);
+
+/** The page of `rows` (as read, `rowsToRead` at most): `limit` of them, and `lastKey` when more may follow. */
+export function pageOfRows<T extends ItemData>(rows: Item<T>[], options: QueryOptions): QueryPage<T> {
+  const page: QueryPage<T> = { items: rows.slice(0, options.limit) };
+  const full = options.exactLimit ? options.limit > 0 && rows.length >= options.limit : rows.length > options.limit;
+  const last = page.items.at(-1);
+  if (full && last) page.lastKey = last.sk;
+  return page;
+}
+
 /** The most writes one `batch` may carry (DynamoDB and Azure Table both allow 100). */
 export const MAX_BATCH_WRITES = 100;
 
