@@ -3,18 +3,17 @@
  * distinct key once (through the schema's own key rule), in a small fraction of zod's time per
  * point. It only accepts: a body it does not accept goes through the zod schema, which decides
  * and names the failing point, so the rules and messages stay the schema's own. A property test
- * holds the two to the same verdicts (test/unit/log-metrics-fast-path.test.ts).
+ * holds the two to the same verdicts (test/unit/metric-packing.test.ts).
  */
 import { NON_FINITE } from './domain/metric-values.js';
-import { type LogMetricsInput, METRIC_STEP, METRIC_TIMESTAMP, MetricKey } from './schemas.js';
+import { isIntWithin, type LogMetricsInput, METRIC_STEP, METRIC_TIMESTAMP, MetricKey } from './schemas.js';
 
 const FIELDS = new Set(['key', 'value', 'step', 'timestamp']);
 const NAMED = new Set<unknown>(NON_FINITE);
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-const intWithin = (v: unknown, range: { min: number; max: number }) =>
-  v === undefined || (Number.isSafeInteger(v) && (v as number) >= range.min && (v as number) <= range.max);
+const intWithin = (v: unknown, range: { min: number; max: number }) => v === undefined || isIntWithin(v, range);
 
 export function acceptLogMetrics(body: unknown): LogMetricsInput | undefined {
   if (!isRecord(body)) return undefined;

@@ -4,8 +4,7 @@
  * a runtime that does not serve the document (the AWS API) neither bundles nor builds them.
  */
 import * as z from 'zod/mini';
-import { NON_FINITE } from './domain/metric-values.js';
-import { ApprovalSchema, buildAllSchemas, RetentionSchema, schemaRegistry } from './schemas.js';
+import { ApprovalSchema, buildAllSchemas, metricValueSchema, RetentionSchema, schemaRegistry } from './schemas.js';
 
 // The request schemas are built on first use; the document needs every id registered, and
 // registered first, so its components keep the order of the schema modules.
@@ -175,8 +174,7 @@ export const ExperimentSchema = z
   })
   .register(schemaRegistry, { id: 'Experiment' });
 
-/** A metric value: JSON has no NaN or ±Infinity, so those are named. */
-const MetricNumber = z.union([z.number(), z.enum(NON_FINITE)]);
+const MetricNumber = metricValueSchema();
 
 export const RunSchema = z
   .object({

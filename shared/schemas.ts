@@ -307,11 +307,16 @@ export const METRIC_STEP = { min: -(10 ** 14), max: 10 ** 15 };
 export const METRIC_TIMESTAMP = { min: 0, max: 10 ** 14 };
 /** A metric's key: the rule of param keys. */
 export const MetricKey = ParamKey;
+/** Whether `n` is an integer within `range`: a point's step or timestamp. */
+export const isIntWithin = (n: unknown, range: { min: number; max: number }): n is number =>
+  Number.isSafeInteger(n) && (n as number) >= range.min && (n as number) <= range.max;
+/** A metric value: a number, or NaN and ±Infinity by name (JSON has no such numbers). */
+export const metricValueSchema = () => z.union([z.number(), z.enum(NON_FINITE)]);
 export const MetricPoint = lazySchema(() =>
   z
     .strictObject({
       key: MetricKey(),
-      value: z.union([z.number(), z.enum(NON_FINITE)]),
+      value: metricValueSchema(),
       step: z.optional(z.int().check(z.minimum(METRIC_STEP.min), z.maximum(METRIC_STEP.max))),
       timestamp: z.optional(z.int().check(z.minimum(METRIC_TIMESTAMP.min), z.maximum(METRIC_TIMESTAMP.max))),
     })

@@ -8,7 +8,7 @@ import { fromJsonValue, type JsonMetricValue, toJsonValue } from '../../domain/m
 import type { Page } from '../../domain/types.js';
 import { ConditionFailedError, contended, invalid, RegistryError } from '../../errors.js';
 import type { LogMetricsInput } from '../../schemas.js';
-import { MAX_METRIC_POINTS, METRIC_STEP, METRIC_TIMESTAMP } from '../../schemas.js';
+import { isIntWithin, MAX_METRIC_POINTS, METRIC_STEP, METRIC_TIMESTAMP } from '../../schemas.js';
 import { requireScope } from '../authorization.js';
 import type { Actor, RegistryContext } from '../context.js';
 import { decodePageToken, encodePageToken, pageSizeOf } from '../page-token.js';
@@ -60,17 +60,14 @@ export async function logMetrics(
   return { written: input.metrics.length };
 }
 
-const within = (n: number, range: { min: number; max: number }) =>
-  Number.isSafeInteger(n) && n >= range.min && n <= range.max;
-
 /**
  * The request schema checks this already; callers of the service that build points themselves
  * (compatibility layers) get the same rule, since positions and packing rely on it.
  */
 function checkPosition(point: MetricPoint, index: number): void {
-  if (!within(point.step, METRIC_STEP))
+  if (!isIntWithin(point.step, METRIC_STEP))
     throw invalid(`metrics.${index}.step`, `must be an integer from ${METRIC_STEP.min} to ${METRIC_STEP.max}`);
-  if (!within(point.timestamp, METRIC_TIMESTAMP))
+  if (!isIntWithin(point.timestamp, METRIC_TIMESTAMP))
     throw invalid(`metrics.${index}.timestamp`, `must be an integer from 0 to ${METRIC_TIMESTAMP.max}`);
 }
 
