@@ -22,7 +22,6 @@ export const LAMBDA_BUNDLE = {
   target: 'node22',
   mainFields: ['module', 'main'],
   alias: CREDENTIALS_ALIAS,
-  // ESM bundles of CommonJS dependencies still call `require` for Node built-ins.
   // ESM bundles of CommonJS dependencies still call `require` for Node built-ins (every chunk is a module of its own).
   banner:
     "import { createRequire as __mregRequire } from 'node:module'; const require = __mregRequire(import.meta.url);",
