@@ -55,9 +55,18 @@ export function packedBytes(points: readonly MetricPoint[]): number {
 /** The most bytes a point can take: two varints of numbers below 2^56, and a float64. */
 const MAX_POINT_BYTES = 8 + 8 + 8;
 
+/** Encoding space, reused: a chunk's bytes live only until they are turned into base64. */
+let scratch = Buffer.alloc(0);
+let scratchView = new DataView(scratch.buffer);
+
 export function encodeChunk(points: readonly MetricPoint[]): string {
-  const bytes = Buffer.allocUnsafe(1 + 8 + points.length * MAX_POINT_BYTES);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const most = 1 + 8 + points.length * MAX_POINT_BYTES;
+  if (scratch.length < most) {
+    scratch = Buffer.alloc(Math.max(most, 2 * scratch.length));
+    scratchView = new DataView(scratch.buffer, scratch.byteOffset, scratch.byteLength);
+  }
+  const bytes = scratch;
+  const view = scratchView;
   let at = 0;
   const varint = (n: number) => {
     while (n >= 128) {
@@ -119,6 +128,8 @@ export function mergePoints(
   into: readonly MetricPoint[],
   incoming: readonly MetricPoint[],
 ): { points: MetricPoint[]; changed: boolean } {
+  // Appending to an empty tail, the common case: nothing to merge.
+  if (into.length === 0) return { points: incoming.slice(), changed: incoming.length > 0 };
   const points: MetricPoint[] = [];
   let changed = false;
   let i = 0;

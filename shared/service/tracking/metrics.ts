@@ -73,6 +73,11 @@ function checkPosition(point: MetricPoint, index: number): void {
 
 /** Sorted by (step, timestamp); of points logged twice at one position in a batch, the later one. */
 function ascendingUnique(points: MetricPoint[]): MetricPoint[] {
+  // A training loop logs in order: most batches are ascending already, and need no sort.
+  let ascending = true;
+  for (let i = 1; ascending && i < points.length; i++)
+    ascending = comparePoints(points[i - 1] as MetricPoint, points[i] as MetricPoint) < 0;
+  if (ascending) return points;
   const sorted = points.slice().sort(comparePoints); // stable: equal positions keep their order
   const out: MetricPoint[] = [];
   for (const p of sorted) {
