@@ -94,6 +94,21 @@ export function describeMetricSeriesContract(name: string, harness: () => { stor
       expect(await latest(run)).toEqual({ loss: 499 / 7 });
     });
 
+    it('stores a batch sent out of order ascending, and keeps its highest step as the latest', async () => {
+      const run = await newRun();
+      await log(run, [
+        { step: 5, timestamp: 10, value: 5 },
+        { step: 3, timestamp: 10, value: 3 },
+        { step: 4, timestamp: 10, value: 4 },
+      ]);
+      expect(await history(run)).toEqual([
+        { step: 3, timestamp: 10, value: 3 },
+        { step: 4, timestamp: 10, value: 4 },
+        { step: 5, timestamp: 10, value: 5 },
+      ]);
+      expect(await latest(run)).toEqual({ loss: 5 });
+    });
+
     it('replaces a re-logged (step, timestamp), keeps other timestamps of the step, and a replay writes nothing', async () => {
       const run = await newRun();
       await log(run, [
