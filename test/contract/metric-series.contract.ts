@@ -96,16 +96,9 @@ export function describeMetricSeriesContract(name: string, harness: () => { stor
 
     it('stores a batch sent out of order ascending, and keeps its highest step as the latest', async () => {
       const run = await newRun();
-      await log(run, [
-        { step: 5, timestamp: 10, value: 5 },
-        { step: 3, timestamp: 10, value: 3 },
-        { step: 4, timestamp: 10, value: 4 },
-      ]);
-      expect(await history(run)).toEqual([
-        { step: 3, timestamp: 10, value: 3 },
-        { step: 4, timestamp: 10, value: 4 },
-        { step: 5, timestamp: 10, value: 5 },
-      ]);
+      const at = (step: number) => ({ step, timestamp: 10, value: step });
+      await log(run, [5, 3, 4].map(at));
+      expect(await history(run)).toEqual([3, 4, 5].map(at));
       expect(await latest(run)).toEqual({ loss: 5 });
     });
 
