@@ -11,20 +11,21 @@
  * with the files' total beside it (`apiAllFiles`). `oneCall` and `schemaRequest` say what
  * their first request loads too.
  *
- * The bare bundle is built as the design defines it, with the SDK's default credential chain.
- * The stack's bundles replace that chain with Lambda's env-only provider
- * (functions/aws/lambda-credentials.ts), which makes the design's ratio flatter the API. So
- * the goals are gated on the like-for-like ratios (`likeForLike`, `meetsGoals`): size against
- * `bareLambda` (the bare bundle with the same env-only provider), init against
+ * The bare bundle is built as the design defines it, with the SDK's default credential chain,
+ * and `meetsGoals` gates on it: the design is the newer word. The like-for-like ratios are
+ * printed beside (`likeForLike`, `meetsGoalsLikeForLike`): size against `bareLambda` (the bare
+ * bundle with the stack's env-only provider, functions/aws/lambda-credentials.ts), init against
  * `bareLambdaFetch` (that bundle also loading the fetch API, which the API's app needs for its
- * first `Request`). The design's ratios are printed beside them.
+ * first `Request`). They leave out what the fetch API costs a cold start on AWS, where nothing
+ * else loads it.
  *
  * The child processes run the Node that runs this script. Lambda runs the stack's runtime
  * (Node 24), where cold starts differ from Node 20's: Node 24's ESM facade of `node:http`
- * loads the fetch API (undici), so the bare bundle's credential chain pays it at import, as
- * the API pays it on its first `Request`; Node 20 loads it only for the API. So
- * `npm run bench:aws-bundle` runs this script on Node 24 (npx fetches it from the npm registry
- * once); `npm run bench:aws-bundle:this-node` runs it on the Node at hand.
+ * loads the fetch API (undici), ~50 ms. The SDK imports `node:http` only on demand (for
+ * `http://` endpoints and the instance-metadata credential providers); `node:https`, which it
+ * imports at once, does not load undici. So on AWS the API alone pays for it, on its first
+ * `Request`. `npm run bench:aws-bundle` runs this script on Node 24 (npx fetches it from the
+ * npm registry once); `npm run bench:aws-bundle:this-node` runs it on the Node at hand.
  *
  * `oneCall` (not the goal's definition; printed beside it): the cold start of a real request.
  * The API resolves `GET /v1/models/bench/versions/-1` (claims as the JWT authorizer passes
@@ -364,10 +365,12 @@ try {
     },
     ...requests,
     likeForLike,
-    // Gated like for like: size against the bare bundle with the same credential provider, cold
-    // start (paired ratio) against that bundle with the fetch API loaded.
-    meetsGoals: likeForLike.bytesRatio <= 1.2 && likeForLike.coldInitPairedRatio <= 1.15,
-    meetsGoalsAsDesignDefines: sizes.api / sizes.bare <= 1.2 && init.api / init.bare <= 1.15,
+    // Gated as the design defines it (the newer word): against the bare bundle of just the two
+    // clients. On AWS the SDK loads no fetch API (it reaches endpoints through `node:https`), so
+    // the API's first Request pays for it on every cold start, and this ratio counts that.
+    meetsGoals: sizes.api / sizes.bare <= 1.2 && init.api / init.bare <= 1.15,
+    // Like for like (the issue's words): the same credential provider, the fetch API loaded in both.
+    meetsGoalsLikeForLike: likeForLike.bytesRatio <= 1.2 && likeForLike.coldInitPairedRatio <= 1.15,
   };
   console.log(JSON.stringify(result, null, 2));
 } finally {
