@@ -77,8 +77,12 @@ function zodProblem(error: core.$ZodError): RegistryError {
   );
 }
 
-async function parseBody(route: RouteDef, request: Request): Promise<unknown> {
-  if (!route.body) return undefined;
+/** A JSON body checked by the route's schema (the caller asks only for routes that have one). */
+async function parseBody(
+  request: Request,
+  schema: NonNullable<RouteDef['body']>,
+  accept: RouteDef['acceptBody'],
+): Promise<unknown> {
   requireJsonContentType(request.headers);
   const text = await request.text();
   if (text.trim() === '')
@@ -94,9 +98,9 @@ async function parseBody(route: RouteDef, request: Request): Promise<unknown> {
       cause: e,
     });
   }
-  const accepted = route.acceptBody?.(value);
+  const accepted = accept?.(value);
   if (accepted !== undefined) return accepted;
-  const parsed = route.body().safeParse(value);
+  const parsed = schema().safeParse(value);
   if (!parsed.success) throw zodProblem(parsed.error);
   return parsed.data;
 }
@@ -158,7 +162,7 @@ export function createRoutesApp(options: RoutesAppOptions): Hono {
             throw new RegistryError('forbidden', `this route needs the scope ${route.scope}`);
         }
         const params = rawParams(url);
-        const body = route.body ? await parseBody(route, request) : undefined;
+        const body = route.body ? await parseBody(request, route.body, route.acceptBody) : undefined;
         return await route.handle({
           principal: principal ?? { subject: 'anonymous', scopes: new Set() },
           params,

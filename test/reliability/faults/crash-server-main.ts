@@ -1,9 +1,9 @@
 /**
  * The local registry as `functions/local/main.ts` starts it, with the timeouts a crash leaves
- * behind shortened (`CRASH_TIMEOUT_SECONDS`). Usage: crash-server-main.ts <port> <data-dir>
+ * behind shortened (`CRASH_SETTINGS`). Usage: crash-server-main.ts <port> <data-dir>
  */
 import { startLocalServer } from '../../../functions/local/server.js';
-import { CRASH_TIMEOUT_SECONDS } from './local-crash.js';
+import { CRASH_SETTINGS } from './local-crash.js';
 
 const [port, dataDir] = process.argv.slice(2);
 if (port === undefined || dataDir === undefined) throw new Error('usage: crash-server-main.ts <port> <data-dir>');
@@ -11,5 +11,5 @@ await startLocalServer({
   port: Number(port),
   host: '127.0.0.1',
   dataDir,
-  settings: { idempotencyInProgressSeconds: CRASH_TIMEOUT_SECONDS, blobWriteStaleSeconds: CRASH_TIMEOUT_SECONDS },
+  settings: CRASH_SETTINGS,
 });

@@ -16,7 +16,7 @@ import { checkState, type StateFigures } from '../faults/fault-checks.js';
 import { type FlowFigures, runFaultFlow } from '../faults/fault-flow.js';
 import { FaultPlan } from '../faults/fault-plan.js';
 import { type KillSchedule, killSchedule } from '../faults/kill-schedule.js';
-import { CRASH_TIMEOUT_SECONDS, startCrashingServer } from '../faults/local-crash.js';
+import { CRASH_SETTINGS, startCrashingServer } from '../faults/local-crash.js';
 import { movableClock } from '../movable-clock.js';
 import { ADMIN } from '../principal-header.js';
 import { RegistryClient } from '../registry-client.js';
@@ -54,11 +54,7 @@ const scheduleFor = (servers: CrashableServer[], options: FaultOptions): KillSch
 
 export async function cloudFaults(backend: Backend, options: FaultOptions): Promise<FaultFigures> {
   const plan = new FaultPlan(options.rate, options.seed);
-  const reg = await backend.open({
-    faults: plan,
-    crashes: true,
-    settings: { idempotencyInProgressSeconds: CRASH_TIMEOUT_SECONDS, blobWriteStaleSeconds: CRASH_TIMEOUT_SECONDS },
-  });
+  const reg = await backend.open({ faults: plan, crashes: true, settings: CRASH_SETTINGS });
   try {
     const servers = reg.crashable ?? [];
     const kills = scheduleFor(servers, options);
