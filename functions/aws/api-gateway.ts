@@ -1,9 +1,11 @@
 /**
  * API Gateway HTTP API (payload 2.0) <-> Fetch API. The event becomes a `Request` for the
- * core's app; its `Response` becomes the proxy result (binary bodies base64, cookies apart).
+ * core's app (the light one of `lambda-fetch.ts`, which the bundles use throughout); its
+ * `Response` becomes the proxy result (binary bodies base64, cookies apart).
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { heldText } from '../../shared/http/json-response.js';
+import { LambdaHeaders, LambdaRequest } from './lambda-fetch.js';
 
 /**
  * HTTP APIs hand `rawPath` over percent-decoded (REST APIs and function URLs do not). Escape
@@ -27,14 +29,19 @@ export function requestOf(event: APIGatewayProxyEventV2): Request {
   const host = event.requestContext.domainName || 'localhost';
   const query = event.rawQueryString ? `?${event.rawQueryString}` : '';
   const url = `https://${host}${encodedPath(pathOf(event))}${query}`;
-  const headers = new Headers();
+  const headers = new LambdaHeaders();
   for (const [name, value] of Object.entries(event.headers ?? {})) if (value !== undefined) headers.set(name, value);
   if (event.cookies && event.cookies.length > 0) headers.set('cookie', event.cookies.join('; '));
   const method = event.requestContext.http.method.toUpperCase();
   const init: RequestInit = { method, headers };
-  if (event.body !== undefined && event.body !== null && method !== 'GET' && method !== 'HEAD')
-    init.body = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : event.body;
-  return new Request(url, init);
+  if (event.body !== undefined && event.body !== null && method !== 'GET' && method !== 'HEAD') {
+    const body = Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
+    init.body = body;
+    // API Gateway hands the whole body over: its length is known, however the client sent it.
+    headers.set('content-length', String(body.length));
+    headers.delete('transfer-encoding');
+  }
+  return new LambdaRequest(url, init);
 }
 
 const TEXTUAL = /^(text\/|application\/([a-z0-9.+-]*\+)?(json|xml|javascript|yaml|x-www-form-urlencoded)\b)/i;

@@ -30,6 +30,8 @@ export const LAMBDA_BUNDLE = {
    * the function loads on first use: a cold start parses the entry and what it imports statically.
    */
   splitting: true,
+  /** Light `Headers`, `Request` and `Response` in place of Node's: a cold start never loads its Fetch API. */
+  inject: [`${PROJECT_ROOT}functions/aws/lambda-fetch-globals.ts`],
 } as const;
 
 /** Where a bundle's files go: `index.mjs` (the handler's module) and `chunks/` beside it. */
@@ -42,7 +44,7 @@ const OUTPUT_NAMES = {
 export function buildOptions(
   input: { entry: string } | { source: string; resolveDir: string },
   outdir: string,
-  options: { credentialsAlias?: boolean },
+  options: BundleOptions,
 ): BuildOptions {
   return {
     ...('entry' in input
@@ -56,6 +58,7 @@ export function buildOptions(
     mainFields: [...LAMBDA_BUNDLE.mainFields],
     banner: { js: LAMBDA_BUNDLE.banner },
     ...(options.credentialsAlias === false ? {} : { alias: { ...LAMBDA_BUNDLE.alias } }),
+    ...(options.lightFetch === false ? {} : { inject: [...LAMBDA_BUNDLE.inject] }),
     splitting: LAMBDA_BUNDLE.splitting,
     ...OUTPUT_NAMES,
     outExtension: { ...OUTPUT_NAMES.outExtension },
@@ -63,6 +66,12 @@ export function buildOptions(
     metafile: true,
     logLevel: 'silent',
   };
+}
+
+/** What the benchmark's bare bundles leave out: Lambda's credential provider, the light Fetch API objects. */
+export interface BundleOptions {
+  credentialsAlias?: boolean;
+  lightFetch?: boolean;
 }
 
 /** The files a bundle consists of, relative to its directory, with their sizes and static imports. */
@@ -78,7 +87,7 @@ export interface BundleFiles {
 export async function buildLambdaBundle(
   input: { entry: string } | { source: string; resolveDir: string },
   outfile: string,
-  options: { credentialsAlias?: boolean } = {},
+  options: BundleOptions = {},
 ): Promise<BundleFiles> {
   if (!outfile.endsWith('/index.mjs')) throw new Error(`a bundle's entry is <dir>/index.mjs, not ${outfile}`);
   const outdir = dirname(outfile);

@@ -4,11 +4,13 @@
  * s3rver and DynamoDB Local: signed S3 requests and DynamoDB calls work with the
  * credentials Lambda puts in the environment.
  */
+import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiHandler } from '../../functions/aws/handlers/api-handler.js';
@@ -96,6 +98,36 @@ describe('the shipped API bundle', () => {
     const commit = await call({ method: 'POST', path: '/v1/models/bundled/versions/1/commit', claims: WRITER });
     expect(commit.statusCode).toBe(200);
     expect(commit.json).toMatchObject({ version: 1, state: 'READY', files: [{ path: 'model.bin', sha256 }] });
+  });
+
+  it('answers in a fresh process without loading Node’s fetch API (its light objects stand in)', async () => {
+    // One cold process, as Lambda runs one: the statuses of its requests, and whether undici was loaded.
+    const probe = `const { handler } = await import(process.argv[1]);
+const statuses = [];
+for (const event of JSON.parse(process.argv[2])) {
+  const result = await handler(event, {});
+  statuses.push([result.statusCode, JSON.parse(result.body || 'null')]);
+}
+console.log(JSON.stringify({ statuses, undici: process.moduleLoadList.some((m) => m.includes('undici')) }));`;
+    const events = [
+      apiEvent({ method: 'GET', path: '/healthz' }),
+      apiEvent({ method: 'POST', path: '/v1/models', claims: WRITER, body: { name: 'cold', tags: { team: 'a' } } }),
+      apiEvent({ method: 'GET', path: '/v1/models/cold', claims: WRITER }),
+      apiEvent({ method: 'POST', path: '/v1/models', claims: WRITER, body: { name: 7 } }),
+    ];
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--input-type=module', '-e', probe, pathToFileURL(bundle).href, JSON.stringify(events)],
+      { env: { PATH: process.env.PATH ?? '', ...bed.env, POWERTOOLS_LOG_LEVEL: 'SILENT' } },
+    );
+    const { statuses, undici } = JSON.parse(stdout) as {
+      statuses: [number, Record<string, unknown>][];
+      undici: boolean;
+    };
+    expect(statuses.map(([status]) => status)).toEqual([200, 201, 200, 400]);
+    expect(statuses[2]?.[1]).toMatchObject({ name: 'cold', tags: { team: 'a' } });
+    expect(statuses[3]?.[1]).toMatchObject({ errors: [{ field: 'name' }] });
+    expect(undici).toBe(false);
   });
 
   it('leaves the OpenAPI document to the docs bundle, which serves it', async () => {

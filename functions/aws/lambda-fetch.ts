@@ -1,0 +1,379 @@
+/**
+ * `Headers`, `Request` and `Response` for the Lambda bundles, which esbuild puts in place of
+ * Node's globals there (`inject`, infra/aws/bundling.ts; `lambda-fetch-globals.ts`). Node loads
+ * its Fetch API (undici) on first use of any of them: ~35 ms of every cold start on Node 24,
+ * and on Lambda nothing else loads it (the SDK talks HTTPS through `node:https`). These cover
+ * what the core and Hono use on a request's path: headers, whole bodies (strings, bytes, blobs,
+ * streams) and their readers. Anything else (a FormData body, `signal`, `cache`, ...) builds
+ * Node's own object on demand and delegates to it, so it still works and pays the load then.
+ * @hono/node-server replaces the globals with light objects of its own for the same reason.
+ */
+
+/** Node's own classes, looked up only when a light object needs one (which loads undici). */
+const nativeFetch = () => ({
+  Headers: globalThis.Headers,
+  Request: globalThis.Request,
+  Response: globalThis.Response,
+});
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const INVALID_VALUE = /[\0\r\n]/;
+const HTTP_WHITESPACE = /^[\t\n\r ]+|[\t\n\r ]+$/g;
+
+type HeaderPairs = Iterable<readonly [string, string]> | Iterable<string[]>;
+type HeadersSource = HeadersInit | LambdaHeaders | HeaderPairs | Record<string, string | undefined>;
+
+/** The Fetch API's `Headers` (names lowercased, values trimmed, `set-cookie` kept apart, sorted iteration). */
+export class LambdaHeaders implements Headers {
+  readonly #values = new Map<string, string>();
+  readonly #cookies: string[] = [];
+
+  constructor(init?: HeadersSource) {
+    if (init === undefined || init === null) return;
+    if (typeof (init as Iterable<unknown>)[Symbol.iterator] === 'function') {
+      for (const pair of init as Iterable<readonly string[]>) {
+        if (pair.length !== 2) throw new TypeError('a header pair has two items');
+        this.append(String(pair[0]), String(pair[1]));
+      }
+      return;
+    }
+    for (const [name, value] of Object.entries(init as Record<string, string | undefined>))
+      if (value !== undefined) this.append(name, value);
+  }
+
+  static #name(name: string): string {
+    if (!TOKEN.test(name)) throw new TypeError(`invalid header name: ${JSON.stringify(name)}`);
+    return name.toLowerCase();
+  }
+
+  static #value(value: string): string {
+    const trimmed = String(value).replace(HTTP_WHITESPACE, '');
+    if (INVALID_VALUE.test(trimmed)) throw new TypeError('invalid header value');
+    return trimmed;
+  }
+
+  append(name: string, value: string): void {
+    const key = LambdaHeaders.#name(name);
+    const v = LambdaHeaders.#value(value);
+    if (key === 'set-cookie') this.#cookies.push(v);
+    const had = this.#values.get(key);
+    this.#values.set(key, had === undefined ? v : `${had}, ${v}`);
+  }
+
+  set(name: string, value: string): void {
+    const key = LambdaHeaders.#name(name);
+    const v = LambdaHeaders.#value(value);
+    if (key === 'set-cookie') this.#cookies.splice(0, this.#cookies.length, v);
+    this.#values.set(key, v);
+  }
+
+  delete(name: string): void {
+    const key = LambdaHeaders.#name(name);
+    if (key === 'set-cookie') this.#cookies.length = 0;
+    this.#values.delete(key);
+  }
+
+  get(name: string): string | null {
+    return this.#values.get(LambdaHeaders.#name(name)) ?? null;
+  }
+
+  has(name: string): boolean {
+    return this.#values.has(LambdaHeaders.#name(name));
+  }
+
+  getSetCookie(): string[] {
+    return [...this.#cookies];
+  }
+
+  forEach(callback: (value: string, key: string, parent: Headers) => void, thisArg?: unknown): void {
+    for (const [name, value] of this) callback.call(thisArg, value, name, this);
+  }
+
+  *entries(): HeadersIterator<[string, string]> {
+    for (const name of [...this.#values.keys()].sort()) {
+      if (name === 'set-cookie') for (const cookie of this.#cookies) yield [name, cookie];
+      else yield [name, this.#values.get(name) ?? ''];
+    }
+  }
+
+  *keys(): HeadersIterator<string> {
+    for (const [name] of this.entries()) yield name;
+  }
+
+  *values(): HeadersIterator<string> {
+    for (const [, value] of this.entries()) yield value;
+  }
+
+  [Symbol.iterator](): HeadersIterator<[string, string]> {
+    return this.entries();
+  }
+
+  get [Symbol.toStringTag](): string {
+    return 'Headers';
+  }
+}
+
+/** A body held whole (what a Lambda event carries), or a stream or blob read when asked. */
+type Bytes = Uint8Array<ArrayBuffer>;
+type HeldBody = string | Bytes | Blob | ReadableStream<Bytes> | AsyncIterable<Bytes> | null;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** The body as held, or undefined for a kind these objects leave to Node's own (FormData, URLSearchParams, ...). */
+function heldBody(body: unknown): HeldBody | undefined {
+  if (body === undefined || body === null) return null;
+  if (typeof body === 'string' || body instanceof Blob) return body;
+  if (body instanceof Uint8Array) return body as Bytes;
+  if (body instanceof ArrayBuffer) return new Uint8Array(body);
+  if (ArrayBuffer.isView(body)) return new Uint8Array(body.buffer as ArrayBuffer, body.byteOffset, body.byteLength);
+  if (typeof (body as ReadableStream).getReader === 'function') return body as ReadableStream<Bytes>;
+  if (typeof (body as AsyncIterable<Bytes>)[Symbol.asyncIterator] === 'function') return body as AsyncIterable<Bytes>;
+  return undefined;
+}
+
+async function bytesOf(body: HeldBody): Promise<Bytes> {
+  if (body === null) return new Uint8Array(0);
+  if (typeof body === 'string') return encoder.encode(body);
+  if (body instanceof Uint8Array) return new Uint8Array(body);
+  if (body instanceof Blob) return new Uint8Array(await body.arrayBuffer());
+  const chunks: Bytes[] = [];
+  const iterable: AsyncIterable<Bytes> =
+    typeof (body as ReadableStream).getReader === 'function'
+      ? readerChunks(body as ReadableStream<Bytes>)
+      : (body as AsyncIterable<Bytes>);
+  for await (const chunk of iterable) chunks.push(typeof chunk === 'string' ? encoder.encode(chunk) : chunk);
+  return new Uint8Array(Buffer.concat(chunks));
+}
+
+async function* readerChunks(stream: ReadableStream<Bytes>): AsyncIterable<Bytes> {
+  const reader = stream.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    yield value;
+  }
+}
+
+function streamOf(body: HeldBody): ReadableStream<Bytes> | null {
+  if (body === null) return null;
+  if (typeof body === 'string' || body instanceof Uint8Array) return new Blob([body]).stream();
+  if (body instanceof Blob) return body.stream();
+  if (typeof (body as ReadableStream).getReader === 'function') return body as ReadableStream<Bytes>;
+  const chunks = (body as AsyncIterable<Bytes>)[Symbol.asyncIterator]();
+  return new ReadableStream<Bytes>({
+    async pull(controller) {
+      const next = await chunks.next();
+      if (next.done) controller.close();
+      else controller.enqueue(next.value);
+    },
+  });
+}
+
+/** What a Request and a Response share: one body, read once, by any of the Fetch API's readers. */
+abstract class LambdaBody {
+  #body: HeldBody;
+  #used = false;
+  #stream: ReadableStream<Bytes> | null | undefined;
+
+  protected constructor(body: HeldBody) {
+    this.#body = body;
+  }
+
+  abstract readonly headers: LambdaHeaders;
+  /** Node's own object with the same state, for what these objects leave to it. */
+  protected abstract native(): Request | Response;
+
+  /** The body for a copy of this object; this one's stream is split between them. */
+  protected bodyForCopy(): HeldBody {
+    if (this.#used) throw new TypeError('Body has already been used');
+    const body = this.#body;
+    if (body === null || typeof body === 'string' || body instanceof Uint8Array || body instanceof Blob) return body;
+    const [mine, theirs] = (streamOf(body) as ReadableStream<Bytes>).tee();
+    this.#body = mine;
+    this.#stream = undefined;
+    return theirs;
+  }
+
+  protected heldBody(): HeldBody {
+    return this.#body;
+  }
+
+  get body(): ReadableStream<Bytes> | null {
+    if (this.#stream === undefined) this.#stream = streamOf(this.#body);
+    return this.#stream;
+  }
+
+  get bodyUsed(): boolean {
+    return this.#used || (this.#stream?.locked ?? false);
+  }
+
+  async bytes(): Promise<Bytes> {
+    if (this.bodyUsed) throw new TypeError('Body is unusable: Body has already been read');
+    this.#used = true;
+    return bytesOf(this.#stream ?? this.#body);
+  }
+
+  async arrayBuffer(): Promise<ArrayBuffer> {
+    return (await this.bytes()).buffer;
+  }
+
+  async text(): Promise<string> {
+    const body = this.#body;
+    if ((typeof body === 'string' || body instanceof Uint8Array) && !this.bodyUsed) {
+      this.#used = true;
+      return typeof body === 'string' ? body : decoder.decode(body);
+    }
+    return decoder.decode(await this.bytes());
+  }
+
+  async json(): Promise<unknown> {
+    return JSON.parse(await this.text());
+  }
+
+  async blob(): Promise<Blob> {
+    return new Blob([await this.bytes()], { type: this.headers.get('content-type') ?? '' });
+  }
+
+  async formData(): Promise<FormData> {
+    this.#used = true;
+    return this.native().formData();
+  }
+}
+
+/** Fills in the content type the Fetch API gives a body that names none. */
+function typeFor(body: HeldBody, headers: LambdaHeaders): void {
+  if (headers.has('content-type')) return;
+  if (typeof body === 'string') headers.set('content-type', 'text/plain;charset=UTF-8');
+  else if (body instanceof Blob && body.type) headers.set('content-type', body.type);
+}
+
+/** The Fetch API's `Request` for a Lambda event (or the core's own), with its body held whole. */
+export class LambdaRequest extends LambdaBody implements Request {
+  readonly url: string;
+  readonly method: string;
+  readonly headers: LambdaHeaders;
+  #native: Request | undefined;
+
+  constructor(input: string | URL | LambdaRequest, init: RequestInit = {}) {
+    const from = input instanceof LambdaRequest ? input : undefined;
+    const body = init.body !== undefined ? heldBody(init.body) : (from?.bodyForCopy() ?? null);
+    if (body === undefined) throw new TypeError('this body kind is left to the native Request (build one with it)');
+    super(body);
+    this.url = from ? from.url : new URL(String(input)).href;
+    this.method = (init.method ?? from?.method ?? 'GET').toUpperCase();
+    if ((this.method === 'GET' || this.method === 'HEAD') && body !== null)
+      throw new TypeError('Request with GET/HEAD method cannot have body.');
+    this.headers = new LambdaHeaders(init.headers ?? from?.headers);
+    typeFor(body, this.headers);
+  }
+
+  protected native(): Request {
+    const body = this.heldBody();
+    this.#native ??= new (nativeFetch().Request)(this.url, {
+      method: this.method,
+      headers: [...this.headers],
+      ...(body === null ? {} : { body: streamOf(body), duplex: 'half' }),
+    } as RequestInit);
+    return this.#native;
+  }
+
+  clone(): Request {
+    return new LambdaRequest(this);
+  }
+
+  get signal(): AbortSignal {
+    return this.native().signal;
+  }
+  get cache(): RequestCache {
+    return 'default';
+  }
+  get credentials(): RequestCredentials {
+    return 'same-origin';
+  }
+  get destination(): RequestDestination {
+    return '';
+  }
+  get integrity(): string {
+    return '';
+  }
+  get keepalive(): boolean {
+    return false;
+  }
+  get mode(): RequestMode {
+    return 'cors';
+  }
+  get redirect(): RequestRedirect {
+    return 'follow';
+  }
+  get referrer(): string {
+    return 'about:client';
+  }
+  get referrerPolicy(): ReferrerPolicy {
+    return '';
+  }
+  get [Symbol.toStringTag](): string {
+    return 'Request';
+  }
+}
+
+/** The Fetch API's `Response`, as the core and Hono build them. */
+export class LambdaResponse extends LambdaBody implements Response {
+  readonly status: number;
+  readonly statusText: string;
+  readonly headers: LambdaHeaders;
+  readonly type: ResponseType = 'default';
+  readonly url: string = '';
+  readonly redirected: boolean = false;
+  #native: Response | undefined;
+
+  constructor(body?: BodyInit | null, init: ResponseInit = {}) {
+    const held = heldBody(body);
+    if (held === undefined) throw new TypeError('this body kind is left to the native Response (build one with it)');
+    super(held);
+    const status = init.status ?? 200;
+    if (!Number.isInteger(status) || status < 200 || status > 599)
+      throw new RangeError(`init["status"] must be in the range of 200 to 599, inclusive.`);
+    if (held !== null && (status === 204 || status === 205 || status === 304))
+      throw new TypeError('Response with null body status cannot have body');
+    this.status = status;
+    this.statusText = init.statusText ?? '';
+    this.headers = new LambdaHeaders(init.headers);
+    typeFor(held, this.headers);
+  }
+
+  get ok(): boolean {
+    return this.status >= 200 && this.status < 300;
+  }
+
+  protected native(): Response {
+    this.#native ??= new (nativeFetch().Response)(streamOf(this.heldBody()), {
+      status: this.status,
+      statusText: this.statusText,
+      headers: [...this.headers],
+    });
+    return this.#native;
+  }
+
+  clone(): Response {
+    return new LambdaResponse(this.bodyForCopy() as BodyInit | null, this);
+  }
+
+  static json(data: unknown, init: ResponseInit = {}): Response {
+    const headers = new LambdaHeaders(init.headers);
+    if (!headers.has('content-type')) headers.set('content-type', 'application/json');
+    return new LambdaResponse(JSON.stringify(data), { ...init, headers });
+  }
+
+  static redirect(url: string | URL, status = 302): Response {
+    return new LambdaResponse(null, { status, headers: { location: new URL(String(url)).href } });
+  }
+
+  static error(): Response {
+    return nativeFetch().Response.error();
+  }
+
+  get [Symbol.toStringTag](): string {
+    return 'Response';
+  }
+}
