@@ -2,14 +2,22 @@
  * P5: resolving `-1` through the Lambda `api` handler (an API Gateway 2.0 event in, the
  * registry on DynamoDB Local and s3rver) against one direct SDK Query for the newest READY
  * row. Goal: handler <= 1.2x the direct Query (issue #15). Both run in this process, interleaved.
+ * The handler is built as the stack builds it (infra/aws/bundling.ts: esbuild, with the light
+ * `Headers`/`Request`/`Response` of functions/aws/lambda-fetch.ts in place of Node's), over the
+ * test bed's registry, whose DynamoDB client counts the requests one resolve makes.
  * Usage: npm run bench:aws-resolve [-- --versions 100 --runs 400] (on the functions' Node 24, through npx);
  * npm run bench:aws-resolve:this-node on the Node at hand.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
-import { createApiHandler } from '../functions/aws/handlers/api-handler.js';
+import type * as ApiHandlerModule from '../functions/aws/handlers/api-handler.js';
+import { buildLambdaBundle, PROJECT_ROOT } from '../infra/aws/bundling.js';
 import { ALL_SCOPES } from '../shared/ports/auth.js';
 import { startAwsTestBed } from '../test/support/aws/aws-registry.js';
 import { apiEvent } from '../test/support/aws/events.js';
@@ -21,7 +29,11 @@ const MODEL = 'bench';
 const actor = { subject: 'bench', scopes: ALL_SCOPES };
 
 const bed = await startAwsTestBed('mreg-bench');
+const dir = await mkdtemp(join(tmpdir(), 'mreg-resolve-'));
 try {
+  const bundled = join(dir, 'index.mjs');
+  await buildLambdaBundle({ entry: join(PROJECT_ROOT, 'functions/aws/handlers/api-handler.ts') }, bundled);
+  const { createApiHandler } = (await import(pathToFileURL(bundled).href)) as typeof ApiHandlerModule;
   const { registry } = bed.aws;
   let dynamoCalls = 0;
   bed.dynamo.client.middlewareStack.add(
@@ -113,4 +125,5 @@ try {
   );
 } finally {
   await bed.stop();
+  await rm(dir, { recursive: true, force: true });
 }
