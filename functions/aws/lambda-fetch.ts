@@ -253,6 +253,16 @@ export class LambdaRequest extends LambdaBody implements Request {
   readonly url: string;
   readonly method: string;
   readonly headers: LambdaHeaders;
+  // What Node's own Request says for a request built from a URL and an init like these.
+  readonly cache: RequestCache = 'default';
+  readonly credentials: RequestCredentials = 'same-origin';
+  readonly destination: RequestDestination = '';
+  readonly integrity: string = '';
+  readonly keepalive: boolean = false;
+  readonly mode: RequestMode = 'cors';
+  readonly redirect: RequestRedirect = 'follow';
+  readonly referrer: string = 'about:client';
+  readonly referrerPolicy: ReferrerPolicy = '';
   #native: Request | undefined;
 
   constructor(input: string | URL | LambdaRequest, init: RequestInit = {}) {
@@ -284,33 +294,6 @@ export class LambdaRequest extends LambdaBody implements Request {
 
   get signal(): AbortSignal {
     return this.native().signal;
-  }
-  get cache(): RequestCache {
-    return 'default';
-  }
-  get credentials(): RequestCredentials {
-    return 'same-origin';
-  }
-  get destination(): RequestDestination {
-    return '';
-  }
-  get integrity(): string {
-    return '';
-  }
-  get keepalive(): boolean {
-    return false;
-  }
-  get mode(): RequestMode {
-    return 'cors';
-  }
-  get redirect(): RequestRedirect {
-    return 'follow';
-  }
-  get referrer(): string {
-    return 'about:client';
-  }
-  get referrerPolicy(): ReferrerPolicy {
-    return '';
   }
   get [Symbol.toStringTag](): string {
     return 'Request';

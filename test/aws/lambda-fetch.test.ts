@@ -101,7 +101,15 @@ describe('light Request', () => {
         headers: { 'content-type': 'application/json' },
         body: Buffer.from('{"name":"m"}'),
       });
-      const head = { url: r.url, method: r.method, type: r.headers.get('content-type'), used: r.bodyUsed };
+      const head = {
+        url: r.url,
+        method: r.method,
+        type: r.headers.get('content-type'),
+        used: r.bodyUsed,
+        defaults: [r.cache, r.credentials, r.destination, r.integrity, r.keepalive, r.mode, r.redirect, r.referrer],
+        referrerPolicy: r.referrerPolicy,
+        tag: Object.prototype.toString.call(r),
+      };
       const json = await r.json();
       const again = await r.text().then(
         () => 'read twice',
