@@ -248,6 +248,11 @@ function typeFor(body: HeldBody, headers: LambdaHeaders): void {
   else if (body instanceof Blob && body.type) headers.set('content-type', body.type);
 }
 
+/** The Fetch API normalises only these methods' case (`patch` stays as it is). */
+const NORMALIZED_METHODS = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT']);
+const normalizedMethod = (method: string) =>
+  NORMALIZED_METHODS.has(method.toUpperCase()) ? method.toUpperCase() : method;
+
 /** The Fetch API's `Request` for a Lambda event (or the core's own), with its body held whole. */
 export class LambdaRequest extends LambdaBody implements Request {
   readonly url: string;
@@ -271,7 +276,7 @@ export class LambdaRequest extends LambdaBody implements Request {
     if (body === undefined) throw new TypeError('this body kind is left to the native Request (build one with it)');
     super(body);
     this.url = from ? from.url : new URL(String(input)).href;
-    this.method = (init.method ?? from?.method ?? 'GET').toUpperCase();
+    this.method = normalizedMethod(init.method ?? from?.method ?? 'GET');
     if ((this.method === 'GET' || this.method === 'HEAD') && body !== null)
       throw new TypeError('Request with GET/HEAD method cannot have body.');
     this.headers = new LambdaHeaders(init.headers ?? from?.headers);

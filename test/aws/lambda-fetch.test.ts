@@ -148,6 +148,9 @@ describe('light Request', () => {
           }
         })(),
         noBody: new Request('https://api.example/e').body,
+        methods: ['delete', 'Options', 'patch', 'PATCH'].map(
+          (method) => new Request('https://api.example/m', { method }).method,
+        ),
       };
     });
   });
