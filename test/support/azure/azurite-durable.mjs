@@ -10,11 +10,13 @@
  * every persisted LokiJS database before the answer to any request that may write (any method
  * but GET, HEAD, OPTIONS) leaves the process. LokiJS coalesces concurrent saves and saves again
  * after one in flight, so the save awaited holds the write. Bytes (extents) are files Azurite
- * has written before it answers. Nothing else of Azurite changes; arguments pass through.
+ * has written before it answers. A database is never saved before its file is read (below).
+ * Nothing else of Azurite changes; arguments pass through.
  */
+import { existsSync } from 'node:fs';
 import { ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 
 const require = createRequire(import.meta.url);
 const azuriteRoot = dirname(require.resolve('azurite/package.json'));
@@ -23,17 +25,33 @@ const Loki = createRequire(`${azuriteRoot}/`)('lokijs');
 
 /** The databases Azurite persists (those with autosave): the in-memory ones never call this. */
 const persisted = new Set();
+/**
+ * Persisted databases whose file is not read yet. Azurite builds every service's database
+ * first, then starts the services one by one, and each loads its file as it starts: the Table
+ * service's after the Blob service already answers. A save of the Table database in between
+ * (for a blob write) would write it empty over its file, and the load would then lose every
+ * table. Such a database has nothing to save yet: no request reaches it before its service starts.
+ */
+const unread = new Set();
 const autosaveEnable = Loki.prototype.autosaveEnable;
 Loki.prototype.autosaveEnable = function (...args) {
+  if (!persisted.has(this) && existsSync(resolve(this.filename))) unread.add(this);
   persisted.add(this);
   return autosaveEnable.apply(this, args);
+};
+const loadDatabase = Loki.prototype.loadDatabase;
+Loki.prototype.loadDatabase = function (options, callback) {
+  return loadDatabase.call(this, options, (error, ...rest) => {
+    if (!error) unread.delete(this);
+    return callback?.(error, ...rest);
+  });
 };
 
 const saveAll = () =>
   Promise.all(
-    [...persisted].map(
-      (db) => new Promise((resolve, reject) => db.saveDatabase((error) => (error ? reject(error) : resolve()))),
-    ),
+    [...persisted]
+      .filter((db) => !unread.has(db))
+      .map((db) => new Promise((resolve, reject) => db.saveDatabase((error) => (error ? reject(error) : resolve())))),
   );
 
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
