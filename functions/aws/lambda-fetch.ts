@@ -4,17 +4,10 @@
  * its Fetch API (undici) on first use of any of them: ~35 ms of every cold start on Node 24,
  * and on Lambda nothing else loads it (the SDK talks HTTPS through `node:https`). These cover
  * what the core and Hono use on a request's path: headers, whole bodies (strings, bytes, blobs,
- * streams) and their readers. Anything else (a FormData body, `signal`, `cache`, ...) builds
+ * streams) and their readers. The rest (`formData()`, `signal`, `Response.error()`) builds
  * Node's own object on demand and delegates to it, so it still works and pays the load then.
  * @hono/node-server replaces the globals with light objects of its own for the same reason.
  */
-
-/** Node's own classes, looked up only when a light object needs one (which loads undici). */
-const nativeFetch = () => ({
-  Headers: globalThis.Headers,
-  Request: globalThis.Request,
-  Response: globalThis.Response,
-});
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const INVALID_VALUE = /[\0\r\n]/;
@@ -137,52 +130,45 @@ async function bytesOf(body: HeldBody): Promise<Bytes> {
   if (typeof body === 'string') return encoder.encode(body);
   if (body instanceof Uint8Array) return new Uint8Array(body);
   if (body instanceof Blob) return new Uint8Array(await body.arrayBuffer());
+  // Node's web streams are async iterables too.
   const chunks: Bytes[] = [];
-  const iterable: AsyncIterable<Bytes> =
-    typeof (body as ReadableStream).getReader === 'function'
-      ? readerChunks(body as ReadableStream<Bytes>)
-      : (body as AsyncIterable<Bytes>);
-  for await (const chunk of iterable) chunks.push(typeof chunk === 'string' ? encoder.encode(chunk) : chunk);
+  for await (const chunk of body as AsyncIterable<Bytes>)
+    chunks.push(typeof chunk === 'string' ? encoder.encode(chunk) : chunk);
   return new Uint8Array(Buffer.concat(chunks));
 }
 
-async function* readerChunks(stream: ReadableStream<Bytes>): AsyncIterable<Bytes> {
-  const reader = stream.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) return;
-    yield value;
-  }
-}
+/** Node's `ReadableStream.from` (Node 20.6), which the DOM types do not declare; looked up only when called. */
+const streamFrom = (chunks: AsyncIterable<Bytes>) =>
+  (ReadableStream as unknown as { from(chunks: AsyncIterable<Bytes>): ReadableStream<Bytes> }).from(chunks);
 
 function streamOf(body: HeldBody): ReadableStream<Bytes> | null {
   if (body === null) return null;
   if (typeof body === 'string' || body instanceof Uint8Array) return new Blob([body]).stream();
   if (body instanceof Blob) return body.stream();
   if (typeof (body as ReadableStream).getReader === 'function') return body as ReadableStream<Bytes>;
-  const chunks = (body as AsyncIterable<Bytes>)[Symbol.asyncIterator]();
-  return new ReadableStream<Bytes>({
-    async pull(controller) {
-      const next = await chunks.next();
-      if (next.done) controller.close();
-      else controller.enqueue(next.value);
-    },
-  });
+  return streamFrom(body as AsyncIterable<Bytes>);
 }
 
 /** What a Request and a Response share: one body, read once, by any of the Fetch API's readers. */
-abstract class LambdaBody {
+abstract class LambdaBody<Native extends Request | Response> {
   #body: HeldBody;
   #used = false;
   #stream: ReadableStream<Bytes> | null | undefined;
+  #native: Native | undefined;
 
   protected constructor(body: HeldBody) {
     this.#body = body;
   }
 
   abstract readonly headers: LambdaHeaders;
-  /** Node's own object with the same state, for what these objects leave to it. */
-  protected abstract native(): Request | Response;
+  /** Builds Node's own object with the same state (which loads undici). */
+  protected abstract toNative(): Native;
+
+  /** Node's own object, built once, for what these objects leave to it. */
+  protected native(): Native {
+    this.#native ??= this.toNative();
+    return this.#native;
+  }
 
   /** The body for a copy of this object; this one's stream is split between them. */
   protected bodyForCopy(): HeldBody {
@@ -254,7 +240,7 @@ const normalizedMethod = (method: string) =>
   NORMALIZED_METHODS.has(method.toUpperCase()) ? method.toUpperCase() : method;
 
 /** The Fetch API's `Request` for a Lambda event (or the core's own), with its body held whole. */
-export class LambdaRequest extends LambdaBody implements Request {
+export class LambdaRequest extends LambdaBody<Request> implements Request {
   readonly url: string;
   readonly method: string;
   readonly headers: LambdaHeaders;
@@ -268,7 +254,6 @@ export class LambdaRequest extends LambdaBody implements Request {
   readonly redirect: RequestRedirect = 'follow';
   readonly referrer: string = 'about:client';
   readonly referrerPolicy: ReferrerPolicy = '';
-  #native: Request | undefined;
 
   constructor(input: string | URL | LambdaRequest, init: RequestInit = {}) {
     const from = input instanceof LambdaRequest ? input : undefined;
@@ -283,14 +268,13 @@ export class LambdaRequest extends LambdaBody implements Request {
     typeFor(body, this.headers);
   }
 
-  protected native(): Request {
+  protected toNative(): Request {
     const body = this.heldBody();
-    this.#native ??= new (nativeFetch().Request)(this.url, {
+    return new globalThis.Request(this.url, {
       method: this.method,
       headers: [...this.headers],
       ...(body === null ? {} : { body: streamOf(body), duplex: 'half' }),
     } as RequestInit);
-    return this.#native;
   }
 
   clone(): Request {
@@ -306,14 +290,13 @@ export class LambdaRequest extends LambdaBody implements Request {
 }
 
 /** The Fetch API's `Response`, as the core and Hono build them. */
-export class LambdaResponse extends LambdaBody implements Response {
+export class LambdaResponse extends LambdaBody<Response> implements Response {
   readonly status: number;
   readonly statusText: string;
   readonly headers: LambdaHeaders;
   readonly type: ResponseType = 'default';
   readonly url: string = '';
   readonly redirected: boolean = false;
-  #native: Response | undefined;
 
   constructor(body?: BodyInit | null, init: ResponseInit = {}) {
     const held = heldBody(body);
@@ -334,13 +317,12 @@ export class LambdaResponse extends LambdaBody implements Response {
     return this.status >= 200 && this.status < 300;
   }
 
-  protected native(): Response {
-    this.#native ??= new (nativeFetch().Response)(streamOf(this.heldBody()), {
+  protected toNative(): Response {
+    return new globalThis.Response(streamOf(this.heldBody()), {
       status: this.status,
       statusText: this.statusText,
       headers: [...this.headers],
     });
-    return this.#native;
   }
 
   clone(): Response {
@@ -358,7 +340,7 @@ export class LambdaResponse extends LambdaBody implements Response {
   }
 
   static error(): Response {
-    return nativeFetch().Response.error();
+    return globalThis.Response.error();
   }
 
   get [Symbol.toStringTag](): string {
