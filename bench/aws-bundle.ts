@@ -17,7 +17,9 @@
  * bare bundle with the stack's env-only provider, functions/aws/lambda-credentials.ts), init
  * against `bareLambdaFetch` (that bundle also loading Node's fetch API). The API itself no
  * longer loads Node's fetch API: its bundles use the light `Headers`, `Request` and `Response`
- * of functions/aws/lambda-fetch.ts, so that baseline now pays ~35 ms the API does not.
+ * of functions/aws/lambda-fetch.ts, so that baseline now pays ~35 ms the API does not. Nor do
+ * its cold starts load Node's web streams: the SDK's web `ChecksumStream` is defined on first use
+ * (functions/aws/web-checksum-stream.ts); the bare bundles never reach that module.
  *
  * The child processes run the Node that runs this script. Lambda runs the stack's runtime
  * (Node 24), where cold starts differ from Node 20's: Node 24's ESM facade of `node:http`
@@ -78,10 +80,12 @@ async function bundle(
   credentialsAlias = true,
 ): Promise<Bundle> {
   const outfile = join(dir, name, 'index.mjs');
-  // The API gets the stack's settings; a bare bundle keeps Node's own fetch API objects.
+  // The API gets the stack's settings; a bare bundle keeps Node's own fetch API objects and the
+  // SDK's modules as they ship (it never reaches the web ChecksumStream the stack defers).
   const files = await buildLambdaBundle('entry' in input ? input : { ...input, resolveDir: PROJECT_ROOT }, outfile, {
     credentialsAlias,
     lightFetch: 'entry' in input,
+    deferWebStreams: 'entry' in input,
   });
   return { file: outfile, dir: join(dir, name), files };
 }

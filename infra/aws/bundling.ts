@@ -2,10 +2,10 @@
  * The esbuild settings of every Lambda bundle, in one place: the stack (its functions' local
  * bundling), the bundle benchmark and the bundle tests build with exactly these.
  */
-import { execSync } from 'node:child_process';
+import { execFileSync, execSync } from 'node:child_process';
 import { dirname, relative as relativePath, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type BuildOptions, build, buildSync } from 'esbuild';
+import { type BuildOptions, build, type Plugin } from 'esbuild';
 import { UI_DIRECTORY } from '../../ui/assets.js';
 
 /** The repository root: entries (`functions/aws/<name>.ts`) and the lock file are found from here. */
@@ -34,6 +34,21 @@ export const LAMBDA_BUNDLE = {
   inject: [`${PROJECT_ROOT}functions/aws/lambda-fetch-globals.ts`],
 } as const;
 
+/**
+ * The SDK's web `ChecksumStream` module, replaced by one that defines its class on first use:
+ * loaded as it is, it makes every cold start load Node's web streams (functions/aws/web-checksum-stream.ts).
+ */
+const deferWebChecksumStream: Plugin = {
+  name: 'mreg-defer-web-checksum-stream',
+  setup(build) {
+    build.onResolve({ filter: /(^|\/)ChecksumStream\.browser(\.js)?$/ }, (args) =>
+      /[\\/]@smithy[\\/]core[\\/]/.test(args.importer)
+        ? { path: `${PROJECT_ROOT}functions/aws/web-checksum-stream.ts` }
+        : undefined,
+    );
+  },
+};
+
 /** Where a bundle's files go: `index.mjs` (the handler's module) and `chunks/` beside it. */
 const OUTPUT_NAMES = {
   entryNames: 'index',
@@ -59,6 +74,7 @@ export function buildOptions(
     banner: { js: LAMBDA_BUNDLE.banner },
     ...(options.credentialsAlias === false ? {} : { alias: { ...LAMBDA_BUNDLE.alias } }),
     ...(options.lightFetch === false ? {} : { inject: [...LAMBDA_BUNDLE.inject] }),
+    ...(options.deferWebStreams === false ? {} : { plugins: [deferWebChecksumStream] }),
     splitting: LAMBDA_BUNDLE.splitting,
     ...OUTPUT_NAMES,
     outExtension: { ...OUTPUT_NAMES.outExtension },
@@ -68,10 +84,14 @@ export function buildOptions(
   };
 }
 
-/** What the benchmark's bare bundles leave out: Lambda's credential provider, the light Fetch API objects. */
+/**
+ * What the benchmark's bare bundles leave out: Lambda's credential provider, the light Fetch API
+ * objects, the SDK's web `ChecksumStream` defined on first use.
+ */
 export interface BundleOptions {
   credentialsAlias?: boolean;
   lightFetch?: boolean;
+  deferWebStreams?: boolean;
 }
 
 /** The files a bundle consists of, relative to its directory, with their sizes and static imports. */
@@ -109,10 +129,14 @@ export async function buildLambdaBundle(
 /**
  * The stack's bundling of one function, run by CDK on this machine (`ILocalBundling`, which is
  * synchronous): the entry and its chunks into the asset's directory, then the `after` commands
- * (the web UI's build beside the docs bundle) from the project root.
+ * (the web UI's build beside the docs bundle) from the project root. esbuild runs plugins only
+ * in its asynchronous API, so the build runs in a child process (bundle-function.ts).
  */
 export function bundleFunctionSync(entry: string, outdir: string, after: string[] = []): void {
-  buildSync(buildOptions({ entry }, outdir, {}));
+  execFileSync(process.execPath, ['--import', 'tsx', `${PROJECT_ROOT}infra/aws/bundle-function.ts`, entry, outdir], {
+    cwd: PROJECT_ROOT,
+    stdio: 'inherit',
+  });
   for (const command of after) execSync(command, { cwd: PROJECT_ROOT, stdio: 'inherit' });
 }
 

@@ -100,15 +100,20 @@ describe('the shipped API bundle', () => {
     expect(commit.json).toMatchObject({ version: 1, state: 'READY', files: [{ path: 'model.bin', sha256 }] });
   });
 
-  it('answers in a fresh process without loading Node’s fetch API (its light objects stand in)', async () => {
-    // One cold process, as Lambda runs one: the statuses of its requests, and whether undici was loaded.
-    const probe = `const { handler } = await import(process.argv[1]);
+  it('answers in a fresh process without loading Node’s fetch API (its light objects stand in) or, for a cold /healthz, its web streams', async () => {
+    // One cold process, as Lambda runs one: the statuses of its requests, whether undici was
+    // loaded, and whether the first request (GET /healthz) had loaded Node's web streams.
+    // (Node 20 loads its web streams to run an `-e` module itself: only modules loaded after the start count.)
+    const probe = `const before = process.moduleLoadList.length;
+const { handler } = await import(process.argv[1]);
 const statuses = [];
+let webStreams;
 for (const event of JSON.parse(process.argv[2])) {
   const result = await handler(event, {});
   statuses.push([result.statusCode, JSON.parse(result.body || 'null')]);
+  webStreams ??= process.moduleLoadList.slice(before).some((m) => m.includes('internal/webstreams'));
 }
-console.log(JSON.stringify({ statuses, undici: process.moduleLoadList.some((m) => m.includes('undici')) }));`;
+console.log(JSON.stringify({ statuses, webStreams, undici: process.moduleLoadList.some((m) => m.includes('undici')) }));`;
     const events = [
       apiEvent({ method: 'GET', path: '/healthz' }),
       apiEvent({ method: 'POST', path: '/v1/models', claims: WRITER, body: { name: 'cold', tags: { team: 'a' } } }),
@@ -120,14 +125,16 @@ console.log(JSON.stringify({ statuses, undici: process.moduleLoadList.some((m) =
       ['--input-type=module', '-e', probe, pathToFileURL(bundle).href, JSON.stringify(events)],
       { env: { PATH: process.env.PATH ?? '', ...bed.env, POWERTOOLS_LOG_LEVEL: 'SILENT' } },
     );
-    const { statuses, undici } = JSON.parse(stdout) as {
+    const { statuses, webStreams, undici } = JSON.parse(stdout) as {
       statuses: [number, Record<string, unknown>][];
+      webStreams: boolean;
       undici: boolean;
     };
     expect(statuses.map(([status]) => status)).toEqual([200, 201, 200, 400]);
     expect(statuses[2]?.[1]).toMatchObject({ name: 'cold', tags: { team: 'a' } });
     expect(statuses[3]?.[1]).toMatchObject({ errors: [{ field: 'name' }] });
     expect(undici).toBe(false);
+    expect(webStreams).toBe(false);
   });
 
   it('leaves the OpenAPI document to the docs bundle, which serves it', async () => {
