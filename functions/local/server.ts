@@ -10,6 +10,7 @@ import { TrieRouter } from 'hono/router/trie-router';
 import { createApp } from '../../shared/http/app.js';
 import { documentRoutes } from '../../shared/http/documents.js';
 import { guarded, loopbackOnly } from '../../shared/http/request-guards.js';
+import { SplitRouter } from '../../shared/http/split-router.js';
 import type { AuthConfig } from '../../shared/http/ui-config.js';
 import type { Authenticator } from '../../shared/ports/auth.js';
 import type { EventSink } from '../../shared/ports/event-sink.js';
@@ -65,6 +66,14 @@ export interface LocalServer {
   objects: FileObjectStore;
   close(): Promise<void>;
 }
+
+const smartRouter = <T>() => new SmartRouter<T>({ routers: [new RegExpRouter<T>(), new TrieRouter<T>()] });
+
+/**
+ * A long-running server's router: compiled once, which beats the linear scan a cold start
+ * prefers. The MLflow API (which RegExpRouter cannot hold) has its own, so the registry's keeps it.
+ */
+export const localRouter = <T>(): SplitRouter<T> => new SplitRouter(['api', 'ajax-api'], smartRouter(), smartRouter());
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
@@ -126,8 +135,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       ui: { assets: localUiAssets(), config: { runtime: 'local', auth: options.uiAuth ?? { kind: 'token' } } },
     }),
     extend: (a) => mountObjectRoutes(a, objects, signer),
-    // A long-running server: a router compiled once beats the linear scan a cold start prefers.
-    router: new SmartRouter({ routers: [new RegExpRouter(), new TrieRouter()] }),
+    router: localRouter(),
   });
   const limits = { ...connectionLimits, ...options.limits };
   const server = await new Promise<ReturnType<typeof serve>>((ready, fail) => {
