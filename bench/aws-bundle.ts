@@ -84,8 +84,7 @@ async function bundle(
   // SDK's modules as they ship (it never reaches the web ChecksumStream the stack defers).
   const files = await buildLambdaBundle('entry' in input ? input : { ...input, resolveDir: PROJECT_ROOT }, outfile, {
     credentialsAlias,
-    lightFetch: 'entry' in input,
-    deferWebStreams: 'entry' in input,
+    standIns: 'entry' in input,
   });
   return { file: outfile, dir: join(dir, name), files };
 }

@@ -73,8 +73,7 @@ export function buildOptions(
     mainFields: [...LAMBDA_BUNDLE.mainFields],
     banner: { js: LAMBDA_BUNDLE.banner },
     ...(options.credentialsAlias === false ? {} : { alias: { ...LAMBDA_BUNDLE.alias } }),
-    ...(options.lightFetch === false ? {} : { inject: [...LAMBDA_BUNDLE.inject] }),
-    ...(options.deferWebStreams === false ? {} : { plugins: [deferWebChecksumStream] }),
+    ...(options.standIns === false ? {} : { inject: [...LAMBDA_BUNDLE.inject], plugins: [deferWebChecksumStream] }),
     splitting: LAMBDA_BUNDLE.splitting,
     ...OUTPUT_NAMES,
     outExtension: { ...OUTPUT_NAMES.outExtension },
@@ -84,14 +83,15 @@ export function buildOptions(
   };
 }
 
-/**
- * What the benchmark's bare bundles leave out: Lambda's credential provider, the light Fetch API
- * objects, the SDK's web `ChecksumStream` defined on first use.
- */
+/** What the benchmark's bare bundles leave out. */
 export interface BundleOptions {
+  /** Lambda's env-only credential provider in place of the SDK's default chain. */
   credentialsAlias?: boolean;
-  lightFetch?: boolean;
-  deferWebStreams?: boolean;
+  /**
+   * What keeps a cold start from loading Node's fetch API and web streams: the light `Headers`,
+   * `Request` and `Response`, and the SDK's web `ChecksumStream` defined on first use.
+   */
+  standIns?: boolean;
 }
 
 /** The files a bundle consists of, relative to its directory, with their sizes and static imports. */
