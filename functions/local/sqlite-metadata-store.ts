@@ -51,8 +51,11 @@ export class SqliteMetadataStore implements MetadataStore {
       // Checkpoints (the only fsyncs in WAL mode at NORMAL) every 20,000 pages instead of 1,000:
       // metric logging writes a few pages per batch, and most are the same hot pages again.
       this.db.pragma('wal_autocheckpoint = 20000');
-      // A registry's hot rows (latest versions, aliases) stay cached as the table grows.
-      this.db.pragma('cache_size = -65536');
+      // 8 MiB. Reads of the file go through the memory map below, so the cache holds mostly pages
+      // being written. Larger costs every commit: a B-tree split renumbers a page through page
+      // 262,145 for a moment, and the commit then scans the cache's whole hash table (64 MiB:
+      // ~3% of a metric batch's CPU, against 0.1% at 8 MiB).
+      this.db.pragma('cache_size = -8192');
       this.db.pragma('mmap_size = 268435456');
       this.createTable();
     } catch (e) {
