@@ -7,10 +7,11 @@ import { serve } from '@hono/node-server';
 import { RegExpRouter } from 'hono/router/reg-exp-router';
 import { SmartRouter } from 'hono/router/smart-router';
 import { TrieRouter } from 'hono/router/trie-router';
+import { ARTIFACTS_PREFIX, MLFLOW_PREFIXES } from '../../shared/compat/mlflow/prefixes.js';
 import { createApp } from '../../shared/http/app.js';
 import { documentRoutes } from '../../shared/http/documents.js';
 import { guarded, loopbackOnly } from '../../shared/http/request-guards.js';
-import { SplitRouter } from '../../shared/http/split-router.js';
+import { firstSegment, SplitRouter } from '../../shared/http/split-router.js';
 import type { AuthConfig } from '../../shared/http/ui-config.js';
 import type { Authenticator } from '../../shared/ports/auth.js';
 import type { EventSink } from '../../shared/ports/event-sink.js';
@@ -73,7 +74,8 @@ const smartRouter = <T>() => new SmartRouter<T>({ routers: [new RegExpRouter<T>(
  * A long-running server's router: compiled once, which beats the linear scan a cold start
  * prefers. The MLflow API (which RegExpRouter cannot hold) has its own, so the registry's keeps it.
  */
-export const localRouter = <T>(): SplitRouter<T> => new SplitRouter(['api', 'ajax-api'], smartRouter(), smartRouter());
+export const localRouter = <T>(): SplitRouter<T> =>
+  new SplitRouter([...MLFLOW_PREFIXES, ARTIFACTS_PREFIX].map(firstSegment), smartRouter(), smartRouter());
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 

@@ -12,11 +12,16 @@
  */
 import type { Result, Router } from 'hono/router';
 
+/** The first segment of a path (`/api/2.0/x` -> `api`). */
+export function firstSegment(path: string): string {
+  const end = path.indexOf('/', 1);
+  return end === -1 ? path.slice(1) : path.slice(1, end);
+}
+
 /** A pattern's first segment when it is a plain literal; undefined for parameters and wildcards. */
 function literalFirstSegment(pattern: string): string | undefined {
   if (!pattern.startsWith('/')) return undefined;
-  const end = pattern.indexOf('/', 1);
-  const segment = end === -1 ? pattern.slice(1) : pattern.slice(1, end);
+  const segment = firstSegment(pattern);
   return /[:*{?]/.test(segment) ? undefined : segment;
 }
 
@@ -40,8 +45,6 @@ export class SplitRouter<T> implements Router<T> {
   }
 
   match(method: string, path: string): Result<T> {
-    const end = path.indexOf('/', 1);
-    const first = end === -1 ? path.slice(1) : path.slice(1, end);
-    return (this.segments.has(first) ? this.inside : this.outside).match(method, path);
+    return (this.segments.has(firstSegment(path)) ? this.inside : this.outside).match(method, path);
   }
 }
