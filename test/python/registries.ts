@@ -9,13 +9,18 @@ import { join } from 'node:path';
 import { localAuthenticator } from '../../functions/local/local-auth.js';
 import type { Authenticator } from '../../shared/ports/auth.js';
 import { discardEvents } from '../../shared/ports/event-sink.js';
+import { type ForwardProxy, startForwardProxy } from '../support/forward-proxy.js';
 import { startTestRegistry, type TestRegistry } from '../support/local-registry.js';
+import { startTlsFront, type TlsFront } from '../support/tls-front.js';
 
 export const MIB = 1024 * 1024;
 
 export interface PythonTestRegistries {
   open: TestRegistry;
   secured: TestRegistry;
+  /** An HTTP proxy the tests route through (HTTP_PROXY, HTTPS_PROXY), and HTTPS in front of `open`. */
+  proxy: ForwardProxy;
+  tls: TlsFront;
   /** What the Python tests read (tests/support.py). */
   env: Record<string, string>;
   stop(): Promise<void>;
@@ -42,9 +47,13 @@ export async function startPythonTestRegistries(): Promise<PythonTestRegistries>
     authenticate: withReadOnlyToken(localAuthenticator(token), readerToken),
     events: discardEvents,
   });
+  const proxy = await startForwardProxy();
+  const tls = await startTlsFront(open.url);
   return {
     open,
     secured,
+    proxy,
+    tls,
     env: {
       MREG_TEST_URL: open.url,
       MREG_TEST_DATA_DIR: join(open.dir, 'data'),
@@ -52,10 +61,16 @@ export async function startPythonTestRegistries(): Promise<PythonTestRegistries>
       MREG_TEST_SECURED_URL: secured.url,
       MREG_TEST_TOKEN: token,
       MREG_TEST_READER_TOKEN: readerToken,
+      MREG_TEST_PROXY_URL: proxy.url,
+      MREG_TEST_PROXY_LOG_URL: proxy.logUrl,
+      MREG_TEST_TLS_URL: tls.url,
+      MREG_TEST_TLS_CA: tls.caFile,
     },
     stop: async () => {
       await open.stop();
       await secured.stop();
+      await proxy.stop();
+      await tls.stop();
     },
   };
 }

@@ -5,10 +5,16 @@ Retried: a 503 or 429 (waiting out ``Retry-After``), a 409 that carries ``Retry-
 acted on (the connection broke after it was sent) is retried only when repeating it is harmless:
 GET, PUT, DELETE, or a POST the caller marks idempotent (a version create with its Idempotency-Key,
 a commit, metric upserts).
+
+Proxies come from the environment, as with ``urllib`` and ``requests``: ``HTTP_PROXY`` for http://
+URLs, ``HTTPS_PROXY`` for https:// ones (tunnelled with CONNECT, so TLS still ends at the registry
+or the bucket), ``NO_PROXY`` for hosts reached directly. Credentials in a proxy URL go out as Basic
+``Proxy-Authorization``. Signed URLs (uploads, downloads) take the same route as API calls.
 """
 
 from __future__ import annotations
 
+import base64
 import http.client
 import json
 import logging
@@ -17,6 +23,7 @@ import ssl
 import threading
 import time
 import urllib.parse
+import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
@@ -78,6 +85,53 @@ def retry_after_seconds(value: Optional[str]) -> Optional[float]:
 Key = Tuple[str, str, int]
 
 
+@dataclass(frozen=True)
+class _Proxy:
+    host: str
+    port: int
+    authorization: Optional[str]
+
+
+def _proxy_of(url: str, variable: str) -> _Proxy:
+    """A proxy URL from the environment (``host:port`` alone means http://)."""
+    parts = urllib.parse.urlsplit(url if "://" in url else f"http://{url}")
+    if parts.scheme != "http" or not parts.hostname:
+        raise ValueError(
+            f"{variable}={_without_password(url)!r}: the proxy must be an http://host:port URL"
+            " (https:// targets are tunnelled through it with CONNECT)"
+        )
+    authorization = None
+    if parts.username is not None:
+        pair = f"{urllib.parse.unquote(parts.username)}:{urllib.parse.unquote(parts.password or '')}"
+        authorization = "Basic " + base64.b64encode(pair.encode("utf-8")).decode("ascii")
+    return _Proxy(parts.hostname, parts.port or 80, authorization)
+
+
+def _without_password(url: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    if parts.password is None:
+        return url
+    return url.replace(f":{parts.password}@", ":***@", 1)
+
+
+# urllib's own readers of the proxy variables (``requests`` uses them too); typeshed does not list them.
+_proxies_in_environment: Callable[[], Dict[str, str]] = getattr(urllib.request, "getproxies_environment")
+_bypasses_proxy: Callable[[str, Dict[str, str]], bool] = getattr(urllib.request, "proxy_bypass_environment")
+
+
+class _Proxies:
+    """The proxy environment, read once per client."""
+
+    def __init__(self) -> None:
+        self._environment = _proxies_in_environment()
+
+    def route(self, scheme: str, host: str, port: int) -> Optional[_Proxy]:
+        url = self._environment.get(scheme)
+        if not url or _bypasses_proxy(f"{host}:{port}", self._environment):
+            return None
+        return _proxy_of(url, f"{scheme.upper()}_PROXY")
+
+
 class _Pool:
     """Idle kept-alive connections, shared by every thread (uploads run in pools of threads that come and go)."""
 
@@ -134,6 +188,7 @@ class Transport:
         self.user_agent = f"mreg-python/{__version__}"
         self._pool = _Pool()
         self._ssl = ssl.create_default_context() if parsed.scheme == "https" else None
+        self._proxies = _Proxies()
 
     # ---- the registry's API ----
 
@@ -224,10 +279,10 @@ class Transport:
     @contextmanager
     def stream(self, url: str, headers: Optional[Mapping[str, str]] = None) -> Iterator[http.client.HTTPResponse]:
         """A GET whose body the caller reads (downloads); no retry here, the caller resumes with Range."""
-        key, target = self._target(url)
+        key, target, via = self._target(url)
         conn = self._pool.take(key) or self._new_connection(key)
         try:
-            conn.request("GET", target, headers={"User-Agent": self.user_agent, **(headers or {})})
+            conn.request("GET", target, headers={"User-Agent": self.user_agent, **via, **(headers or {})})
             response = conn.getresponse()
         except BaseException:
             conn.close()
@@ -253,25 +308,44 @@ class Transport:
     def _backoff(self, attempt: int) -> float:
         return min(8.0, self.backoff * 2.0**attempt) * (0.5 + random.random() / 2)
 
-    def _target(self, url: str) -> Tuple[Key, str]:
+    def _target(self, url: str) -> Tuple[Key, str, Mapping[str, str]]:
+        """The connection a URL takes, its request target, and the headers the proxy on the way wants."""
         parts = urllib.parse.urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"not an http(s) URL: {url!r}")
         port = parts.port or (443 if parts.scheme == "https" else 80)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        return (parts.scheme, parts.hostname, port), target
+        key = (parts.scheme, parts.hostname, port)
+        proxy = self._proxies.route(*key)
+        if proxy is None or parts.scheme == "https":
+            return key, target, {}
+        # Plain HTTP through a proxy: the whole URL in the request line, the credentials on each request.
+        host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+        via = {"Proxy-Authorization": proxy.authorization} if proxy.authorization else {}
+        return key, f"http://{host}:{port}{target}", via
 
     def _new_connection(self, key: Key) -> http.client.HTTPConnection:
         scheme, host, port = key
+        proxy = self._proxies.route(scheme, host, port)
         if scheme == "https":
             context = self._ssl or ssl.create_default_context()
-            return http.client.HTTPSConnection(host, port, timeout=self.timeout, context=context, blocksize=_BLOCK)
+            if proxy is None:
+                return http.client.HTTPSConnection(host, port, timeout=self.timeout, context=context, blocksize=_BLOCK)
+            # A CONNECT tunnel: TLS (and its certificate check against `host`) runs end to end inside it.
+            conn = http.client.HTTPSConnection(
+                proxy.host, proxy.port, timeout=self.timeout, context=context, blocksize=_BLOCK
+            )
+            tunnel = {"Proxy-Authorization": proxy.authorization} if proxy.authorization else None
+            conn.set_tunnel(host, port, headers=tunnel)
+            return conn
+        if proxy is not None:
+            return http.client.HTTPConnection(proxy.host, proxy.port, timeout=self.timeout, blocksize=_BLOCK)
         return http.client.HTTPConnection(host, port, timeout=self.timeout, blocksize=_BLOCK)
 
     def _exchange(
         self, method: str, url: str, body: Body, headers: Mapping[str, str], safe: bool
     ) -> Tuple[int, Mapping[str, str], bytes]:
-        key, target = self._target(url)
+        key, target, via = self._target(url)
         for fresh_retry in (False, True):
             held = None if fresh_retry else self._pool.take(key)
             conn = held or self._new_connection(key)
@@ -287,7 +361,7 @@ class Transport:
             payload: Any = stream if stream is not None else body  # http.client reads a stream in blocksize chunks
             sending = True
             try:
-                sent = {"User-Agent": self.user_agent, **headers}
+                sent = {"User-Agent": self.user_agent, **via, **headers}
                 if body is None and method in ("POST", "PUT", "PATCH"):
                     sent.setdefault("Content-Length", "0")
                 conn.request(method, target, body=payload, headers=sent)
