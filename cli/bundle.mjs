@@ -23,6 +23,8 @@ export async function bundleCli(outfile = BUNDLE) {
       target: 'node20',
       minify: true,
       legalComments: 'none',
+      // Loaded from node_modules only when a proxy is set (cli/proxy.ts): not parsed on every start.
+      external: ['undici'],
       logLevel: 'silent',
       // CommonJS packages inside an ESM bundle need a require for Node's built-ins.
       banner: {

@@ -86,7 +86,16 @@ export class UnreachableError extends CliError {
 export function networkReason(error: unknown): { reason: string; transient: boolean } {
   let e: unknown = error;
   for (let depth = 0; depth < 5 && e instanceof Error; depth++) {
-    const code = (e as NodeJS.ErrnoException).code;
+    // Node's fetch wraps some failures in an error whose `code` is a number (0).
+    const raw: unknown = (e as { code?: unknown }).code;
+    const code = typeof raw === 'string' ? raw : undefined;
+    // undici's proxy agent, when the proxy refuses the tunnel (e.g. 407 for wrong credentials).
+    const tunnel = /^Proxy response \((\d{3})\)/.exec(e.message)?.[1];
+    if (tunnel)
+      return {
+        reason: `the proxy answered ${tunnel} to CONNECT${tunnel === '407' ? ' (check the credentials in the proxy URL)' : ''}`,
+        transient: tunnel.startsWith('5'),
+      };
     if (code === 'ECONNREFUSED') return { reason: 'connection refused', transient: false };
     if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return { reason: 'unknown host', transient: false };
     if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return { reason: 'no route to host', transient: false };

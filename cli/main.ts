@@ -14,6 +14,7 @@ import { registerVersions } from './commands/versions.js';
 import { CliError, EXIT, UsageError } from './errors.js';
 import { closest, type GlobalFlags, Invocation } from './invocation.js';
 import { stopAllBars } from './progress.js';
+import { routeThroughEnvironmentProxy } from './proxy.js';
 
 /** Wraps a command's action: builds the invocation from the flags (global ones included). */
 export type Act = <A extends unknown[]>(
@@ -26,6 +27,7 @@ Configuration (first found wins):
   token          --token, MREG_TOKEN, the config file, else none
   config file    $XDG_CONFIG_HOME/mreg/config.json or ~/.config/mreg/config.json
                  (written by \`mreg login\`; see \`mreg config show\`)
+  proxy          HTTP_PROXY, HTTPS_PROXY (http://[user:password@]host:port), NO_PROXY
 
 Output: tables on a terminal, tab-separated lines when piped, --json for scripts,
 --quiet for just the essential value (a version number, a run id).
@@ -157,6 +159,7 @@ export async function main(argv: string[], write: Writers = STDIO): Promise<numb
     async (...args) => {
       const command = args.at(-1) as Command;
       current = new Invocation(command.optsWithGlobals<GlobalFlags>());
+      await routeThroughEnvironmentProxy();
       await (fn as (inv: Invocation, ...rest: unknown[]) => Promise<void>)(current, ...args.slice(0, -1));
     };
   const program = buildProgram(act, write);
