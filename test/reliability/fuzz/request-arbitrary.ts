@@ -188,6 +188,11 @@ const DISPLAY_NAME_ROUTES = new Set([
   'mlflow.createLoggedModel.ajax',
 ]);
 const GUARDED_FIELDS = /(^|\.)(name|path|label|runId|model|alias|protectedAliases)$/;
+/**
+ * A dataset's name (a run input, MLflow's `mlflow.data` name) is free text as well: stored as
+ * given and keyed by a hash of it with its digest (run-inputs.ts), never a key or a path.
+ */
+const DISPLAY_NAME_FIELDS = /(^|\.)datasets\.(dataset\.)?name$/;
 
 function bodyArbitrary(route: RouteDef, pools: FieldPools): fc.Arbitrary<BodyChoice> {
   const junk = fc.oneof(
@@ -207,7 +212,8 @@ function bodyArbitrary(route: RouteDef, pools: FieldPools): fc.Arbitrary<BodyCho
     const guarded =
       out.field !== undefined &&
       GUARDED_FIELDS.test(out.field) &&
-      !(out.field === 'name' && DISPLAY_NAME_ROUTES.has(route.id));
+      !(out.field === 'name' && DISPLAY_NAME_ROUTES.has(route.id)) &&
+      !DISPLAY_NAME_FIELDS.test(out.field);
     if (out.hostile !== undefined && out.field !== undefined && guarded)
       choice.hostile = { where: `body.${out.field}`, value: out.hostile };
     return choice;
