@@ -10,12 +10,11 @@ import { UsageError } from './errors.js';
 
 let routed = false;
 
-/** Installs the environment's proxy for this process's fetches; false when none is set. */
-export async function routeThroughEnvironmentProxy(env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
+/** Installs the environment's proxy (if one is set) for this process's fetches. */
+export async function routeThroughEnvironmentProxy(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const httpProxy = proxyUrl(env, 'http_proxy', 'HTTP_PROXY');
   const httpsProxy = proxyUrl(env, 'https_proxy', 'HTTPS_PROXY');
-  if (httpProxy === undefined && httpsProxy === undefined) return false;
-  if (routed) return true;
+  if ((httpProxy === undefined && httpsProxy === undefined) || routed) return;
   const { EnvHttpProxyAgent, setGlobalDispatcher } = await import('undici');
   const noProxy = env.no_proxy ?? env.NO_PROXY;
   setGlobalDispatcher(
@@ -26,7 +25,6 @@ export async function routeThroughEnvironmentProxy(env: NodeJS.ProcessEnv = proc
     }),
   );
   routed = true;
-  return true;
 }
 
 /** The variable's proxy URL (`host:port` alone means http://), or undefined when it is not set. */

@@ -5,9 +5,9 @@
  * another process, can tell what went through it.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
 import { createProxy } from 'proxy';
+import { closeServer, listenOnLoopback } from './loopback-server.js';
 
 export interface ForwardProxy {
   /** With its credentials: http://user:password@127.0.0.1:port */
@@ -17,17 +17,6 @@ export interface ForwardProxy {
   log: string[];
   stop(): Promise<void>;
 }
-
-const listen = (server: Server) =>
-  new Promise<number>((resolve) =>
-    server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)),
-  );
-
-const close = (server: Server) =>
-  new Promise<void>((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  });
 
 export async function startForwardProxy(): Promise<ForwardProxy> {
   const user = 'mreg-test';
@@ -44,13 +33,13 @@ export async function startForwardProxy(): Promise<ForwardProxy> {
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify(log));
   });
-  const [port, logPort] = await Promise.all([listen(proxy), listen(logServer)]);
+  const [port, logPort] = await Promise.all([listenOnLoopback(proxy), listenOnLoopback(logServer)]);
   return {
     url: `http://${user}:${password}@127.0.0.1:${port}`,
     logUrl: `http://127.0.0.1:${logPort}/`,
     log,
     stop: async () => {
-      await Promise.all([close(proxy), close(logServer)]);
+      await Promise.all([closeServer(proxy), closeServer(logServer)]);
     },
   };
 }

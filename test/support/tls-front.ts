@@ -7,12 +7,12 @@
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
-import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { requestTo } from './buffered-forward.js';
+import { closeServer, listenOnLoopback } from './loopback-server.js';
 
 export interface TlsFront {
   /** https://localhost:port */
@@ -48,7 +48,7 @@ export async function startTlsFront(target: string): Promise<TlsFront> {
     'basicConstraints=critical,CA:TRUE',
   ]);
   const upstream = new URL(target);
-  const server: Server = createServer({ key: await readFile(keyFile), cert: await readFile(caFile) }, (req, res) => {
+  const server = createServer({ key: await readFile(keyFile), cert: await readFile(caFile) }, (req, res) => {
     const forwarded = httpRequest(requestTo(upstream, req), (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.headers);
       answer.pipe(res);
@@ -56,15 +56,12 @@ export async function startTlsFront(target: string): Promise<TlsFront> {
     forwarded.on('error', () => res.destroy());
     req.pipe(forwarded);
   });
-  const port = await new Promise<number>((resolve) =>
-    server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)),
-  );
+  const port = await listenOnLoopback(server);
   return {
     url: `https://localhost:${port}`,
     caFile,
     stop: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closeServer(server);
       await rm(dir, { recursive: true, force: true });
     },
   };

@@ -124,12 +124,16 @@ class _Proxies:
 
     def __init__(self) -> None:
         self._environment = _proxies_in_environment()
+        self._routes: Dict[Key, Optional[_Proxy]] = {}
 
     def route(self, scheme: str, host: str, port: int) -> Optional[_Proxy]:
-        url = self._environment.get(scheme)
-        if not url or _bypasses_proxy(f"{host}:{port}", self._environment):
-            return None
-        return _proxy_of(url, f"{scheme.upper()}_PROXY")
+        """The proxy for one origin, decided once (every request and new connection asks)."""
+        key = (scheme, host, port)
+        if key not in self._routes:
+            url = self._environment.get(scheme)
+            bypass = not url or _bypasses_proxy(f"{host}:{port}", self._environment)
+            self._routes[key] = None if bypass or not url else _proxy_of(url, f"{scheme.upper()}_PROXY")
+        return self._routes[key]
 
 
 class _Pool:

@@ -173,6 +173,7 @@ interface BodyChoice {
 }
 
 /** Name, path and source fields: a hostile value there must be refused. */
+const GUARDED_FIELDS = /(^|\.)(name|path|label|runId|model|alias|protectedAliases)$/;
 /**
  * Routes whose `name` is a free-text display name (a run's, an experiment's, a logged model's:
  * MLflow users write "/Users/me/churn model"), never a key or a path: hostile text there is just text.
@@ -187,12 +188,15 @@ const DISPLAY_NAME_ROUTES = new Set([
   'mlflow.createLoggedModel',
   'mlflow.createLoggedModel.ajax',
 ]);
-const GUARDED_FIELDS = /(^|\.)(name|path|label|runId|model|alias|protectedAliases)$/;
 /**
  * A dataset's name (a run input, MLflow's `mlflow.data` name) is free text as well: stored as
- * given and keyed by a hash of it with its digest (run-inputs.ts), never a key or a path.
+ * given and keyed by a hash of it with its digest (run-inputs.ts), on any route that takes it.
  */
-const DISPLAY_NAME_FIELDS = /(^|\.)datasets\.(dataset\.)?name$/;
+const DATASET_NAME = /(^|\.)datasets\.(dataset\.)?name$/;
+
+/** Whether a hostile value in `field` of `route`'s body must be refused. */
+const isGuarded = (route: RouteDef, field: string) =>
+  GUARDED_FIELDS.test(field) && !(field === 'name' && DISPLAY_NAME_ROUTES.has(route.id)) && !DATASET_NAME.test(field);
 
 function bodyArbitrary(route: RouteDef, pools: FieldPools): fc.Arbitrary<BodyChoice> {
   const junk = fc.oneof(
@@ -209,12 +213,7 @@ function bodyArbitrary(route: RouteDef, pools: FieldPools): fc.Arbitrary<BodyCho
   const shaped = fc.tuple(validishBody(route.body(), pools), mutationArbitrary).map(([value, mutation]): BodyChoice => {
     const out = mutate(value, mutation);
     const choice: BodyChoice = { body: JSON.stringify(out.body) ?? '' };
-    const guarded =
-      out.field !== undefined &&
-      GUARDED_FIELDS.test(out.field) &&
-      !(out.field === 'name' && DISPLAY_NAME_ROUTES.has(route.id)) &&
-      !DISPLAY_NAME_FIELDS.test(out.field);
-    if (out.hostile !== undefined && out.field !== undefined && guarded)
+    if (out.hostile !== undefined && out.field !== undefined && isGuarded(route, out.field))
       choice.hostile = { where: `body.${out.field}`, value: out.hostile };
     return choice;
   });
