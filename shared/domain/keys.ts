@@ -53,9 +53,14 @@ export const keys = {
   dropIn: (path: string) => `K#${path}`,
   /** How far the outbox publisher has read a model's history. */
   published: 'PUB',
-  /** Due index of transient versions, sharded by hour so no partition takes every write. */
+  /**
+   * Due index of what the sweeper ends at a time (transient versions, abandoned artifact
+   * uploads), sharded by hour so no partition takes every write.
+   */
   due: (expiresAt: string) => `DUE#${expiresAt.slice(0, 13)}`,
   dueRow: (expiresAt: string, model: string, version: number) => `${expiresAt}#${model}#${pad(version)}`,
+  /** `@` is in no model name, so an upload's row never reads as a version's. */
+  dueUploadRow: (expiresAt: string, uploadId: string) => `${expiresAt}#@upload#${uploadId}`,
 } as const;
 
 export const objectKeys = (prefix: string) => ({

@@ -1,9 +1,11 @@
 /**
  * The sweeper: what each platform's timer calls. Removes expired transient versions through
- * the normal path, deletes stale staged uploads, and collects unreferenced blobs.
+ * the normal path, aborts artifact uploads abandoned past the pending timeout, deletes stale
+ * staged uploads, and collects unreferenced blobs.
  */
 import { keys, objectKeys } from '../domain/keys.js';
 import { RegistryError } from '../errors.js';
+import { dropAbandonedUpload, isUploadDue, type UploadDue } from './artifacts/multipart.js';
 import { collectBlobs } from './blobs.js';
 import type { RegistryContext } from './context.js';
 import { reconcileIncoming } from './object-created.js';
@@ -13,6 +15,8 @@ import { removeExpiredOrEvicted } from './versions/removal.js';
 
 export interface SweepReport {
   expiredVersions: number;
+  /** Artifact multipart uploads (MLflow's) neither completed nor aborted before the pending timeout. */
+  abandonedUploads: number;
   pending: { finished: number; failed: number };
   holes: number;
   /** What could not be settled this time (retried on the next sweep). */
@@ -31,54 +35,80 @@ export async function sweep(
   ctx: RegistryContext,
   options: { blobLimit?: number; incomingLimit?: number } = {},
 ): Promise<SweepReport> {
-  const expiredVersions = await expireTransientVersions(ctx);
+  const due = await sweepDueIndex(ctx);
   const reconciled = await reconcileModels(ctx);
   const incoming = await reconcileIncoming(ctx, { limit: options.incomingLimit ?? 10_000 });
   const staleUploads = await deleteStaleUploads(ctx);
   const blobs = await collectBlobs(ctx, { limit: options.blobLimit ?? 10_000 });
   return {
-    expiredVersions,
+    expiredVersions: due.expiredVersions,
+    abandonedUploads: due.abandonedUploads,
     pending: { finished: reconciled.finished, failed: reconciled.failed },
     holes: reconciled.holes,
-    errors: [...reconciled.errors, ...incoming.errors],
+    errors: [...due.errors, ...reconciled.errors, ...incoming.errors],
     incoming: { examined: incoming.examined, registered: incoming.registered },
     staleUploads,
     blobs,
   };
 }
 
-export async function expireTransientVersions(ctx: RegistryContext): Promise<number> {
+/** A transient version's row in the due index (rows written before uploads had one carry no kind). */
+interface VersionDue {
+  [key: string]: unknown;
+  model: string;
+  version: number;
+}
+
+/**
+ * Ends what came due: transient versions (through the normal removal path) and abandoned
+ * artifact uploads. An upload the store would not abort keeps its row for the next sweep.
+ */
+async function sweepDueIndex(
+  ctx: RegistryContext,
+): Promise<{ expiredVersions: number; abandonedUploads: number; errors: string[] }> {
   const now = ctx.clock.now();
   const nowIso = now.toISOString();
-  let removed = 0;
+  const out = { expiredVersions: 0, abandonedUploads: 0, errors: [] as string[] };
   for (let h = LOOKBACK_HOURS; h >= 0; h--) {
     const hour = new Date(now.getTime() - h * HOUR_MS).toISOString();
     const pk = keys.due(hour);
     let after: string | undefined;
     let done = false;
     while (!done) {
-      const page = await ctx.metadata.query<{ model: string; version: number }>(pk, { after, limit: 500 });
+      const page = await ctx.metadata.query<VersionDue | UploadDue>(pk, { after, limit: 500 });
       for (const due of page.items) {
         if (due.sk > nowIso) {
           done = true;
           break;
         }
-        const model = await ctx.metadata.get<ModelRow>(keys.model(due.data.model), keys.meta);
-        if (model) {
+        const data = due.data;
+        if (isUploadDue(data)) {
           try {
-            await removeExpiredOrEvicted(ctx, model.data, due.data.version);
-            removed++;
+            if (await dropAbandonedUpload(ctx, data)) out.abandonedUploads++;
           } catch (e) {
-            if (!(e instanceof RegistryError && e.kind === 'not-found')) throw e;
+            out.errors.push(`upload ${data.uploadId}: ${e instanceof Error ? e.message : String(e)}`);
+            continue;
           }
-        }
+        } else if (await expireVersion(ctx, data)) out.expiredVersions++;
         await ctx.metadata.batch(pk, [{ op: 'delete', sk: due.sk }]);
       }
       if (page.lastKey === undefined) done = true;
       else after = page.lastKey;
     }
   }
-  return removed;
+  return out;
+}
+
+async function expireVersion(ctx: RegistryContext, due: VersionDue): Promise<boolean> {
+  const model = await ctx.metadata.get<ModelRow>(keys.model(due.model), keys.meta);
+  if (!model) return false;
+  try {
+    await removeExpiredOrEvicted(ctx, model.data, due.version);
+    return true;
+  } catch (e) {
+    if (!(e instanceof RegistryError && e.kind === 'not-found')) throw e;
+    return false;
+  }
 }
 
 /** Staged uploads older than the pending timeout belong to abandoned versions. */

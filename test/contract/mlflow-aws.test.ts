@@ -17,4 +17,4 @@ afterAll(async () => {
   await backend?.stop();
 });
 
-describeMlflowWireContract('aws', () => ({ registry }));
+describeMlflowWireContract('aws', () => ({ registry, open: () => backend.open() }));

@@ -17,4 +17,4 @@ afterAll(async () => {
   await backend?.stop();
 });
 
-describeMlflowWireContract('azure', () => ({ registry }));
+describeMlflowWireContract('azure', () => ({ registry, open: () => backend.open() }));

@@ -17,4 +17,4 @@ afterAll(async () => {
   await backend?.stop();
 });
 
-describeMlflowWireContract('local', () => ({ registry }));
+describeMlflowWireContract('local', () => ({ registry, open: () => backend.open() }));

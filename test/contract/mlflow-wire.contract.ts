@@ -6,6 +6,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { objectKeys, runKeys } from '../../shared/domain/keys.js';
 import type { Registry } from '../reliability/backend.js';
 import { principalHeader, principalOf } from '../reliability/principal-header.js';
 
@@ -20,6 +21,8 @@ type Json = Record<string, any>;
 
 export interface MlflowWireHarness {
   registry: Registry;
+  /** A registry of its own, for a test that moves the clock (the shared one's must stay on time). */
+  open: () => Promise<Registry>;
 }
 
 let seq = 0;
@@ -529,6 +532,82 @@ export function describeMlflowWireContract(name: string, harness: () => MlflowWi
         headers: { 'content-type': 'application/json' },
       });
       expect(after.status).toBe(404);
+    });
+
+    it('artifacts: the sweeper aborts a multipart upload left open past the pending timeout, and leaves completed ones', async () => {
+      // A registry of its own: this test moves its clock past the pending timeout.
+      const own = await harness().open();
+      try {
+        const post = (path: string, body: Json) =>
+          own.fetch(
+            new Request(`${BASE}${path}`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', 'x-test-principal': principalHeader(WRITER) },
+              body: JSON.stringify(body),
+            }),
+          );
+        const created = await post('/api/2.0/mlflow/runs/create', { run_name: 'killed', start_time: Date.now() });
+        const runId = ((await created.json()) as Json).run.info.run_id as string;
+        const dir = `0/${runId}/artifacts/big`;
+        const upload = async (path: string) => {
+          const res = await post(`/api/2.0/mlflow-artifacts/mpu/create/${dir}`, { path, num_parts: 2 });
+          const body = (await res.json()) as Json;
+          expect(res.status, JSON.stringify(body)).toBe(200);
+          const part = body.credentials[0] as Json;
+          const bytes = randomBytes(5 * 1024 * 1024);
+          const put = await own.sendSigned(part.url, { method: 'PUT', headers: part.headers ?? {}, body: bytes });
+          expect(put.status, await put.clone().text()).toBeLessThan(300);
+          return { uploadId: body.upload_id as string, bytes };
+        };
+        // A client killed after its first part, and one that finished.
+        const killed = await upload('weights.bin');
+        const finished = await upload('config.bin');
+        const completed = await post(`/api/2.0/mlflow-artifacts/mpu/complete/${dir}`, {
+          path: 'config.bin',
+          upload_id: finished.uploadId,
+          parts: [],
+        });
+        expect(completed.status, await completed.clone().text()).toBe(200);
+        const row = await own.metadata.get<{ stagingKey: string; storeUploadId: string }>(
+          runKeys.run(runId),
+          runKeys.artifactUpload(killed.uploadId),
+        );
+        if (!row) throw new Error('the open upload has no row');
+        const { stagingKey, storeUploadId } = row.data;
+        expect(await own.objects.listParts(stagingKey, storeUploadId)).toHaveLength(1);
+
+        // Not due yet: an upload in progress is left alone.
+        expect((await own.registry.sweep()).abandonedUploads).toBe(0);
+        expect(await own.objects.listParts(stagingKey, storeUploadId)).toHaveLength(1);
+
+        own.clock.advance(own.registry.context.settings.pendingTimeoutSeconds + 3600);
+        const swept = await own.registry.sweep();
+        expect(swept.errors).toEqual([]);
+        expect(swept.abandonedUploads).toBe(1);
+        expect(await own.objects.listParts(stagingKey, storeUploadId)).toEqual([]);
+        const late = await post(`/api/2.0/mlflow-artifacts/mpu/complete/${dir}`, {
+          path: 'weights.bin',
+          upload_id: killed.uploadId,
+          parts: [],
+        });
+        expect(late.status).toBe(404);
+        // The finished one is still listed, and its bytes are still in storage. (Through the store:
+        // a download URL signed a week ahead would not be valid yet on Azurite, which keeps real time.)
+        const listed = await own.fetch(
+          new Request(`${BASE}/api/2.0/mlflow-artifacts/artifacts?path=${encodeURIComponent(dir)}`, {
+            headers: { 'x-test-principal': principalHeader(READER) },
+          }),
+        );
+        expect(((await listed.json()) as Json).files).toEqual([
+          { path: 'config.bin', is_dir: false, file_size: finished.bytes.length },
+        ]);
+        expect((await own.objects.head(objectKeys(own.prefix).blob(sha(finished.bytes))))?.size).toBe(
+          finished.bytes.length,
+        );
+        expect((await own.registry.sweep()).abandonedUploads).toBe(0);
+      } finally {
+        await own.close();
+      }
     });
 
     it("refuses MLflow's path-traversal CVE inputs and foreign-fetch sources, in MLflow's error format", async () => {

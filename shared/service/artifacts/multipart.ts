@@ -1,9 +1,12 @@
 /**
  * Large artifacts (MLflow's multipart proxy protocol): `create` stages a multipart upload and
  * answers signed part URLs, so the bytes go straight to storage; `complete` finishes the upload,
- * hashes the staged object and settles it as `putArtifact` does; `abort` drops it.
+ * hashes the staged object and settles it as `putArtifact` does; `abort` drops it. An upload
+ * neither completed nor aborted within the pending timeout (a client killed mid-upload) is
+ * dropped by the sweeper, through the due index: a store keeps the parts of an open multipart
+ * upload, and bills them, until it is aborted.
  */
-import { objectKeys, runKeys } from '../../domain/keys.js';
+import { keys, objectKeys, runKeys } from '../../domain/keys.js';
 import { conflict, invalid, notFound } from '../../errors.js';
 import type { SignedRequest } from '../../ports/object-store.js';
 import { requireScope } from '../authorization.js';
@@ -24,6 +27,18 @@ interface UploadRow {
   contentType?: string;
   createdAt: string;
 }
+
+/** The due index's row for an upload: all the sweeper needs to abort it, whatever else was written. */
+export interface UploadDue {
+  [key: string]: unknown;
+  kind: 'artifact-upload';
+  owner: ArtifactOwner;
+  uploadId: string;
+  stagingKey: string;
+  storeUploadId: string;
+}
+
+export const isUploadDue = (data: Record<string, unknown>): data is UploadDue => data.kind === 'artifact-upload';
 
 export interface ArtifactMultipart {
   uploadId: string;
@@ -50,7 +65,13 @@ export async function createArtifactMultipart(
   const uploadId = ctx.newId();
   const stagingKey = objectKeys(ctx.settings.prefix).staging(uploadId, 0);
   const { uploadId: storeUploadId } = await ctx.objects.createMultipart(stagingKey, contentType ? { contentType } : {});
-  const row: UploadRow = { path, stagingKey, storeUploadId, createdAt: ctx.clock.now().toISOString() };
+  const now = ctx.clock.now();
+  // The due row first: a create that stops before its upload row still leaves the store's upload
+  // where the sweeper finds it.
+  const dueAt = new Date(now.getTime() + ctx.settings.pendingTimeoutSeconds * 1000).toISOString();
+  const due: UploadDue = { kind: 'artifact-upload', owner, uploadId, stagingKey, storeUploadId };
+  await ctx.metadata.batch(keys.due(dueAt), [{ op: 'put', sk: keys.dueUploadRow(dueAt, uploadId), data: due }]);
+  const row: UploadRow = { path, stagingKey, storeUploadId, createdAt: now.toISOString() };
   if (contentType !== undefined) row.contentType = contentType;
   await ctx.metadata.batch(ownerPartition(owner), [{ op: 'put', sk: runKeys.artifactUpload(uploadId), data: row }]);
   const parts: ArtifactMultipart['parts'] = [];
@@ -124,4 +145,20 @@ export async function abortArtifactMultipart(
   await ctx.objects.abortMultipart(upload.stagingKey, upload.storeUploadId).catch(() => undefined);
   await ctx.objects.delete(upload.stagingKey).catch(() => undefined);
   await ctx.metadata.batch(ownerPartition(owner), [{ op: 'delete', sk: runKeys.artifactUpload(uploadId) }]);
+}
+
+/**
+ * The sweeper's end of an upload that came due: its store upload aborted and its staged object
+ * and upload row deleted. True when the upload was still open (abandoned); an upload completed or
+ * aborted in time has no row left, and aborting it again finds nothing in the store.
+ */
+export async function dropAbandonedUpload(ctx: RegistryContext, due: UploadDue): Promise<boolean> {
+  const pk = ownerPartition(due.owner);
+  const sk = runKeys.artifactUpload(due.uploadId);
+  const row = await ctx.metadata.get<UploadRow>(pk, sk);
+  await ctx.objects.abortMultipart(due.stagingKey, due.storeUploadId);
+  if (!row) return false;
+  await ctx.objects.delete(due.stagingKey).catch(() => undefined);
+  await ctx.metadata.batch(pk, [{ op: 'delete', sk }]);
+  return true;
 }
