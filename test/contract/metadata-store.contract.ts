@@ -133,6 +133,50 @@ export function describeMetadataStoreContract(name: string, harness: () => Metad
       expect((await store().get(pk, 'taken'))?.data).toEqual({ v: 1 });
     });
 
+    it('all or nothing whichever write holds the failed condition, the first or a later one', async () => {
+      const pk = unique('first');
+      await store().batch(pk, [{ op: 'put', sk: 'taken', data: { v: 1 } }]);
+      const taken = await store().get(pk, 'taken');
+      if (!taken) throw new Error('row missing');
+      // The first write's condition fails: the writes after it are not made.
+      await expect(
+        store().batch(pk, [
+          { op: 'put', sk: 'taken', data: { v: 2 }, if: { absent: true } },
+          { op: 'put', sk: 'a', data: { v: 1 } },
+        ]),
+      ).rejects.toBeInstanceOf(ConditionFailedError);
+      await expect(
+        store().batch(pk, [
+          { op: 'delete', sk: 'taken', if: { etag: 'stale' } },
+          { op: 'put', sk: 'a', data: { v: 1 } },
+        ]),
+      ).rejects.toBeInstanceOf(ConditionFailedError);
+      // The first write's condition holds and a later one's does not: the first is not made either.
+      await expect(
+        store().batch(pk, [
+          { op: 'put', sk: 'b', data: { v: 1 }, if: { absent: true } },
+          { op: 'put', sk: 'taken', data: { v: 3 }, if: { etag: taken.etag } },
+          { op: 'delete', sk: 'c', if: { exists: true } },
+        ]),
+      ).rejects.toBeInstanceOf(ConditionFailedError);
+      await expect(
+        store().batch(pk, [
+          { op: 'put', sk: 'taken', data: { v: 4 }, if: { etag: taken.etag } },
+          { op: 'check', sk: 'b', if: { etag: 'stale' } },
+        ]),
+      ).rejects.toBeInstanceOf(ConditionFailedError);
+      expect(await store().get(pk, 'a')).toBeUndefined();
+      expect(await store().get(pk, 'b')).toBeUndefined();
+      expect(await store().get(pk, 'taken')).toEqual(taken);
+      // And a batch whose conditions all hold makes every write.
+      await store().batch(pk, [
+        { op: 'delete', sk: 'taken', if: { etag: taken.etag } },
+        { op: 'put', sk: 'a', data: { v: 5 }, if: { absent: true } },
+      ]);
+      expect(await store().get(pk, 'taken')).toBeUndefined();
+      expect((await store().get(pk, 'a'))?.data).toEqual({ v: 5 });
+    });
+
     it('takes a batch of 100 writes', async () => {
       const pk = unique('hundred');
       await store().batch(
