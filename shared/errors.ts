@@ -37,6 +37,10 @@ export class RegistryError extends Error {
   }
 }
 
+/** A report's line for one item a background pass could not settle (retried on the next pass). */
+export const failureLine = (what: string, error: unknown): string =>
+  `${what}: ${error instanceof Error ? error.message : String(error)}`;
+
 export const invalid = (field: string, message: string): RegistryError =>
   new RegistryError('validation', `${field}: ${message}`, { issues: [{ field, message }] });
 

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { INCOMING_PREFIX, keys, objectKeys } from '../domain/keys.js';
 import { filePathProblem, labelProblem, modelNameProblem } from '../domain/names.js';
-import { RegistryError, RetryableStoreError } from '../errors.js';
+import { failureLine, RegistryError, RetryableStoreError } from '../errors.js';
 import type { Scope } from '../ports/auth.js';
 import { ObjectChangedError } from '../ports/object-store.js';
 import type { CreateVersionInput } from '../schemas.js';
@@ -195,7 +195,7 @@ export async function reconcileIncoming(ctx: RegistryContext, options: { limit: 
         const outcome = await dropIn(ctx, event);
         if (outcome.kind === 'registered') report.registered++;
       } catch (e) {
-        report.errors.push(`${object.key}: ${e instanceof Error ? e.message : String(e)}`);
+        report.errors.push(failureLine(object.key, e));
       }
     }
     after = page.lastKey;

@@ -4,7 +4,7 @@
  * but never wrote (recorded as FAILED versions once they stay missing past a grace period).
  */
 import { keys } from '../domain/keys.js';
-import { ConditionFailedError, RegistryError } from '../errors.js';
+import { ConditionFailedError, failureLine, RegistryError } from '../errors.js';
 import { type RegistryContext, systemActor } from './context.js';
 import { historyWrite } from './history.js';
 import { ABANDONED_CREATE_MS } from './models.js';
@@ -75,7 +75,7 @@ async function settlePending(ctx: RegistryContext, model: string, report: Reconc
     try {
       await settleOne(ctx, model, entry, report);
     } catch (e) {
-      report.errors.push(`${model}/${entry.data.version}: ${e instanceof Error ? e.message : String(e)}`);
+      report.errors.push(failureLine(`${model}/${entry.data.version}`, e));
     }
   }
 }

@@ -4,7 +4,7 @@
  * staged uploads, and collects unreferenced blobs.
  */
 import { keys, objectKeys } from '../domain/keys.js';
-import { RegistryError } from '../errors.js';
+import { failureLine, RegistryError } from '../errors.js';
 import { dropAbandonedUpload, isUploadDue, type UploadDue } from './artifacts/multipart.js';
 import { collectBlobs } from './blobs.js';
 import type { RegistryContext } from './context.js';
@@ -86,7 +86,7 @@ async function sweepDueIndex(
           try {
             if (await dropAbandonedUpload(ctx, data)) out.abandonedUploads++;
           } catch (e) {
-            out.errors.push(`upload ${data.uploadId}: ${e instanceof Error ? e.message : String(e)}`);
+            out.errors.push(failureLine(`upload ${data.uploadId}`, e));
             continue;
           }
         } else if (await expireVersion(ctx, data)) out.expiredVersions++;

@@ -35,12 +35,18 @@ export function describeMlflowWireContract(name: string, harness: () => MlflowWi
     async function raw(
       method: string,
       path: string,
-      init: { body?: BodyInit; headers?: Record<string, string>; as?: typeof WRITER | 'none' } = {},
+      init: {
+        body?: BodyInit;
+        headers?: Record<string, string>;
+        as?: typeof WRITER | 'none';
+        /** Another registry than the shared one. */
+        on?: Registry;
+      } = {},
     ) {
       const headers: Record<string, string> = { ...(init.headers ?? {}) };
       const as = init.as ?? WRITER;
       if (as !== 'none') headers['x-test-principal'] = principalHeader(as);
-      return reg().fetch(
+      return (init.on ?? reg()).fetch(
         new Request(`${BASE}${path}`, { method, headers, ...(init.body !== undefined ? { body: init.body } : {}) }),
       );
     }
@@ -539,13 +545,7 @@ export function describeMlflowWireContract(name: string, harness: () => MlflowWi
       const own = await harness().open();
       try {
         const post = (path: string, body: Json) =>
-          own.fetch(
-            new Request(`${BASE}${path}`, {
-              method: 'POST',
-              headers: { 'content-type': 'application/json', 'x-test-principal': principalHeader(WRITER) },
-              body: JSON.stringify(body),
-            }),
-          );
+          raw('POST', path, { body: JSON.stringify(body), headers: { 'content-type': 'application/json' }, on: own });
         const created = await post('/api/2.0/mlflow/runs/create', { run_name: 'killed', start_time: Date.now() });
         const runId = ((await created.json()) as Json).run.info.run_id as string;
         const dir = `0/${runId}/artifacts/big`;
@@ -593,11 +593,10 @@ export function describeMlflowWireContract(name: string, harness: () => MlflowWi
         expect(late.status).toBe(404);
         // The finished one is still listed, and its bytes are still in storage. (Through the store:
         // a download URL signed a week ahead would not be valid yet on Azurite, which keeps real time.)
-        const listed = await own.fetch(
-          new Request(`${BASE}/api/2.0/mlflow-artifacts/artifacts?path=${encodeURIComponent(dir)}`, {
-            headers: { 'x-test-principal': principalHeader(READER) },
-          }),
-        );
+        const listed = await raw('GET', `/api/2.0/mlflow-artifacts/artifacts?path=${encodeURIComponent(dir)}`, {
+          as: READER,
+          on: own,
+        });
         expect(((await listed.json()) as Json).files).toEqual([
           { path: 'config.bin', is_dir: false, file_size: finished.bytes.length },
         ]);

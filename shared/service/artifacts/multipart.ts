@@ -143,7 +143,12 @@ export async function abortArtifactMultipart(
   await requireOwner(ctx, owner, 'write');
   const upload = await loadUpload(ctx, owner, uploadId, path);
   await ctx.objects.abortMultipart(upload.stagingKey, upload.storeUploadId).catch(() => undefined);
-  await ctx.objects.delete(upload.stagingKey).catch(() => undefined);
+  await dropStaged(ctx, owner, uploadId, upload.stagingKey);
+}
+
+/** What an aborted upload leaves once the store's upload is gone: its staged object and its row. */
+async function dropStaged(ctx: RegistryContext, owner: ArtifactOwner, uploadId: string, stagingKey: string) {
+  await ctx.objects.delete(stagingKey).catch(() => undefined);
   await ctx.metadata.batch(ownerPartition(owner), [{ op: 'delete', sk: runKeys.artifactUpload(uploadId) }]);
 }
 
@@ -153,12 +158,9 @@ export async function abortArtifactMultipart(
  * aborted in time has no row left, and aborting it again finds nothing in the store.
  */
 export async function dropAbandonedUpload(ctx: RegistryContext, due: UploadDue): Promise<boolean> {
-  const pk = ownerPartition(due.owner);
-  const sk = runKeys.artifactUpload(due.uploadId);
-  const row = await ctx.metadata.get<UploadRow>(pk, sk);
+  const row = await ctx.metadata.get<UploadRow>(ownerPartition(due.owner), runKeys.artifactUpload(due.uploadId));
   await ctx.objects.abortMultipart(due.stagingKey, due.storeUploadId);
   if (!row) return false;
-  await ctx.objects.delete(due.stagingKey).catch(() => undefined);
-  await ctx.metadata.batch(pk, [{ op: 'delete', sk }]);
+  await dropStaged(ctx, due.owner, due.uploadId, due.stagingKey);
   return true;
 }
