@@ -81,6 +81,15 @@ export const runKeys = {
   experimentRuns: (experimentId: string) => `EXP#${experimentId}`,
   runRow: (runId: string) => `R#${runId}`,
   runRowPrefix: 'R#',
+  /**
+   * A run in its experiment's partition again, keyed newest first (start time counted down from
+   * the greatest 15-digit number of milliseconds), then by id: run search's default order, read
+   * forward, as every store can (Azure Table cannot read backwards).
+   */
+  runByStart: (startMs: number, runId: string) => `S#${pad(10 ** 15 - 1 - startMs, 15)}#${runId}`,
+  runByStartPrefix: 'S#',
+  /** How far that index covers the experiment's runs (runs made before it existed are added by the sweeper). */
+  runIndexState: 'RUNINDEX',
   run: (runId: string) => `RUN#${runId}`,
   latestMetric: (key: string) => `LM#${key}`,
   latestMetricPrefix: 'LM#',

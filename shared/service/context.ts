@@ -30,6 +30,11 @@ export interface RegistrySettings {
    */
   idempotencyInProgressSeconds: number;
   /**
+   * Run search's bound on work per page: runs read by a scan (any filter and order; more is a
+   * 400), or index rows examined in the default order (newest first; a page may then come short).
+   */
+  maxSearchedRuns: number;
+  /**
    * The deployment's allow-list: principals whose `incoming/` drop-ins may create a model (they
    * own it then). Unset or empty: no drop-in creates a model. Versions of an existing model come
    * only from its writers (see `isDropInWriter`).
@@ -49,6 +54,7 @@ export const defaultSettings: RegistrySettings = {
   pendingTimeoutSeconds: 7 * 86400,
   verificationSliceMs: 10 * 60_000,
   idempotencyInProgressSeconds: 30,
+  maxSearchedRuns: 10_000,
 };
 
 /** Hands a PENDING version to asynchronous verification (in-process, a queue, a function). */

@@ -14,7 +14,7 @@ export class RegistryService extends RegistryApi {
     super({ sha256: resumableSha256, ...ports });
   }
 
-  sweep(options?: { blobLimit?: number; incomingLimit?: number }) {
+  sweep(options?: Parameters<typeof sweep>[1]) {
     return sweep(this.context, options);
   }
 

@@ -1,7 +1,8 @@
 /**
  * The sweeper: what each platform's timer calls. Removes expired transient versions through
  * the normal path, aborts artifact uploads abandoned past the pending timeout, deletes stale
- * staged uploads, and collects unreferenced blobs.
+ * staged uploads, collects unreferenced blobs, and indexes by start time the runs made before
+ * that index (a bounded number per sweep).
  */
 import { keys, objectKeys } from '../domain/keys.js';
 import { failureLine, RegistryError } from '../errors.js';
@@ -11,6 +12,7 @@ import type { RegistryContext } from './context.js';
 import { reconcileIncoming } from './object-created.js';
 import { reconcileModels } from './reconcile.js';
 import type { ModelRow } from './records.js';
+import { backfillRunIndex } from './tracking/run-start-index.js';
 import { removeExpiredOrEvicted } from './versions/removal.js';
 
 export interface SweepReport {
@@ -25,6 +27,8 @@ export interface SweepReport {
   incoming: { examined: number; registered: number };
   staleUploads: number;
   blobs: { examined: number; collected: number; kept: number };
+  /** Runs made before the start-time index, indexed by this sweep. */
+  runsIndexed: number;
 }
 
 const HOUR_MS = 3600_000;
@@ -33,13 +37,14 @@ const LOOKBACK_HOURS = 24 * 14;
 
 export async function sweep(
   ctx: RegistryContext,
-  options: { blobLimit?: number; incomingLimit?: number } = {},
+  options: { blobLimit?: number; incomingLimit?: number; runIndexLimit?: number } = {},
 ): Promise<SweepReport> {
   const due = await sweepDueIndex(ctx);
   const reconciled = await reconcileModels(ctx);
   const incoming = await reconcileIncoming(ctx, { limit: options.incomingLimit ?? 10_000 });
   const staleUploads = await deleteStaleUploads(ctx);
   const blobs = await collectBlobs(ctx, { limit: options.blobLimit ?? 10_000 });
+  const { runsIndexed } = await backfillRunIndex(ctx, options.runIndexLimit ?? 10_000);
   return {
     expiredVersions: due.expiredVersions,
     abandonedUploads: due.abandonedUploads,
@@ -49,6 +54,7 @@ export async function sweep(
     incoming: { examined: incoming.examined, registered: incoming.registered },
     staleUploads,
     blobs,
+    runsIndexed,
   };
 }
 

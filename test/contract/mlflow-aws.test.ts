@@ -17,4 +17,4 @@ afterAll(async () => {
   await backend?.stop();
 });
 
-describeMlflowWireContract('aws', () => ({ registry, open: () => backend.open() }));
+describeMlflowWireContract('aws', () => ({ registry, open: (options) => backend.open(options) }));

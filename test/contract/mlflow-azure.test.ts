@@ -17,4 +17,4 @@ afterAll(async () => {
   await backend?.stop();
 });
 
-describeMlflowWireContract('azure', () => ({ registry, open: () => backend.open() }));
+describeMlflowWireContract('azure', () => ({ registry, open: (options) => backend.open(options) }));

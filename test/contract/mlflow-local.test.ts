@@ -17,4 +17,4 @@ afterAll(async () => {
   await backend?.stop();
 });
 
-describeMlflowWireContract('local', () => ({ registry, open: () => backend.open() }));
+describeMlflowWireContract('local', () => ({ registry, open: (options) => backend.open(options) }));

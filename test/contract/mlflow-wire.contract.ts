@@ -7,7 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { objectKeys, runKeys } from '../../shared/domain/keys.js';
-import type { Registry } from '../reliability/backend.js';
+import type { OpenOptions, Registry } from '../reliability/backend.js';
 import { principalHeader, principalOf } from '../reliability/principal-header.js';
 
 const BASE = 'http://registry.test';
@@ -21,8 +21,8 @@ type Json = Record<string, any>;
 
 export interface MlflowWireHarness {
   registry: Registry;
-  /** A registry of its own, for a test that moves the clock (the shared one's must stay on time). */
-  open: () => Promise<Registry>;
+  /** A registry of its own, for a test that moves the clock (the shared one's must stay on time) or sets its settings. */
+  open: (options?: OpenOptions) => Promise<Registry>;
 }
 
 let seq = 0;
@@ -51,7 +51,7 @@ export function describeMlflowWireContract(name: string, harness: () => MlflowWi
       );
     }
 
-    async function call(method: string, path: string, body?: unknown, as?: typeof WRITER | 'none') {
+    async function call(method: string, path: string, body?: unknown, as?: typeof WRITER | 'none', on?: Registry) {
       let url = `/api/2.0/mlflow${path}`;
       let payload: string | undefined;
       if (method === 'GET' && body !== undefined) {
@@ -63,6 +63,7 @@ export function describeMlflowWireContract(name: string, harness: () => MlflowWi
       const res = await raw(method, url, {
         ...(payload !== undefined ? { body: payload, headers: { 'content-type': 'application/json' } } : {}),
         ...(as ? { as } : {}),
+        ...(on ? { on } : {}),
       });
       const text = await res.text();
       return { status: res.status, body: (text ? JSON.parse(text) : {}) as Json, headers: res.headers };
@@ -604,6 +605,100 @@ export function describeMlflowWireContract(name: string, harness: () => MlflowWi
           finished.bytes.length,
         );
         expect((await own.registry.sweep()).abandonedUploads).toBe(0);
+      } finally {
+        await own.close();
+      }
+    });
+
+    it('runs/search: newest first pages through more runs than a scan may read, across experiments; runs made before the index are indexed by the sweeper', async () => {
+      const own = await harness().open({ settings: { maxSearchedRuns: 6 } });
+      try {
+        const on = (method: string, path: string, body?: unknown) => call(method, path, body, undefined, own);
+        const experiment = async () =>
+          (await on('POST', '/experiments/create', { name: unique('sweep') })).body.experiment_id as string;
+        const created: Array<{ id: string; exp: string }> = [];
+        const run = async (exp: string, tags: Json[] = []) => {
+          own.clock.advance(1);
+          const r = await on('POST', '/runs/create', { experiment_id: exp, start_time: 1, tags });
+          expect(r.status, JSON.stringify(r.body)).toBe(200);
+          created.push({ id: r.body.run.info.run_id, exp });
+          return r.body.run.info.run_id as string;
+        };
+        const [big, small, old] = [await experiment(), await experiment(), await experiment()];
+        // 20 runs in one experiment (more than the 6 a scan may read), 5 in another, interleaved in time.
+        for (let i = 0; i < 14; i++) {
+          await run(big, i % 3 === 0 ? [{ key: 'kind', value: 'tuned' }] : []);
+          if (i % 3 === 1) await run(small, [{ key: 'kind', value: 'tuned' }]);
+        }
+        // Then a burst in one: the tuned run among them is the 5th newest, past the first read of 3.
+        for (let j = 0; j < 6; j++) await run(big, j === 1 ? [{ key: 'kind', value: 'tuned' }] : []);
+        const bigIds = created.filter((c) => c.exp === big).map((c) => c.id);
+        const deleted = [bigIds[0], bigIds[7]];
+        for (const runId of deleted) expect((await on('POST', '/runs/delete', { run_id: runId })).status).toBe(200);
+        const newestFirst = (exps: string[], keep: (id: string) => boolean = () => true) =>
+          created
+            .filter((c) => exps.includes(c.exp) && !deleted.includes(c.id) && keep(c.id))
+            .map((c) => c.id)
+            .reverse();
+        const pages = async (body: Json) => {
+          const ids: string[] = [];
+          let token: string | undefined;
+          for (let n = 0; n < 20; n++) {
+            const r = await on('POST', '/runs/search', { ...body, ...(token ? { page_token: token } : {}) });
+            expect(r.status, JSON.stringify(r.body)).toBe(200);
+            const runs: Json[] = r.body.runs ?? [];
+            expect(runs.length).toBeLessThanOrEqual(body.max_results ?? 1000);
+            ids.push(...runs.map((x) => x.info.run_id as string));
+            token = r.body.next_page_token;
+            if (!token) return ids;
+          }
+          throw new Error('the pages did not end');
+        };
+        expect(await pages({ experiment_ids: [big], max_results: 4 })).toEqual(newestFirst([big]));
+        expect(
+          await pages({ experiment_ids: [big], max_results: 5, order_by: ['attributes.start_time DESC'] }),
+        ).toEqual(newestFirst([big]));
+        // Pages of 2: each experiment is read 3 index rows at a time, and the reads are merged by key.
+        const both = await pages({ experiment_ids: [big, small], max_results: 2 });
+        expect(both).toEqual(newestFirst([big, small]));
+        expect(both).toHaveLength(23);
+        // A filter on tags: pages may come short (6 index rows examined per page), none is lost.
+        const tuned = new Set(
+          (await pages({ experiment_ids: [big, small], filter: "tags.kind = 'tuned'", max_results: 2 })).values(),
+        );
+        expect([...tuned]).toEqual(newestFirst([big, small], (id) => tuned.has(id)));
+        expect(tuned.size).toBe(10); // 6 in big (1 of them deleted), 5 in small
+        expect(await pages({ experiment_ids: [big], run_view_type: 'DELETED_ONLY' })).toEqual([...deleted].reverse());
+        // Other orders still scan, and say how to narrow the search.
+        const scanned = await on('POST', '/runs/search', {
+          experiment_ids: [big],
+          order_by: ['attributes.run_name ASC'],
+        });
+        expectError(scanned, 400, 'INVALID_PARAMETER_VALUE');
+        expect(scanned.body.message).toContain('at most 6 runs');
+
+        // An experiment from before the index: its runs have no index rows, and no state says it is complete.
+        for (let i = 0; i < 8; i++) await run(old);
+        const pk = runKeys.experimentRuns(old);
+        const indexRows = (await own.metadata.query(pk, { prefix: runKeys.runByStartPrefix, limit: 100 })).items;
+        expect(indexRows).toHaveLength(8);
+        await own.metadata.batch(pk, [
+          { op: 'delete', sk: runKeys.runIndexState },
+          ...indexRows.map((r) => ({ op: 'delete' as const, sk: r.sk })),
+        ]);
+        await own.metadata.batch(runKeys.experiments, [{ op: 'delete', sk: runKeys.runIndexState }]);
+        // It is scanned (8 runs: more than 6), until the sweeper has indexed it: 5 runs per sweep here.
+        expectError(await on('POST', '/runs/search', { experiment_ids: [old] }), 400, 'INVALID_PARAMETER_VALUE');
+        expect((await own.registry.sweep({ runIndexLimit: 5 })).runsIndexed).toBe(5);
+        expectError(await on('POST', '/runs/search', { experiment_ids: [old] }), 400, 'INVALID_PARAMETER_VALUE');
+        const second = await own.registry.sweep({ runIndexLimit: 5 });
+        expect(second.errors).toEqual([]);
+        expect(second.runsIndexed).toBe(3);
+        expect(await pages({ experiment_ids: [old, small], max_results: 4 })).toEqual(newestFirst([old, small]));
+        expect((await own.registry.sweep()).runsIndexed).toBe(0);
+        expect(await own.metadata.get(runKeys.experiments, runKeys.runIndexState)).toMatchObject({
+          data: { complete: true },
+        });
       } finally {
         await own.close();
       }

@@ -129,6 +129,48 @@ describe('the npm mlflow client against the local server', () => {
     expect(native.body.items.map((r) => r.id).sort()).toEqual([...runIds].sort());
   });
 
+  it('pages newest first through an experiment with more runs than a search may scan', async () => {
+    // A registry that scans at most 5 runs per search: the default order reads the start-time index instead.
+    const small = await startTestRegistry({ token: TOKEN, settings: { maxSearchedRuns: 5 } });
+    try {
+      const client = new MLflow({ endpoint: small.url, headers: { Authorization: `Bearer ${TOKEN}` } });
+      const { experiment_id: experimentId } = await client.Experiments.create({ name: 'sweep', artifact_location: '' });
+      const made: Array<{ id: string; start: number }> = [];
+      for (let i = 0; i < 12; i++) {
+        const { run } = await client.Runs.create({
+          experiment_id: experimentId,
+          user_id: 'node',
+          start_time: Date.now(),
+        });
+        made.push({ id: run.info.run_id, start: Number(run.info.start_time) });
+      }
+      await client.Runs.delete({ run_id: made[4]?.id ?? '' });
+      const newestFirst = made
+        .filter((_, i) => i !== 4)
+        .sort((a, b) => b.start - a.start || (a.id < b.id ? -1 : 1))
+        .map((r) => r.id);
+      const seen: string[] = [];
+      let pageToken: string | undefined;
+      for (let page = 0; page < 10; page++) {
+        const found = await client.Runs.search({
+          experiment_ids: [experimentId],
+          max_results: 4,
+          ...(pageToken ? { page_token: pageToken } : {}),
+        });
+        seen.push(...(found.runs ?? []).map((r: { info: { run_id: string } }) => r.info.run_id));
+        pageToken = found.next_page_token;
+        if (!pageToken) break;
+      }
+      expect(seen).toEqual(newestFirst);
+      // Another order still scans: more runs than 5 is MLflow's INVALID_PARAMETER_VALUE.
+      await expect(
+        client.Runs.search({ experiment_ids: [experimentId], order_by: ['attributes.run_name ASC'] }),
+      ).rejects.toThrow(/INVALID_PARAMETER_VALUE/);
+    } finally {
+      await small.stop();
+    }
+  });
+
   it("a wrong token gets MLflow's UNAUTHENTICATED, which the client surfaces", async () => {
     const stranger = new MLflow({ endpoint: registry.url, headers: { Authorization: 'Bearer wrong' } });
     await expect(stranger.Experiments.get({ experiment_id: '0' })).rejects.toThrow(/UNAUTHENTICATED/);

@@ -12,6 +12,7 @@ import type { Actor, RegistryContext } from '../context.js';
 import { mergePatch } from '../merge-patch.js';
 import { decodePageToken, encodePageToken, pageSizeOf } from '../page-token.js';
 import { scanPartition } from '../scan.js';
+import { markRunIndexComplete } from './run-start-index.js';
 
 export type LifecycleStage = 'active' | 'deleted';
 /** Which experiments or runs a listing shows (MLflow's `view_type`). */
@@ -60,6 +61,8 @@ export async function createExperiment(
     updatedAt: now,
   };
   if (input.name === DEFAULT_EXPERIMENT_NAME) await ensureDefaultExperiment(ctx);
+  // Before the experiment exists, so none of its runs can miss the index; a crash leaves a row nothing reads.
+  await markRunIndexComplete(ctx, experiment.id);
   try {
     await ctx.metadata.batch(runKeys.experiments, [
       { op: 'put', sk: runKeys.experimentName(input.name), data: { id: experiment.id }, if: { absent: true } },
@@ -99,6 +102,8 @@ async function ensureDefaultExperiment(ctx: RegistryContext): Promise<Item<Exper
     createdBy: 'mreg:system',
     updatedAt: now,
   };
+  // Made now, by this code: every run it gets is indexed (an older "0" is the sweeper's to index).
+  await markRunIndexComplete(ctx, DEFAULT_EXPERIMENT_ID);
   const put: WriteOp = { op: 'put', sk, data: row, if: { absent: true } };
   const name: WriteOp = {
     op: 'put',

@@ -1,7 +1,9 @@
 /**
  * Run search across experiments: conditions on attributes, params, tags and latest metrics,
- * and an order. Scan-based: each experiment's runs are one partition read in key order, at
- * most MAX_SEARCHED_RUNS rows per search (bounded work), filtered, sorted, then paged by offset.
+ * and an order. The default order (newest first) with no metric in play reads the experiments'
+ * start-time index (run-start-index.ts): any number of runs, paged by key. Any other search is
+ * scan-based: each experiment's runs are one partition read in key order, at most
+ * `maxSearchedRuns` rows per search (bounded work), filtered, sorted, then paged by offset.
  * Metrics are read only for runs still in play after the other conditions.
  */
 import { runKeys } from '../../domain/keys.js';
@@ -12,9 +14,9 @@ import type { Actor, RegistryContext } from '../context.js';
 import { decodePageToken, encodePageToken, pageSizeOf } from '../page-token.js';
 import { scanPartition } from '../scan.js';
 import { getExperiment, matchesView, type ViewType } from './experiments.js';
+import { runIndexComplete, runsByStartTime } from './run-start-index.js';
 import { bareRun, type Run, type RunRow, withDerived } from './runs.js';
 
-export const MAX_SEARCHED_RUNS = 10_000;
 export const MAX_SEARCH_EXPERIMENTS = 100;
 
 export type RunAttribute = 'runId' | 'name' | 'status' | 'startTime' | 'endTime' | 'createdBy' | 'lifecycleStage';
@@ -139,6 +141,14 @@ function sortRuns(runs: Run[], orderBy: RunOrder[]): Run[] {
   });
 }
 
+/** The default order: start time descending (then run id, as always). */
+const newestFirst = (orderBy: RunOrder[]) =>
+  orderBy.length === 0 ||
+  (orderBy.length === 1 &&
+    orderBy[0]?.field.kind === 'attribute' &&
+    orderBy[0].field.key === 'startTime' &&
+    !orderBy[0].ascending);
+
 const usesMetrics = (search: RunSearch) =>
   search.conditions.some((c) => c.field.kind === 'metric') || search.orderBy.some((o) => o.field.kind === 'metric');
 
@@ -156,28 +166,48 @@ export async function searchRuns(ctx: RegistryContext, actor: Actor, search: Run
     partition: ids.join(','),
     filter: JSON.stringify([search.conditions, search.orderBy, view]).slice(0, 2000),
   };
-  const offset = search.pageToken ? Number(decodePageToken(search.pageToken, scope, 'o').slice(1)) : 0;
+  const early = search.conditions.filter((c) => c.field.kind !== 'metric');
+  const keep = (row: RunRow) =>
+    matchesView(row.lifecycleStage, view) && early.every((c) => matchesCondition(bareRun(row), c));
+  // A page token says which way its search was read (an index key, or an offset into a sorted scan).
+  const resume = search.pageToken ? decodePageToken(search.pageToken, scope, '') : undefined;
+  if (resume === undefined || resume.startsWith(runKeys.runByStartPrefix)) {
+    const indexed =
+      newestFirst(search.orderBy) &&
+      !usesMetrics(search) &&
+      (await Promise.all(ids.map((id) => runIndexComplete(ctx, id)))).every(Boolean);
+    if (indexed) {
+      const page = await runsByStartTime(
+        ctx,
+        ids,
+        { after: resume, want: pageSize, budget: ctx.settings.maxSearchedRuns },
+        keep,
+      );
+      return {
+        items: await derived(ctx, page.items),
+        nextPageToken: page.resumeAfter !== undefined ? encodePageToken(scope, page.resumeAfter) : null,
+      };
+    }
+    if (resume !== undefined) throw invalid('pageToken', 'page token does not fit this listing');
+  }
+  const offset = resume === undefined ? 0 : /^o\d{1,9}$/.test(resume) ? Number(resume.slice(1)) : Number.NaN;
   if (!Number.isSafeInteger(offset) || offset < 0) throw invalid('pageToken', 'malformed page token');
 
   // Attribute, param and tag conditions first, on the rows alone.
-  const early = search.conditions.filter((c) => c.field.kind !== 'metric');
+  const limit = ctx.settings.maxSearchedRuns;
   const rows: RunRow[] = [];
   for (const id of ids) {
     const result = await scanPartition<RunRow, RunRow>(
       ctx.metadata,
       runKeys.experimentRuns(id),
-      { prefix: runKeys.runRowPrefix, after: undefined, want: MAX_SEARCHED_RUNS + 1, budget: MAX_SEARCHED_RUNS + 1 },
-      ({ data }) => {
-        if (!matchesView(data.lifecycleStage, view)) return undefined;
-        const bare = bareRun(data);
-        return early.every((c) => matchesCondition(bare, c)) ? data : undefined;
-      },
+      { prefix: runKeys.runRowPrefix, after: undefined, want: limit + 1, budget: limit + 1 },
+      ({ data }) => (keep(data) ? data : undefined),
     );
     rows.push(...result.items);
-    if (result.resumeAfter !== undefined || rows.length > MAX_SEARCHED_RUNS)
+    if (result.resumeAfter !== undefined || rows.length > limit)
       throw invalid(
         'experimentIds',
-        `a search reads at most ${MAX_SEARCHED_RUNS} runs; narrow it with a condition on attributes, params or tags`,
+        `a search reads at most ${limit} runs; narrow it with a condition on attributes, params or tags, or order by start time, newest first`,
       );
   }
   let runs: Run[];

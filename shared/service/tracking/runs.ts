@@ -24,6 +24,7 @@ import {
 } from './experiments.js';
 import type { LatestMetricRow } from './metrics.js';
 import { type RunInputs, type RunOutputs, readRunInputs } from './run-inputs.js';
+import { runIndexWrite } from './run-start-index.js';
 export type RunStatus = 'RUNNING' | 'FINISHED' | 'FAILED' | 'KILLED';
 
 export interface RunRow {
@@ -75,6 +76,7 @@ export async function createRun(
   await ctx.metadata.batch(runKeys.run(id), [{ op: 'put', sk: 'META', data: { experimentId }, if: { absent: true } }]);
   await ctx.metadata.batch(runKeys.experimentRuns(experimentId), [
     { op: 'put', sk: runKeys.runRow(id), data: row, if: { absent: true } },
+    runIndexWrite(row),
   ]);
   return bareRun(row);
 }
