@@ -15,6 +15,7 @@ import { keys } from '../shared/domain/keys.js';
 import { ALL_SCOPES } from '../shared/ports/auth.js';
 import type { VersionRow } from '../shared/service/records.js';
 import { RegistryService } from '../shared/service/registry-service.js';
+import { timeMs } from './timing.js';
 
 const { values } = parseArgs({
   options: { large: { type: 'string' }, small: { type: 'string' }, runs: { type: 'string' } },
@@ -44,20 +45,6 @@ async function seed(model: string, count: number): Promise<number> {
     await registry.versions.commit(actor, model, String(created.version.version));
   }
   return performance.now() - started;
-}
-
-async function timeMs(runs: number, f: () => Promise<unknown>): Promise<{ medianMs: number; p95Ms: number }> {
-  for (let i = 0; i < 20; i++) await f();
-  const samples: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now();
-    await f();
-    samples.push(performance.now() - t);
-  }
-  samples.sort((a, b) => a - b);
-  const at = (q: number) =>
-    Number((samples[Math.min(samples.length - 1, Math.floor(q * samples.length))] ?? 0).toFixed(4));
-  return { medianMs: at(0.5), p95Ms: at(0.95) };
 }
 
 try {
