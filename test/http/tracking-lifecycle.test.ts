@@ -48,6 +48,37 @@ describe('experiments and runs: update, delete, restore', () => {
   });
 });
 
+describe('runs of an experiment', () => {
+  it('are listed newest first, paged, without the deleted ones', async () => {
+    const exp = await h.json<{ id: string }>('POST', '/v1/experiments', { body: { name: 'newest first' } });
+    const ids: string[] = [];
+    for (let i = 0; i < 7; i++) {
+      h.clock.advance(1);
+      ids.push((await h.json<{ id: string }>('POST', `/v1/experiments/${exp.body.id}/runs`, { body: {} })).body.id);
+    }
+    expect((await h.json('DELETE', `/v1/runs/${ids[2]}`)).status).toBe(200);
+    const list = async () => {
+      const seen: string[] = [];
+      let token = '';
+      for (let page = 0; page < 10; page++) {
+        const query = new URLSearchParams({ pageSize: '2', ...(token ? { pageToken: token } : {}) });
+        const r = await h.json<{ items: Array<{ id: string }>; nextPageToken: string | null }>(
+          'GET',
+          `/v1/experiments/${exp.body.id}/runs?${query}`,
+        );
+        expect(r.status).toBe(200);
+        seen.push(...r.body.items.map((x) => x.id));
+        if (!r.body.nextPageToken) return seen;
+        token = r.body.nextPageToken;
+      }
+      throw new Error('the pages did not end');
+    };
+    expect(await list()).toEqual(ids.filter((_, i) => i !== 2).reverse());
+    const foreign = await h.json('GET', `/v1/experiments/${exp.body.id}/runs?pageToken=${'x'.repeat(20)}`);
+    expect(foreign.status).toBe(400);
+  });
+});
+
 describe('run artifacts and versions from a source', () => {
   it('stores raw bytes past the JSON limit, lists directories, downloads, and registers them with no copy', async () => {
     const exp = await h.json<{ id: string }>('POST', '/v1/experiments', { body: { name: 'artifacts' } });

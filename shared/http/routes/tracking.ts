@@ -100,7 +100,7 @@ export function trackingRoutes(registry: RegistryApi): RouteDef[] {
       method: 'GET',
       path: '/v1/experiments/{id}/runs',
       scope: 'registry.read',
-      summary: "An experiment's runs, oldest first",
+      summary: "An experiment's runs, newest first (by start time)",
       tag: 'tracking',
       query: PAGE_QUERY,
       responses: [{ status: 200, description: 'a page', schema: 'RunPage' }, ...problems(400, 404)],

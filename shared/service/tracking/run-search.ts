@@ -14,7 +14,7 @@ import type { Actor, RegistryContext } from '../context.js';
 import { decodePageToken, encodePageToken, pageSizeOf } from '../page-token.js';
 import { scanPartition } from '../scan.js';
 import { getExperiment, matchesView, type ViewType } from './experiments.js';
-import { runIndexComplete, runsByStartTime } from './run-start-index.js';
+import { indexedRunPage } from './run-start-index.js';
 import { bareRun, type Run, type RunRow, withDerived } from './runs.js';
 
 export const MAX_SEARCH_EXPERIMENTS = 100;
@@ -171,25 +171,15 @@ export async function searchRuns(ctx: RegistryContext, actor: Actor, search: Run
     matchesView(row.lifecycleStage, view) && early.every((c) => matchesCondition(bareRun(row), c));
   // A page token says which way its search was read (an index key, or an offset into a sorted scan).
   const resume = search.pageToken ? decodePageToken(search.pageToken, scope, '') : undefined;
-  if (resume === undefined || resume.startsWith(runKeys.runByStartPrefix)) {
-    const indexed =
-      newestFirst(search.orderBy) &&
-      !usesMetrics(search) &&
-      (await Promise.all(ids.map((id) => runIndexComplete(ctx, id)))).every(Boolean);
-    if (indexed) {
-      const page = await runsByStartTime(
-        ctx,
-        ids,
-        { after: resume, want: pageSize, budget: ctx.settings.maxSearchedRuns },
-        keep,
-      );
-      return {
-        items: await derived(ctx, page.items),
-        nextPageToken: page.resumeAfter !== undefined ? encodePageToken(scope, page.resumeAfter) : null,
-      };
-    }
-    if (resume !== undefined) throw invalid('pageToken', 'page token does not fit this listing');
-  }
+  const indexed =
+    newestFirst(search.orderBy) && !usesMetrics(search)
+      ? await indexedRunPage(ctx, ids, resume, { want: pageSize, budget: ctx.settings.maxSearchedRuns }, keep)
+      : undefined;
+  if (indexed)
+    return {
+      items: await derived(ctx, indexed.items),
+      nextPageToken: indexed.resumeAfter !== undefined ? encodePageToken(scope, indexed.resumeAfter) : null,
+    };
   const offset = resume === undefined ? 0 : /^o\d{1,9}$/.test(resume) ? Number(resume.slice(1)) : Number.NaN;
   if (!Number.isSafeInteger(offset) || offset < 0) throw invalid('pageToken', 'malformed page token');
 

@@ -6,7 +6,7 @@
  * index only for an experiment whose state says complete.
  */
 import { runKeys } from '../../domain/keys.js';
-import { ConditionFailedError } from '../../errors.js';
+import { ConditionFailedError, invalid } from '../../errors.js';
 import { type Item, MAX_BATCH_WRITES, type WriteOp } from '../../ports/metadata-store.js';
 import type { RegistryContext } from '../context.js';
 import { scanPartition } from '../scan.js';
@@ -42,9 +42,28 @@ export async function markRunIndexComplete(ctx: RegistryContext, experimentId: s
   ]);
 }
 
-export async function runIndexComplete(ctx: RegistryContext, experimentId: string): Promise<boolean> {
+async function runIndexComplete(ctx: RegistryContext, experimentId: string): Promise<boolean> {
   const state = await ctx.metadata.get<RunIndexState>(runKeys.experimentRuns(experimentId), runKeys.runIndexState);
   return state?.data.complete === true;
+}
+
+/**
+ * A page newest first from the index when every experiment's is complete (and a page token, if
+ * any, came from it); undefined when the caller must read the runs another way.
+ */
+export async function indexedRunPage(
+  ctx: RegistryContext,
+  experimentIds: string[],
+  resume: string | undefined,
+  options: { want: number; budget: number },
+  accept: (row: RunRow) => boolean,
+): Promise<{ items: RunRow[]; resumeAfter: string | undefined } | undefined> {
+  if (resume !== undefined && !resume.startsWith(runKeys.runByStartPrefix)) return undefined;
+  const complete = await Promise.all(experimentIds.map((id) => runIndexComplete(ctx, id)));
+  if (complete.every(Boolean)) return runsByStartTime(ctx, experimentIds, { after: resume, ...options }, accept);
+  // Only until the sweeper has indexed the runs made before the index.
+  if (resume !== undefined) throw invalid('pageToken', 'page token does not fit this listing');
+  return undefined;
 }
 
 interface Candidate {
@@ -58,7 +77,7 @@ interface Candidate {
  * index key `after`: `want` runs that `accept` keeps, examining at most `budget` index rows.
  * `resumeAfter` is the last index key examined when rows may remain.
  */
-export async function runsByStartTime(
+async function runsByStartTime(
   ctx: RegistryContext,
   experimentIds: string[],
   options: { after: string | undefined; want: number; budget: number },

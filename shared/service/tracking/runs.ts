@@ -24,7 +24,7 @@ import {
 } from './experiments.js';
 import type { LatestMetricRow } from './metrics.js';
 import { type RunInputs, type RunOutputs, readRunInputs } from './run-inputs.js';
-import { runIndexWrite } from './run-start-index.js';
+import { indexedRunPage, runIndexWrite } from './run-start-index.js';
 export type RunStatus = 'RUNNING' | 'FINISHED' | 'FAILED' | 'KILLED';
 
 export interface RunRow {
@@ -172,6 +172,10 @@ export async function getRun(ctx: RegistryContext, actor: Actor, runId: string):
   return withDerived(ctx, (await loadRunRow(ctx, runId)).data);
 }
 
+/**
+ * An experiment's runs, newest first (start time descending, then id) from the start-time index;
+ * an experiment made before the index lists in id order until the sweeper has indexed its runs.
+ */
 export async function listRuns(
   ctx: RegistryContext,
   actor: Actor,
@@ -183,13 +187,20 @@ export async function listRuns(
   const view = query.view ?? 'active';
   const pk = runKeys.experimentRuns(experimentId);
   const scope = { route: 'runs', partition: pk, filter: view === 'active' ? '' : view };
-  const after = query.pageToken ? decodePageToken(query.pageToken, scope, runKeys.runRowPrefix) : undefined;
-  const result = await scanPartition<RunRow, RunRow>(
-    ctx.metadata,
-    pk,
-    { prefix: runKeys.runRowPrefix, after, want: pageSize, budget: Math.max(pageSize * 5, 1000) },
-    (item) => (matchesView(item.data.lifecycleStage, view) ? item.data : undefined),
-  );
+  const resume = query.pageToken ? decodePageToken(query.pageToken, scope, '') : undefined;
+  if (resume !== undefined && !resume.startsWith(runKeys.runByStartPrefix) && !resume.startsWith(runKeys.runRowPrefix))
+    throw invalid('pageToken', 'page token does not fit this listing');
+  const budget = Math.max(pageSize * 5, 1000);
+  const result =
+    (await indexedRunPage(ctx, [experimentId], resume, { want: pageSize, budget }, (row) =>
+      matchesView(row.lifecycleStage, view),
+    )) ??
+    (await scanPartition<RunRow, RunRow>(
+      ctx.metadata,
+      pk,
+      { prefix: runKeys.runRowPrefix, after: resume, want: pageSize, budget },
+      (item) => (matchesView(item.data.lifecycleStage, view) ? item.data : undefined),
+    ));
   const items = await Promise.all(result.items.map((row) => withDerived(ctx, row)));
   return { items, nextPageToken: result.resumeAfter ? encodePageToken(scope, result.resumeAfter) : null };
 }
