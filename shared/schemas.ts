@@ -271,10 +271,19 @@ export const PatchExperimentRequest = lazySchema(() =>
     .register(schemaRegistry, { id: 'PatchExperimentRequest', description: 'JSON Merge Patch (RFC 7396)' }),
 );
 
+/** A time the client reports for a run (MLflow's clients send their own start and end): ISO 8601, 1970 on. */
+const ReportedTime = lazySchema(() =>
+  z.iso
+    .datetime({ offset: true, abort: true, error: 'must be an ISO 8601 date and time, e.g. 2024-05-01T12:00:00Z' })
+    .check(z.refine((t) => Date.parse(t) >= 0, { message: 'must be 1970-01-01 or later' })),
+);
+
 export const CreateRunRequest = lazySchema(() =>
   z
     .strictObject({
       name: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
+      /** Default: when the registry creates the run. */
+      startTime: z.optional(ReportedTime()),
       params: z.optional(z.record(ParamKey(), ParamValue())),
       tags: z.optional(Tags()),
     })
@@ -288,6 +297,8 @@ export const PatchRunRequest = lazySchema(() =>
   z
     .strictObject({
       status: z.optional(z.enum(['RUNNING', 'FINISHED', 'FAILED', 'KILLED'])),
+      /** A finished run's end; default: when the status changes to a finished one. */
+      endTime: z.optional(ReportedTime()),
       name: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
       tags: z.optional(z.nullable(TagsPatch())),
     })

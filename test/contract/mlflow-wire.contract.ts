@@ -610,6 +610,41 @@ export function describeMlflowWireContract(name: string, harness: () => MlflowWi
       }
     });
 
+    it("runs: the client's start and end times are kept, and order the search; out-of-range times are refused", async () => {
+      const exp = (await call('POST', '/experiments/create', { name: unique('times') })).body.experiment_id as string;
+      // Imported runs, created out of their time order (as a migration from another server would).
+      const starts = [1_600_000_300_000, 1_600_000_100_000, 1_600_000_200_000];
+      const ids: string[] = [];
+      for (const start_time of starts) {
+        const r = await call('POST', '/runs/create', { experiment_id: exp, start_time: String(start_time) });
+        expect(r.status, JSON.stringify(r.body)).toBe(200);
+        expect(r.body.run.info.start_time).toBe(start_time);
+        ids.push(r.body.run.info.run_id);
+      }
+      const ended = await call('POST', '/runs/update', {
+        run_id: ids[1],
+        status: 'FINISHED',
+        end_time: 1_600_000_150_000,
+      });
+      expect(ended.body.run_info).toMatchObject({
+        status: 'FINISHED',
+        start_time: starts[1],
+        end_time: 1_600_000_150_000,
+      });
+      const found = await call('POST', '/runs/search', { experiment_ids: [exp] });
+      expect(found.body.runs.map((x: Json) => x.info.run_id)).toEqual([ids[0], ids[2], ids[1]]);
+      for (const start_time of [-1, 253_402_300_800_000, '99999999999999999'])
+        expectError(
+          await call('POST', '/runs/create', { experiment_id: exp, start_time }),
+          400,
+          'INVALID_PARAMETER_VALUE',
+        );
+      const late = await call('POST', '/runs/update', { run_id: ids[0], status: 'KILLED', end_time: -3 });
+      expectError(late, 400, 'INVALID_PARAMETER_VALUE');
+      expect(late.body.message).toContain('end_time');
+      expect((await call('GET', '/runs/get', { run_id: ids[0] })).body.run.info.status).toBe('RUNNING');
+    });
+
     it('runs/search: newest first pages through more runs than a scan may read, across experiments; runs made before the index are indexed by the sweeper', async () => {
       const own = await harness().open({ settings: { maxSearchedRuns: 6 } });
       try {
@@ -619,7 +654,7 @@ export function describeMlflowWireContract(name: string, harness: () => MlflowWi
         const created: Array<{ id: string; exp: string }> = [];
         const run = async (exp: string, tags: Json[] = []) => {
           own.clock.advance(1);
-          const r = await on('POST', '/runs/create', { experiment_id: exp, start_time: 1, tags });
+          const r = await on('POST', '/runs/create', { experiment_id: exp, tags });
           expect(r.status, JSON.stringify(r.body)).toBe(200);
           created.push({ id: r.body.run.info.run_id, exp });
           return r.body.run.info.run_id as string;

@@ -77,6 +77,26 @@ describe('runs of an experiment', () => {
     const foreign = await h.json('GET', `/v1/experiments/${exp.body.id}/runs?pageToken=${'x'.repeat(20)}`);
     expect(foreign.status).toBe(400);
   });
+
+  it("keep a client's start and end times (an import), and refuse ones that are not times", async () => {
+    const exp = await h.json<{ id: string }>('POST', '/v1/experiments', { body: { name: 'imported' } });
+    const path = `/v1/experiments/${exp.body.id}/runs`;
+    const run = await h.json<{ id: string; startTime: string }>('POST', path, {
+      body: { name: 'old', startTime: '2021-03-04T05:06:07.890+01:00' },
+    });
+    expect(run.status).toBe(201);
+    expect(run.body.startTime).toBe('2021-03-04T04:06:07.890Z');
+    const ended = await h.json('PATCH', `/v1/runs/${run.body.id}`, {
+      body: { status: 'FINISHED', endTime: '2021-03-04T06:00:00Z' },
+    });
+    expect(ended.body).toMatchObject({ status: 'FINISHED', endTime: '2021-03-04T06:00:00.000Z' });
+    for (const startTime of ['yesterday', '1969-12-31T23:59:59Z', 1_600_000_000_000]) {
+      const bad = await h.json<{ errors: Array<{ field: string }> }>('POST', path, { body: { startTime } });
+      expect(bad.status).toBe(400);
+      expect(bad.headers.get('content-type')).toContain('application/problem+json');
+      expect(bad.body.errors.map((i) => i.field)).toEqual(['startTime']);
+    }
+  });
 });
 
 describe('run artifacts and versions from a source', () => {

@@ -67,7 +67,7 @@ export async function createRun(
     status: 'RUNNING',
     params: input.params ?? {},
     tags: input.tags ?? {},
-    startTime: ctx.clock.now().toISOString(),
+    startTime: (input.startTime ? new Date(input.startTime) : ctx.clock.now()).toISOString(),
     endTime: null,
     createdBy: actor.subject,
     lifecycleStage: 'active',
@@ -241,6 +241,8 @@ export function updateRun(ctx: RegistryContext, actor: Actor, runId: string, pat
       next.status = patch.status;
       next.endTime = patch.status === 'RUNNING' ? null : ctx.clock.now().toISOString();
     }
+    // The client's own end time (MLflow's clients send one), for a run that has ended.
+    if (patch.endTime !== undefined && next.status !== 'RUNNING') next.endTime = new Date(patch.endTime).toISOString();
     return JSON.stringify(next) === JSON.stringify(row) ? undefined : next;
   });
 }

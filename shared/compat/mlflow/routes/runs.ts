@@ -136,6 +136,18 @@ function metricPoints(
   return acceptLogMetrics(request) ?? native(s.LogMetricsRequest, request);
 }
 
+/** The last millisecond of year 9999: later times have no plain ISO 8601 form. */
+const LAST_ISO_MS = 253_402_300_799_999;
+
+/** A client's time in epoch milliseconds as the registry's ISO form; undefined when not sent (or 0, proto's unset). */
+function reportedTime(ms: number | string | undefined, field: string): string | undefined {
+  const n = toInt(ms);
+  if (n === undefined || n === 0) return undefined;
+  if (!Number.isSafeInteger(n) || n < 0 || n > LAST_ISO_MS)
+    throw invalidParam(`Invalid value ${ms} for parameter '${field}': milliseconds since 1970, up to year 9999`);
+  return new Date(n).toISOString();
+}
+
 /** Sets or removes run tags; `mlflow.runName` is the run's name, not a tag. */
 async function patchRunTags(
   registry: RegistryApi,
@@ -164,7 +176,12 @@ export function runEndpoints(registry: RegistryApi) {
       handle: async (r) => {
         const { [RUN_NAME_TAG]: tagName, ...tags } = tagMap(r.body.tags);
         const name = r.body.run_name || tagName;
-        const input = native(s.CreateRunRequest, { ...(name ? { name } : {}), tags });
+        const startTime = reportedTime(r.body.start_time, 'start_time');
+        const input = native(s.CreateRunRequest, {
+          ...(name ? { name } : {}),
+          ...(startTime ? { startTime } : {}),
+          tags,
+        });
         const run = await t.createRun(r.principal, r.body.experiment_id || '0', input);
         return ok({ run: runOf(run) });
       },
@@ -196,6 +213,8 @@ export function runEndpoints(registry: RegistryApi) {
           patch.status = r.body.status;
         }
         if (r.body.run_name) patch.name = r.body.run_name;
+        const endTime = reportedTime(r.body.end_time, 'end_time');
+        if (endTime) patch.endTime = endTime;
         const run = await t.updateRun(r.principal, runIdOf(r.body), native(s.PatchRunRequest, patch));
         return ok({ run_info: runInfoOf(run) });
       },
