@@ -28,8 +28,11 @@ export function encodePageToken(scope: PageScope, after: string): string {
   return Buffer.from(JSON.stringify(body), 'utf8').toString('base64url');
 }
 
-/** Returns the row key to continue after, or throws a 400 when the token is not one of ours for this listing. */
-export function decodePageToken(token: string, scope: PageScope, keyPrefix: string): string {
+/**
+ * Returns the row key to continue after, or throws a 400 when the token is not one of ours for
+ * this listing. A listing read more than one way names each way's key prefix.
+ */
+export function decodePageToken(token: string, scope: PageScope, keyPrefix: string | readonly string[]): string {
   if (token.length > 4096 || !/^[A-Za-z0-9_-]+$/.test(token)) throw invalid('pageToken', 'malformed page token');
   let parsed: z.infer<ReturnType<typeof TokenSchema>>;
   try {
@@ -39,7 +42,8 @@ export function decodePageToken(token: string, scope: PageScope, keyPrefix: stri
   }
   if (parsed.r !== scope.route || parsed.p !== scope.partition || parsed.f !== scope.filter)
     throw invalid('pageToken', 'page token belongs to another listing or filter');
-  if (!parsed.a.startsWith(keyPrefix)) throw invalid('pageToken', 'page token does not fit this listing');
+  const prefixes = typeof keyPrefix === 'string' ? [keyPrefix] : keyPrefix;
+  if (!prefixes.some((p) => parsed.a.startsWith(p))) throw invalid('pageToken', 'page token does not fit this listing');
   return parsed.a;
 }
 

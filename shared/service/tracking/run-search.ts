@@ -167,10 +167,15 @@ export async function searchRuns(ctx: RegistryContext, actor: Actor, search: Run
     filter: JSON.stringify([search.conditions, search.orderBy, view]).slice(0, 2000),
   };
   const early = search.conditions.filter((c) => c.field.kind !== 'metric');
-  const keep = (row: RunRow) =>
-    matchesView(row.lifecycleStage, view) && early.every((c) => matchesCondition(bareRun(row), c));
+  const keep = (row: RunRow) => {
+    if (!matchesView(row.lifecycleStage, view)) return false;
+    const bare = bareRun(row);
+    return early.every((c) => matchesCondition(bare, c));
+  };
   // A page token says which way its search was read (an index key, or an offset into a sorted scan).
-  const resume = search.pageToken ? decodePageToken(search.pageToken, scope, '') : undefined;
+  const resume = search.pageToken
+    ? decodePageToken(search.pageToken, scope, [runKeys.runByStartPrefix, 'o'])
+    : undefined;
   const indexed =
     newestFirst(search.orderBy) && !usesMetrics(search)
       ? await indexedRunPage(ctx, ids, resume, { want: pageSize, budget: ctx.settings.maxSearchedRuns }, keep)

@@ -187,19 +187,18 @@ export async function listRuns(
   const view = query.view ?? 'active';
   const pk = runKeys.experimentRuns(experimentId);
   const scope = { route: 'runs', partition: pk, filter: view === 'active' ? '' : view };
-  const resume = query.pageToken ? decodePageToken(query.pageToken, scope, '') : undefined;
-  if (resume !== undefined && !resume.startsWith(runKeys.runByStartPrefix) && !resume.startsWith(runKeys.runRowPrefix))
-    throw invalid('pageToken', 'page token does not fit this listing');
+  const resume = query.pageToken
+    ? decodePageToken(query.pageToken, scope, [runKeys.runByStartPrefix, runKeys.runRowPrefix])
+    : undefined;
   const budget = Math.max(pageSize * 5, 1000);
+  const inView = (row: RunRow) => matchesView(row.lifecycleStage, view);
   const result =
-    (await indexedRunPage(ctx, [experimentId], resume, { want: pageSize, budget }, (row) =>
-      matchesView(row.lifecycleStage, view),
-    )) ??
+    (await indexedRunPage(ctx, [experimentId], resume, { want: pageSize, budget }, inView)) ??
     (await scanPartition<RunRow, RunRow>(
       ctx.metadata,
       pk,
       { prefix: runKeys.runRowPrefix, after: resume, want: pageSize, budget },
-      (item) => (matchesView(item.data.lifecycleStage, view) ? item.data : undefined),
+      (item) => (inView(item.data) ? item.data : undefined),
     ));
   const items = await Promise.all(result.items.map((row) => withDerived(ctx, row)));
   return { items, nextPageToken: result.resumeAfter ? encodePageToken(scope, result.resumeAfter) : null };
