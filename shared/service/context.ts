@@ -4,6 +4,7 @@ import type { Clock } from '../ports/clock.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import type { Sha256Factory } from '../ports/sha256.js';
+import type { HomeExperiments } from './tracking/home-experiments.js';
 
 export interface RegistrySettings {
   /** Key prefix inside the bucket or container, e.g. `mreg/` (ends with `/`, or empty). */
@@ -72,6 +73,8 @@ export interface RegistryContext {
   sha256: Sha256Factory;
   /** A new sortable unique id (ULID). */
   newId(): string;
+  /** The experiments runs and logged models live in, kept by this process (they never move). */
+  homes: HomeExperiments;
 }
 
 export interface Actor extends Principal {

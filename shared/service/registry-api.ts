@@ -19,6 +19,7 @@ import { deleteModel } from './model-deletion.js';
 import * as models from './models.js';
 import { nativeSha256 } from './sha256-native.js';
 import * as experiments from './tracking/experiments.js';
+import { HomeExperiments } from './tracking/home-experiments.js';
 import * as loggedModels from './tracking/logged-models.js';
 import * as metrics from './tracking/metrics.js';
 import * as runInputs from './tracking/run-inputs.js';
@@ -60,6 +61,7 @@ export class RegistryApi {
       sha256: ports.sha256 ?? nativeSha256,
       // Monotonic within a process, so history rows written in one millisecond keep their order.
       newId: monotonicFactory(),
+      homes: new HomeExperiments(),
       verification: ports.verification ?? {
         enqueue: async (model, version) => {
           // In-process fallback: verify after the response; failures stay visible on the version.

@@ -281,5 +281,40 @@ export function describeMetricSeriesContract(name: string, harness: () => { stor
         expect((await history(run, 'acc', 64)).map((p) => p.step)).toEqual(steps(0, 200));
         expect(await latest(run)).toEqual({ loss: 249 * 2, acc: 199 });
       });
+
+    it("reads a run's pointer to its experiment once per process; a pointer without its run row stays a 404", async () => {
+      const store = harness().store;
+      const pointerReads: string[] = [];
+      const counting = new Proxy(store, {
+        get(target, prop, receiver) {
+          if (prop === 'get')
+            return (pk: string, sk: string) => {
+              if (sk === 'META') pointerReads.push(pk);
+              return target.get(pk, sk);
+            };
+          const value = Reflect.get(target, prop, receiver);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+      const creator = registryOn(counting);
+      const experiment = await creator.tracking.createExperiment(writer, { name: `homes-${Date.now()}-${counter++}` });
+      const run = (await creator.tracking.createRun(writer, experiment.id, {})).id;
+      // The process that made the run knows where it lives.
+      await log(run, [{ step: 0, value: 1 }], creator);
+      expect(pointerReads).toEqual([]);
+      // Another process reads the pointer once, then no more.
+      const other = registryOn(counting);
+      for (const step of [1, 2, 3]) await log(run, [{ step, value: step }], other);
+      expect((await other.tracking.getRun(writer, run)).latestMetrics).toEqual({ loss: 3 });
+      expect(pointerReads).toEqual([runKeys.run(run)]);
+      // A run whose creation stopped after its pointer (no run row): not found, read fresh or kept.
+      const orphan = creator.context.newId();
+      await store.batch(runKeys.run(orphan), [
+        { op: 'put', sk: 'META', data: { experimentId: experiment.id }, if: { absent: true } },
+      ]);
+      for (let i = 0; i < 2; i++)
+        await expect(log(orphan, [{ step: 0, value: 1 }], other)).rejects.toMatchObject({ kind: 'not-found' });
+      expect(pointerReads.filter((pk) => pk === runKeys.run(orphan))).toHaveLength(1);
+    });
   });
 }

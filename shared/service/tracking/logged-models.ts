@@ -81,9 +81,7 @@ export async function createLoggedModel(
   if (input.sourceRunId !== undefined) row.sourceRunId = input.sourceRunId;
   if (input.modelType !== undefined) row.modelType = input.modelType;
   // Pointer first: the row is only reachable through it, so a crash leaves nothing visible.
-  await ctx.metadata.batch(runKeys.loggedModel(id), [
-    { op: 'put', sk: 'META', data: { experimentId }, if: { absent: true } },
-  ]);
+  await ctx.homes.point(ctx.metadata, runKeys.loggedModel(id), experimentId);
   await ctx.metadata.batch(runKeys.experimentRuns(experimentId), [
     { op: 'put', sk: runKeys.loggedModelRow(id), data: row, if: { absent: true } },
   ]);
@@ -92,13 +90,10 @@ export async function createLoggedModel(
 
 export async function loadLoggedModel(ctx: RegistryContext, id: string): Promise<Item<LoggedModel>> {
   checkLoggedModelId(id);
-  const pointer = await ctx.metadata.get<{ experimentId: string }>(runKeys.loggedModel(id), 'META');
+  const experimentId = await ctx.homes.of(ctx.metadata, runKeys.loggedModel(id));
   const item =
-    pointer &&
-    (await ctx.metadata.get<LoggedModel>(
-      runKeys.experimentRuns(pointer.data.experimentId),
-      runKeys.loggedModelRow(id),
-    ));
+    experimentId !== undefined &&
+    (await ctx.metadata.get<LoggedModel>(runKeys.experimentRuns(experimentId), runKeys.loggedModelRow(id)));
   if (!item) throw notFound(`logged model ${id}`);
   return item;
 }

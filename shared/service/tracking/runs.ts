@@ -73,7 +73,7 @@ export async function createRun(
     lifecycleStage: 'active',
   };
   // Pointer first: a run row is only reachable through it, so a crash leaves nothing visible.
-  await ctx.metadata.batch(runKeys.run(id), [{ op: 'put', sk: 'META', data: { experimentId }, if: { absent: true } }]);
+  await ctx.homes.point(ctx.metadata, runKeys.run(id), experimentId);
   await ctx.metadata.batch(runKeys.experimentRuns(experimentId), [
     { op: 'put', sk: runKeys.runRow(id), data: row, if: { absent: true } },
     runIndexWrite(row),
@@ -93,10 +93,10 @@ export const bareRun = (row: RunRow): Run => ({
 
 export async function loadRunRow(ctx: RegistryContext, runId: string): Promise<Item<RunRow>> {
   checkId('runId', runId);
-  const pointer = await ctx.metadata.get<{ experimentId: string }>(runKeys.run(runId), 'META');
+  const experimentId = await ctx.homes.of(ctx.metadata, runKeys.run(runId));
   const item =
-    pointer &&
-    (await ctx.metadata.get<RunRow>(runKeys.experimentRuns(pointer.data.experimentId), runKeys.runRow(runId)));
+    experimentId !== undefined &&
+    (await ctx.metadata.get<RunRow>(runKeys.experimentRuns(experimentId), runKeys.runRow(runId)));
   if (!item) throw notFound(`run ${runId}`);
   return item;
 }
@@ -123,8 +123,7 @@ export async function loadActiveRun(ctx: RegistryContext, runId: string): Promis
 
 export async function runExists(ctx: RegistryContext, runId: string): Promise<boolean> {
   if (!/^[0-9A-Z]{26}$/.test(runId)) return false;
-  const pointer = await ctx.metadata.get<{ experimentId: string }>(runKeys.run(runId), 'META');
-  return pointer !== undefined;
+  return (await ctx.homes.of(ctx.metadata, runKeys.run(runId))) !== undefined;
 }
 
 /** Records that a version came from a run, so the run lists it. */
