@@ -12,15 +12,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
-import type * as ApiHandlerModule from '../functions/aws/handlers/api-handler.js';
-import { buildLambdaBundle, PROJECT_ROOT } from '../infra/aws/bundling.js';
 import { ALL_SCOPES } from '../shared/ports/auth.js';
 import { startAwsTestBed } from '../test/support/aws/aws-registry.js';
 import { apiEvent } from '../test/support/aws/events.js';
+import { bundledCreateApiHandler, countRequests } from './aws-handler-bench.js';
 
 const { values } = parseArgs({ options: { versions: { type: 'string' }, runs: { type: 'string' } } });
 const VERSIONS = Number(values.versions ?? 100);
@@ -31,18 +29,9 @@ const actor = { subject: 'bench', scopes: ALL_SCOPES };
 const bed = await startAwsTestBed('mreg-bench');
 const dir = await mkdtemp(join(tmpdir(), 'mreg-resolve-'));
 try {
-  const bundled = join(dir, 'index.mjs');
-  await buildLambdaBundle({ entry: join(PROJECT_ROOT, 'functions/aws/handlers/api-handler.ts') }, bundled);
-  const { createApiHandler } = (await import(pathToFileURL(bundled).href)) as typeof ApiHandlerModule;
+  const createApiHandler = await bundledCreateApiHandler(dir);
   const { registry } = bed.aws;
-  let dynamoCalls = 0;
-  bed.dynamo.client.middlewareStack.add(
-    (next) => async (args) => {
-      dynamoCalls++;
-      return next(args);
-    },
-    { step: 'initialize', name: 'countCalls' },
-  );
+  const dynamoCalls = countRequests(bed.dynamo.client);
 
   // A model with VERSIONS READY versions sharing one blob: the bytes are uploaded once.
   const bytes = randomBytes(4096);
@@ -89,9 +78,9 @@ try {
     await viaHandler();
     await direct();
   }
-  const before = dynamoCalls;
+  const before = dynamoCalls();
   await viaHandler();
-  const callsPerResolve = dynamoCalls - before;
+  const callsPerResolve = dynamoCalls() - before;
 
   const samples = { handler: [] as number[], direct: [] as number[] };
   for (let i = 0; i < RUNS; i++) {

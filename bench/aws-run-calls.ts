@@ -9,15 +9,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Logger } from '@aws-lambda-powertools/logger';
-import type * as ApiHandlerModule from '../functions/aws/handlers/api-handler.js';
-import { buildLambdaBundle, PROJECT_ROOT } from '../infra/aws/bundling.js';
 import { ALL_SCOPES } from '../shared/ports/auth.js';
 import { RegistryApi } from '../shared/service/registry-api.js';
 import { startAwsTestBed } from '../test/support/aws/aws-registry.js';
 import { apiEvent } from '../test/support/aws/events.js';
+import { bundledCreateApiHandler, countRequests } from './aws-handler-bench.js';
 
 const { values } = parseArgs({ options: { calls: { type: 'string' } } });
 const CALLS = Number(values.calls ?? 200);
@@ -27,17 +25,8 @@ const claims = { sub: 'bench', scope: 'registry.read registry.write' };
 const bed = await startAwsTestBed('mreg-bench-run-calls');
 const dir = await mkdtemp(join(tmpdir(), 'mreg-run-calls-'));
 try {
-  const bundled = join(dir, 'index.mjs');
-  await buildLambdaBundle({ entry: join(PROJECT_ROOT, 'functions/aws/handlers/api-handler.ts') }, bundled);
-  const { createApiHandler } = (await import(pathToFileURL(bundled).href)) as typeof ApiHandlerModule;
-  let dynamoCalls = 0;
-  bed.dynamo.client.middlewareStack.add(
-    (next) => async (args) => {
-      dynamoCalls++;
-      return next(args);
-    },
-    { step: 'initialize', name: 'countCalls' },
-  );
+  const createApiHandler = await bundledCreateApiHandler(dir);
+  const dynamoCalls = countRequests(bed.dynamo.client);
   // The run is made by another registry (another process); the handler's own meets it cold.
   const maker = new RegistryApi(bed.aws.registry.context);
   const experiment = await maker.tracking.createExperiment(actor, { name: 'bench-run-calls' });
@@ -73,9 +62,9 @@ try {
     if ((result.statusCode ?? 500) >= 300) throw new Error(`${name}: ${result.statusCode} ${result.body}`);
   };
   const requestsOf = async (name: string) => {
-    const before = dynamoCalls;
+    const before = dynamoCalls();
     await call(name);
-    return dynamoCalls - before;
+    return dynamoCalls() - before;
   };
   const names = Object.keys(calls);
   const firstCall = Object.fromEntries([[names[0], await requestsOf(names[0] as string)]]);
