@@ -4,7 +4,10 @@
  * Local. MLflow's per-step `runs/log-metric` (one point) and `runs/get`, and the native
  * `POST /v1/runs/{id}/metrics` and `GET /v1/runs/{id}`, on a run made by another process (the
  * handler's registry first meets it here) and measured warm, as a function serving a job is.
- * Usage: npm run bench:aws-run-calls [-- --calls 200]
+ * DynamoDB Local answers on loopback in well under a millisecond; `--rtt-ms` adds that much
+ * before each request, as the network between a function and DynamoDB would (a few ms), so
+ * the latency shows how many round trips a call waits for one after another.
+ * Usage: npm run bench:aws-run-calls [-- --calls 200 --rtt-ms 4]
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,8 +20,9 @@ import { startAwsTestBed } from '../test/support/aws/aws-registry.js';
 import { apiEvent } from '../test/support/aws/events.js';
 import { bundledCreateApiHandler, countRequests } from './aws-handler-bench.js';
 
-const { values } = parseArgs({ options: { calls: { type: 'string' } } });
+const { values } = parseArgs({ options: { calls: { type: 'string' }, 'rtt-ms': { type: 'string' } } });
 const CALLS = Number(values.calls ?? 200);
+const RTT_MS = Number(values['rtt-ms'] ?? 0);
 const actor = { subject: 'bench', scopes: ALL_SCOPES };
 const claims = { sub: 'bench', scope: 'registry.read registry.write' };
 
@@ -27,6 +31,14 @@ const dir = await mkdtemp(join(tmpdir(), 'mreg-run-calls-'));
 try {
   const createApiHandler = await bundledCreateApiHandler(dir);
   const dynamoCalls = countRequests(bed.dynamo.client);
+  if (RTT_MS > 0)
+    bed.dynamo.client.middlewareStack.add(
+      (next) => async (args) => {
+        await new Promise((resolve) => setTimeout(resolve, RTT_MS));
+        return next(args);
+      },
+      { step: 'finalizeRequest', name: 'networkRoundTrip' },
+    );
   // The run is made by another registry (another process); the handler's own meets it cold.
   const maker = new RegistryApi(bed.aws.registry.context);
   const experiment = await maker.tracking.createExperiment(actor, { name: 'bench-run-calls' });
@@ -89,6 +101,7 @@ try {
         benchmark: 'aws run calls',
         node: process.version,
         calls: CALLS,
+        addedRoundTripMs: RTT_MS,
         // The handler's registry meets the run: its first call also reads where the run lives.
         dynamoRequestsFirstCall: firstCall,
         dynamoRequestsPerCallWarm: requests,

@@ -282,6 +282,37 @@ export function describeMetricSeriesContract(name: string, harness: () => { stor
         expect(await latest(run)).toEqual({ loss: 249 * 2, acc: 199 });
       });
 
+    it('reads a series beside the run, but writes nothing to a deleted or missing run', async () => {
+      const run = await newRun();
+      await log(
+        run,
+        steps(0, 5).map((step) => ({ step, value: step })),
+      );
+      await registry().tracking.setRunLifecycle(writer, run, 'deleted');
+      // Appending (the tail is read) and re-logging into it: refused, nothing written.
+      for (const batch of [steps(5, 300), [2, 3]])
+        await expect(
+          log(
+            run,
+            batch.map((step) => ({ step, value: -1 })),
+            registry(),
+          ),
+        ).rejects.toMatchObject({
+          kind: 'validation',
+          message: expect.stringContaining("must be in the 'active' state"),
+        });
+      await registry().tracking.setRunLifecycle(writer, run, 'active');
+      expect((await history(run)).map((p) => p.value)).toEqual(steps(0, 5));
+      expect(await latest(run)).toEqual({ loss: 4 });
+      // A missing run is the answer before a bad point, as when the run was read first.
+      const missing = registry().context.newId();
+      await expect(log(missing, [{ step: 0, value: 'bad' as unknown as number }])).rejects.toMatchObject({
+        kind: 'not-found',
+      });
+      await expect(log(missing, [{ step: 1.5, value: 1 }])).rejects.toMatchObject({ kind: 'not-found' });
+      expect(await rows(missing)).toEqual([]);
+    });
+
     it("reads a run's pointer to its experiment once per process; a pointer without its run row stays a 404", async () => {
       const store = harness().store;
       const pointerReads: string[] = [];

@@ -389,6 +389,9 @@ export function describeMlflowWireContract(name: string, harness: () => MlflowWi
       }
       const after = (await call('GET', '/runs/get', { run_id: runId })).body.run as Json;
       expect(after.data.metrics ?? []).toEqual([]);
+      expect(
+        (await call('GET', '/metrics/get-history', { run_id: runId, metric_key: 'loss' })).body.metrics ?? [],
+      ).toEqual([]);
       expect(after.data.params ?? []).toEqual([]);
       expect(after.info.status).toBe('RUNNING');
       expect(after.inputs.dataset_inputs).toEqual([]);

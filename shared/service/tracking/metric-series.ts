@@ -155,11 +155,27 @@ async function planSeriesWrites(store: MetadataStore, pk: string, points: Metric
 const WRITE_ATTEMPTS = 40;
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Writes ascending points with unique positions into the series in partition `pk`. */
-export async function writeSeries(store: MetadataStore, pk: string, points: MetricPoint[]): Promise<void> {
+/**
+ * Writes ascending points with unique positions into the series in partition `pk`. The series
+ * is read while `ready` (the caller's own check) settles; nothing is written unless it holds.
+ */
+export async function writeSeries(
+  store: MetadataStore,
+  pk: string,
+  points: MetricPoint[],
+  ready?: Promise<unknown>,
+): Promise<void> {
+  const firstPlan = planSeriesWrites(store, pk, points);
+  try {
+    await ready;
+  } catch (e) {
+    await firstPlan.catch(() => undefined);
+    throw e;
+  }
   for (let attempt = 0; ; attempt++) {
     try {
-      for (const writes of await planSeriesWrites(store, pk, points)) await store.batch(pk, writes);
+      for (const writes of attempt === 0 ? await firstPlan : await planSeriesWrites(store, pk, points))
+        await store.batch(pk, writes);
       return;
     } catch (e) {
       if (!(e instanceof ConditionFailedError || e instanceof RetryableStoreError)) throw e;

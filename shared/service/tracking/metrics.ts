@@ -7,11 +7,13 @@ import { runKeys } from '../../domain/keys.js';
 import { fromJsonValue, type JsonMetricValue, toJsonValue } from '../../domain/metric-values.js';
 import type { Page } from '../../domain/types.js';
 import { ConditionFailedError, contended, invalid, RegistryError } from '../../errors.js';
+import type { Item } from '../../ports/metadata-store.js';
 import type { LogMetricsInput } from '../../schemas.js';
 import { isIntWithin, MAX_METRIC_POINTS, METRIC_STEP, METRIC_TIMESTAMP } from '../../schemas.js';
 import { requireScope } from '../authorization.js';
 import type { Actor, RegistryContext } from '../context.js';
 import { decodePageToken, encodePageToken, pageSizeOf } from '../page-token.js';
+import { checkId } from './experiments.js';
 import { comparePoints, type MetricPoint } from './metric-chunk.js';
 import { pointAt, positionOf, readSeries, writeSeries } from './metric-series.js';
 import { loadActiveRun, loadRunRow } from './runs.js';
@@ -24,7 +26,12 @@ export interface LatestMetricRow {
   timestamp: number;
 }
 
-/** Validates the whole batch first (one bad point writes nothing), then writes each key's points. */
+/**
+ * Validates the whole batch first (one bad point writes nothing), then writes each key's points.
+ * The reads a write needs (the run, each key's chunks, each key's latest value) go to the store
+ * side by side, and nothing is written before the run is known to take writes: on DynamoDB a
+ * one-point call is three round trips, not five.
+ */
 export async function logMetrics(
   ctx: RegistryContext,
   actor: Actor,
@@ -36,8 +43,38 @@ export async function logMetrics(
     throw new RegistryError('payload-too-large', `at most ${MAX_METRIC_POINTS} metric points per request`, {
       issues: [{ field: 'metrics', message: `${input.metrics.length} points sent` }],
     });
-  await loadActiveRun(ctx, runId);
-  const now = ctx.clock.now().getTime();
+  checkId('runId', runId);
+  const active = handled(loadActiveRun(ctx, runId));
+  let byKey: Map<string, MetricPoint[]>;
+  try {
+    byKey = pointsByKey(input, ctx.clock.now().getTime());
+  } catch (e) {
+    await active; // a missing or deleted run is the answer before a bad point, as when read first
+    throw e;
+  }
+  // Keys are independent partitions, written side by side; the answer waits for all of them,
+  // so no write of a failed request lands after it (a retry then finds each point once).
+  const outcomes = await Promise.allSettled(
+    [...byKey].map(async ([key, points]) => {
+      const latest = handled(ctx.metadata.get<LatestMetricRow>(runKeys.run(runId), runKeys.latestMetric(key)));
+      const series = ascendingUnique(points);
+      await writeSeries(ctx.metadata, runKeys.metricSeries(runId, key), series, active);
+      const newest = series.at(-1);
+      if (newest) await raiseLatestMetric(ctx, runId, key, newest, latest);
+    }),
+  );
+  await active;
+  for (const outcome of outcomes) if (outcome.status === 'rejected') throw outcome.reason;
+  return { written: input.metrics.length };
+}
+
+/** A promise read later, or never when an earlier step fails: its failure is not an unhandled rejection. */
+function handled<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
+}
+
+function pointsByKey(input: LogMetricsInput, now: number): Map<string, MetricPoint[]> {
   const byKey = new Map<string, MetricPoint[]>();
   for (const [i, m] of input.metrics.entries()) {
     const point = { step: m.step ?? 0, timestamp: m.timestamp ?? now, value: fromJsonValue(m.value) };
@@ -46,18 +83,7 @@ export async function logMetrics(
     if (series) series.push(point);
     else byKey.set(m.key, [point]);
   }
-  // Keys are independent partitions, written side by side; the answer waits for all of them,
-  // so no write of a failed request lands after it (a retry then finds each point once).
-  const outcomes = await Promise.allSettled(
-    [...byKey].map(async ([key, points]) => {
-      const series = ascendingUnique(points);
-      await writeSeries(ctx.metadata, runKeys.metricSeries(runId, key), series);
-      const newest = series.at(-1);
-      if (newest) await raiseLatestMetric(ctx, runId, key, newest);
-    }),
-  );
-  for (const outcome of outcomes) if (outcome.status === 'rejected') throw outcome.reason;
-  return { written: input.metrics.length };
+  return byKey;
 }
 
 /**
@@ -91,11 +117,18 @@ function ascendingUnique(points: MetricPoint[]): MetricPoint[] {
 const LATEST_ATTEMPTS = 40;
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function raiseLatestMetric(ctx: RegistryContext, runId: string, key: string, point: MetricPoint): Promise<void> {
+async function raiseLatestMetric(
+  ctx: RegistryContext,
+  runId: string,
+  key: string,
+  point: MetricPoint,
+  firstRead: Promise<Item<LatestMetricRow> | undefined>,
+): Promise<void> {
   const pk = runKeys.run(runId);
   const sk = runKeys.latestMetric(key);
   for (let attempt = 0; attempt < LATEST_ATTEMPTS; attempt++) {
-    const current = await ctx.metadata.get<LatestMetricRow>(pk, sk);
+    // The read made beside the series' own; a lost race fails the write's condition and reads again.
+    const current = attempt === 0 ? await firstRead : await ctx.metadata.get<LatestMetricRow>(pk, sk);
     if (current && comparePoints(current.data, point) > 0) return;
     const data: LatestMetricRow = {
       key,

@@ -138,27 +138,25 @@ export async function linkRunVersion(
   ]);
 }
 
-/**
- * A run as clients see it: its row with the latest point per metric key, the versions made
- * from it, and its inputs and outputs.
- */
-export async function withDerived(ctx: RegistryContext, row: RunRow): Promise<Run> {
-  const pk = runKeys.run(row.id);
+/** What a run derives from its own partition: the latest point per metric key, the versions made from it, its inputs and outputs. */
+type DerivedRows = Pick<Run, 'latestMetrics' | 'latestMetricPoints' | 'modelVersions' | 'inputs' | 'outputs'>;
+
+/** Reads what `runId` derives; needs only the id, so it may run beside the read of the run row. */
+async function readDerived(ctx: RegistryContext, runId: string): Promise<DerivedRows> {
+  const pk = runKeys.run(runId);
   const [metrics, versions, io] = await Promise.all([
     ctx.metadata.query<LatestMetricRow>(pk, { prefix: runKeys.latestMetricPrefix, limit: 1000 }),
     ctx.metadata.query<{ model: string; version: number }>(pk, { prefix: runKeys.runVersionPrefix, limit: 1000 }),
-    readRunInputs(ctx, row.id),
+    readRunInputs(ctx, runId),
   ]);
   const latestMetrics: Run['latestMetrics'] = {};
   const latestMetricPoints: Run['latestMetricPoints'] = {};
-  row.lifecycleStage ??= 'active';
   for (const { data } of metrics.items) {
     const value = fromJsonValue(data.value);
     latestMetrics[data.key] = value;
     latestMetricPoints[data.key] = { value, step: data.step, timestamp: data.timestamp };
   }
   return {
-    ...row,
     latestMetrics,
     latestMetricPoints,
     modelVersions: versions.items.map((v) => ({ model: v.data.model, version: v.data.version })),
@@ -166,9 +164,25 @@ export async function withDerived(ctx: RegistryContext, row: RunRow): Promise<Ru
   };
 }
 
+const joinDerived = (row: RunRow, derived: DerivedRows): Run => {
+  row.lifecycleStage ??= 'active';
+  return { ...row, ...derived };
+};
+
+/**
+ * A run as clients see it: its row with the latest point per metric key, the versions made
+ * from it, and its inputs and outputs.
+ */
+export async function withDerived(ctx: RegistryContext, row: RunRow): Promise<Run> {
+  return joinDerived(row, await readDerived(ctx, row.id));
+}
+
 export async function getRun(ctx: RegistryContext, actor: Actor, runId: string): Promise<Run> {
   requireScope(actor, 'registry.read');
-  return withDerived(ctx, (await loadRunRow(ctx, runId)).data);
+  checkId('runId', runId); // before any read: the id becomes partition keys
+  // Side by side: one round trip to the store for a run whose experiment this process knows.
+  const [item, derived] = await Promise.all([loadRunRow(ctx, runId), readDerived(ctx, runId)]);
+  return joinDerived(item.data, derived);
 }
 
 /**
