@@ -1,7 +1,7 @@
 /**
  * What the tracking calls a training job makes most cost on AWS: DynamoDB requests per call and
  * latency through the Lambda `api` handler (bundled as the stack bundles it), against DynamoDB
- * Local. MLflow's per-step `runs/log-metric` (one point) and `runs/get`, and the native
+ * Local. MLflow's per-step `runs/log-metric` (one point), `runs/get` and `runs/set-tag`, and the native
  * `POST /v1/runs/{id}/metrics` and `GET /v1/runs/{id}`, on a run made by another process (the
  * handler's registry first meets it here) and measured warm, as a function serving a job is.
  * DynamoDB Local answers on loopback in well under a millisecond; `--rtt-ms` adds that much
@@ -58,6 +58,13 @@ try {
         body: { run_id: run, key: 'loss', value: Math.random(), step: step++, timestamp: Date.now() },
       }),
     mlflowGetRun: () => apiEvent({ method: 'GET', path: '/api/2.0/mlflow/runs/get', query: `run_id=${run}`, claims }),
+    mlflowSetTag: () =>
+      apiEvent({
+        method: 'POST',
+        path: '/api/2.0/mlflow/runs/set-tag',
+        claims,
+        body: { run_id: run, key: 'phase', value: `epoch-${step++}` },
+      }),
     nativeLogMetrics: () =>
       apiEvent({
         method: 'POST',

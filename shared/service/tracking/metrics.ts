@@ -13,6 +13,7 @@ import { isIntWithin, MAX_METRIC_POINTS, METRIC_STEP, METRIC_TIMESTAMP } from '.
 import { requireScope } from '../authorization.js';
 import type { Actor, RegistryContext } from '../context.js';
 import { decodePageToken, encodePageToken, pageSizeOf } from '../page-token.js';
+import { readAhead } from '../read-ahead.js';
 import { checkId } from './experiments.js';
 import { comparePoints, type MetricPoint } from './metric-chunk.js';
 import { pointAt, positionOf, readSeries, writeSeries } from './metric-series.js';
@@ -44,7 +45,7 @@ export async function logMetrics(
       issues: [{ field: 'metrics', message: `${input.metrics.length} points sent` }],
     });
   checkId('runId', runId);
-  const active = handled(loadActiveRun(ctx, runId));
+  const active = readAhead(loadActiveRun(ctx, runId));
   let byKey: Map<string, MetricPoint[]>;
   try {
     byKey = pointsByKey(input, ctx.clock.now().getTime());
@@ -56,7 +57,7 @@ export async function logMetrics(
   // so no write of a failed request lands after it (a retry then finds each point once).
   const outcomes = await Promise.allSettled(
     [...byKey].map(async ([key, points]) => {
-      const latest = handled(ctx.metadata.get<LatestMetricRow>(runKeys.run(runId), runKeys.latestMetric(key)));
+      const latest = readAhead(ctx.metadata.get<LatestMetricRow>(runKeys.run(runId), runKeys.latestMetric(key)));
       const series = ascendingUnique(points);
       await writeSeries(ctx.metadata, runKeys.metricSeries(runId, key), series, active);
       const newest = series.at(-1);
@@ -66,12 +67,6 @@ export async function logMetrics(
   await active;
   for (const outcome of outcomes) if (outcome.status === 'rejected') throw outcome.reason;
   return { written: input.metrics.length };
-}
-
-/** A promise read later, or never when an earlier step fails: its failure is not an unhandled rejection. */
-function handled<T>(promise: Promise<T>): Promise<T> {
-  promise.catch(() => undefined);
-  return promise;
 }
 
 function pointsByKey(input: LogMetricsInput, now: number): Map<string, MetricPoint[]> {

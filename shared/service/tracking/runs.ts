@@ -13,6 +13,7 @@ import { requireScope } from '../authorization.js';
 import type { Actor, RegistryContext } from '../context.js';
 import { mergePatch } from '../merge-patch.js';
 import { decodePageToken, encodePageToken, pageSizeOf } from '../page-token.js';
+import { readAhead } from '../read-ahead.js';
 import { scanPartition } from '../scan.js';
 import {
   activeExperiment,
@@ -226,16 +227,19 @@ async function changeRun(
   options: { deletedToo?: boolean } = {},
 ): Promise<Run> {
   requireScope(actor, 'registry.write');
+  checkId('runId', runId); // before any read: the id becomes partition keys
+  // A change touches the run row only: what the run derives is read beside it, once.
+  const derived = readAhead(readDerived(ctx, runId));
   for (let attempt = 0; attempt < 5; attempt++) {
     const item = await loadRunRow(ctx, runId);
     if (!options.deletedToo) requireActiveRun(item.data);
     const next = change(item.data);
-    if (!next) return withDerived(ctx, item.data);
+    if (!next) return joinDerived(item.data, await derived);
     try {
       await ctx.metadata.batch(runKeys.experimentRuns(item.data.experimentId), [
         { op: 'put', sk: item.sk, data: next, if: { etag: item.etag } },
       ]);
-      return withDerived(ctx, next);
+      return joinDerived(next, await derived);
     } catch (e) {
       if (!(e instanceof ConditionFailedError)) throw e;
     }
