@@ -16,6 +16,7 @@ import { runKeys } from '../../domain/keys.js';
 import { fromJsonValue, type JsonMetricValue } from '../../domain/metric-values.js';
 import { ConditionFailedError, contended, RetryableStoreError } from '../../errors.js';
 import { type Item, MAX_BATCH_WRITES, type MetadataStore, type WriteOp } from '../../ports/metadata-store.js';
+import { readAhead } from '../read-ahead.js';
 import {
   comparePoints,
   decodeChunk,
@@ -165,13 +166,8 @@ export async function writeSeries(
   points: MetricPoint[],
   ready?: Promise<unknown>,
 ): Promise<void> {
-  const firstPlan = planSeriesWrites(store, pk, points);
-  try {
-    await ready;
-  } catch (e) {
-    await firstPlan.catch(() => undefined);
-    throw e;
-  }
+  const firstPlan = readAhead(planSeriesWrites(store, pk, points));
+  await ready;
   for (let attempt = 0; ; attempt++) {
     try {
       for (const writes of attempt === 0 ? await firstPlan : await planSeriesWrites(store, pk, points))
